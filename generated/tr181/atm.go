@@ -246,7 +246,7 @@ type DeviceATMLinkPath struct {
 	model.ObjectPath
 	AAL model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AutoConfig model.ReadOnlyParam[bool] `dm:"b"`
 

@@ -89,7 +89,7 @@ func (o *DeviceBASAPMMeasurementEndpoint) ValidateAt(c *model.Checker, p string)
 // DeviceBASAPMMeasurementEndpointPath is the typed path of Device.BASAPM.MeasurementEndpoint.{i}.
 type DeviceBASAPMMeasurementEndpointPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DeviceOwnership model.ReadWriteParam[DeviceBASAPMMeasurementEndpointDeviceOwnership] `dm:"s"`
 

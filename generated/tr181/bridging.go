@@ -228,7 +228,7 @@ type DeviceBridgingBridgePath struct {
 	model.ObjectPath
 	AgingTime model.ReadWriteParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -412,7 +412,7 @@ type DeviceBridgingBridgePortPath struct {
 	model.ObjectPath
 	AcceptableFrameTypes model.ReadWriteParam[DeviceBridgingBridgePortAcceptableFrameTypes] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DefaultUserPriority model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -644,7 +644,7 @@ func (o *DeviceBridgingBridgeVLAN) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingBridgeVLANPath is the typed path of Device.Bridging.Bridge.{i}.VLAN.{i}.
 type DeviceBridgingBridgeVLANPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -675,7 +675,7 @@ func (o *DeviceBridgingBridgeVLANPort) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingBridgeVLANPortPath is the typed path of Device.Bridging.Bridge.{i}.VLANPort.{i}.
 type DeviceBridgingBridgeVLANPortPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -860,7 +860,7 @@ func (o *DeviceBridgingFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingFilterPath is the typed path of Device.Bridging.Filter.{i}.
 type DeviceBridgingFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Bridge model.ReadWriteParam[string] `dm:"s"`
 
@@ -997,7 +997,7 @@ func (o *DeviceBridgingProviderBridge) ValidateAt(c *model.Checker, p string) {
 // DeviceBridgingProviderBridgePath is the typed path of Device.Bridging.ProviderBridge.{i}.
 type DeviceBridgingProviderBridgePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CVLANcomponents model.ReadWriteParam[[]string] `dm:"s"`
 

@@ -203,7 +203,7 @@ func (o *DeviceBulkDataProfile) ValidateAt(c *model.Checker, p string) {
 // DeviceBulkDataProfilePath is the typed path of Device.BulkData.Profile.{i}.
 type DeviceBulkDataProfilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ControlFileFormat model.ReadWriteParam[string] `dm:"s"`
 

@@ -133,7 +133,7 @@ type DeviceCellularAccessPointPath struct {
 	model.ObjectPath
 	APN model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -192,7 +192,7 @@ const (
 	DeviceCellularInterfaceSupportedAccessTechnologies_NR DeviceCellularInterfaceSupportedAccessTechnologies = "NR"
 )
 
-// DeviceCellularInterface holds the values of Device.Cellular.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceCellularInterface holds the values of Device.Cellular.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.8).
 type DeviceCellularInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -261,7 +261,7 @@ func (o *DeviceCellularInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceCellularInterfacePath is the typed path of Device.Cellular.Interface.{i}.
 type DeviceCellularInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AvailableNetworks model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -458,7 +458,7 @@ func (o *DeviceCellularInterfaceSMSMessage) ValidateAt(c *model.Checker, p strin
 // DeviceCellularInterfaceSMSMessagePath is the typed path of Device.Cellular.Interface.{i}.SMS.Message.{i}.
 type DeviceCellularInterfaceSMSMessagePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Receiver model.ReadOnlyParam[string] `dm:"s"`
 
@@ -515,7 +515,7 @@ func (o *DeviceCellularInterfaceSMSStorage) ValidateAt(c *model.Checker, p strin
 // DeviceCellularInterfaceSMSStoragePath is the typed path of Device.Cellular.Interface.{i}.SMS.Storage.{i}.
 type DeviceCellularInterfaceSMSStoragePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AvailableCapacity model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -526,7 +526,7 @@ type DeviceCellularInterfaceSMSStoragePath struct {
 	StorageAvailable model.ReadOnlyParam[bool] `dm:"b"`
 }
 
-// DeviceCellularInterfaceStats holds the values of Device.Cellular.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceCellularInterfaceStats holds the values of Device.Cellular.Interface.{i}.Stats. (object, readOnly, since 2.8).
 type DeviceCellularInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

@@ -5,7 +5,7 @@ package tr181
 
 import "github.com/dmforge/dmforge/model"
 
-// DeviceCollectionDevice holds the values of Device.CollectionDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
+// DeviceCollectionDevice holds the values of Device.CollectionDevice.{i}. (table instance, 0..unbounded entries, readOnly, since 2.19).
 type DeviceCollectionDevice struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -47,7 +47,7 @@ func (o *DeviceCollectionDevice) ValidateAt(c *model.Checker, p string) {
 // DeviceCollectionDevicePath is the typed path of Device.CollectionDevice.{i}.
 type DeviceCollectionDevicePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DataElementsDeviceRef model.ReadOnlyParam[string] `dm:"s"`
 

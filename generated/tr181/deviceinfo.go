@@ -411,7 +411,7 @@ func (o *DeviceDeviceInfoDeviceImageFile) ValidateAt(c *model.Checker, p string)
 // DeviceDeviceInfoDeviceImageFilePath is the typed path of Device.DeviceInfo.DeviceImageFile.{i}.
 type DeviceDeviceInfoDeviceImageFilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Image model.ReadOnlyParam[[]byte] `dm:"6"`
 
@@ -466,7 +466,7 @@ func (o *DeviceDeviceInfoFirmwareImage) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoFirmwareImagePath is the typed path of Device.DeviceInfo.FirmwareImage.{i}.
 type DeviceDeviceInfoFirmwareImagePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Available model.ReadWriteParam[bool] `dm:"b"`
 
@@ -566,7 +566,7 @@ func (o *DeviceDeviceInfoKernelFaultsKernelFault) ValidateAt(c *model.Checker, p
 // DeviceDeviceInfoKernelFaultsKernelFaultPath is the typed path of Device.DeviceInfo.KernelFaults.KernelFault.{i}.
 type DeviceDeviceInfoKernelFaultsKernelFaultPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	FaultLocation model.ReadOnlyParam[string] `dm:"s"`
 
@@ -717,7 +717,7 @@ func (o *DeviceDeviceInfoLogRotate) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoLogRotatePath is the typed path of Device.DeviceInfo.LogRotate.{i}.
 type DeviceDeviceInfoLogRotatePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Compression model.ReadWriteParam[DeviceDeviceInfoLogRotateCompression] `dm:"s"`
 
@@ -766,7 +766,7 @@ func (o *DeviceDeviceInfoLogRotateLogFile) ValidateAt(c *model.Checker, p string
 // DeviceDeviceInfoLogRotateLogFilePath is the typed path of Device.DeviceInfo.LogRotate.{i}.LogFile.{i}.
 type DeviceDeviceInfoLogRotateLogFilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	LastChange model.ReadOnlyParam[time.Time] `dm:"t"`
 
@@ -970,7 +970,7 @@ func (o *DeviceDeviceInfoPowerStatusPowerSensor) ValidateAt(c *model.Checker, p 
 // DeviceDeviceInfoPowerStatusPowerSensorPath is the typed path of Device.DeviceInfo.PowerStatus.PowerSensor.{i}.
 type DeviceDeviceInfoPowerStatusPowerSensorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Current model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -1076,7 +1076,7 @@ func (o *DeviceDeviceInfoProcessFaultsProcessFault) ValidateAt(c *model.Checker,
 // DeviceDeviceInfoProcessFaultsProcessFaultPath is the typed path of Device.DeviceInfo.ProcessFaults.ProcessFault.{i}.
 type DeviceDeviceInfoProcessFaultsProcessFaultPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Arguments model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1218,7 +1218,7 @@ func (o *DeviceDeviceInfoProcessStatusCPU) ValidateAt(c *model.Checker, p string
 // DeviceDeviceInfoProcessStatusCPUPath is the typed path of Device.DeviceInfo.ProcessStatus.CPU.{i}.
 type DeviceDeviceInfoProcessStatusCPUPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CPUUtilization model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1347,7 +1347,7 @@ func (o *DeviceDeviceInfoProcessor) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoProcessorPath is the typed path of Device.DeviceInfo.Processor.{i}.
 type DeviceDeviceInfoProcessorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Architecture model.ReadOnlyParam[string] `dm:"s"`
 }
@@ -1531,7 +1531,7 @@ func (o *DeviceDeviceInfoTemperatureStatusTemperatureSensor) ValidateAt(c *model
 // DeviceDeviceInfoTemperatureStatusTemperatureSensorPath is the typed path of Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.
 type DeviceDeviceInfoTemperatureStatusTemperatureSensorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1591,7 +1591,7 @@ func (o *DeviceDeviceInfoVendorConfigFile) ValidateAt(c *model.Checker, p string
 // DeviceDeviceInfoVendorConfigFilePath is the typed path of Device.DeviceInfo.VendorConfigFile.{i}.
 type DeviceDeviceInfoVendorConfigFilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Date model.ReadOnlyParam[time.Time] `dm:"t"`
 
@@ -1623,7 +1623,7 @@ func (o *DeviceDeviceInfoVendorLogFile) ValidateAt(c *model.Checker, p string) {
 // DeviceDeviceInfoVendorLogFilePath is the typed path of Device.DeviceInfo.VendorLogFile.{i}.
 type DeviceDeviceInfoVendorLogFilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	MaximumSize model.ReadOnlyParam[uint32] `dm:"u"`
 

@@ -187,7 +187,7 @@ func (o *DeviceDHCPv4Client) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ClientPath is the typed path of Device.DHCPv4.Client.{i}.
 type DeviceDHCPv4ClientPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AuthenticationProtocol model.ReadWriteParam[DeviceDHCPv4ClientAuthenticationProtocol] `dm:"s"`
 
@@ -272,7 +272,7 @@ func (o *DeviceDHCPv4ClientReqOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ClientReqOptionPath is the typed path of Device.DHCPv4.Client.{i}.ReqOption.{i}.
 type DeviceDHCPv4ClientReqOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -338,7 +338,7 @@ func (o *DeviceDHCPv4ClientSentOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ClientSentOptionPath is the typed path of Device.DHCPv4.Client.{i}.SentOption.{i}.
 type DeviceDHCPv4ClientSentOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -541,7 +541,7 @@ func (o *DeviceDHCPv4RelayForwarding) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4RelayForwardingPath is the typed path of Device.DHCPv4.Relay.Forwarding.{i}.
 type DeviceDHCPv4RelayForwardingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Chaddr model.ReadWriteParam[string] `dm:"s"`
 
@@ -789,7 +789,7 @@ func (o *DeviceDHCPv4ServerPool) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ServerPoolPath is the typed path of Device.DHCPv4.Server.Pool.{i}.
 type DeviceDHCPv4ServerPoolPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllowedDevices model.ReadWriteParam[DeviceDHCPv4ServerPoolAllowedDevices] `dm:"s"`
 
@@ -932,7 +932,7 @@ type DeviceDHCPv4ServerPoolClientPath struct {
 	model.ObjectPath
 	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Chaddr model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1022,7 +1022,7 @@ func (o *DeviceDHCPv4ServerPoolOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv4ServerPoolOptionPath is the typed path of Device.DHCPv4.Server.Pool.{i}.Option.{i}.
 type DeviceDHCPv4ServerPoolOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1051,7 +1051,7 @@ func (o *DeviceDHCPv4ServerPoolStaticAddress) ValidateAt(c *model.Checker, p str
 // DeviceDHCPv4ServerPoolStaticAddressPath is the typed path of Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.
 type DeviceDHCPv4ServerPoolStaticAddressPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Chaddr model.ReadWriteParam[string] `dm:"s"`
 

@@ -178,7 +178,7 @@ func (o *DeviceDHCPv6Client) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ClientPath is the typed path of Device.DHCPv6.Client.{i}.
 type DeviceDHCPv6ClientPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AuthenticationProtocol model.ReadWriteParam[DeviceDHCPv6ClientAuthenticationProtocol] `dm:"s"`
 
@@ -414,7 +414,7 @@ func (o *DeviceDHCPv6ClientSentOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ClientSentOptionPath is the typed path of Device.DHCPv6.Client.{i}.SentOption.{i}.
 type DeviceDHCPv6ClientSentOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -669,7 +669,7 @@ func (o *DeviceDHCPv6ServerPool) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ServerPoolPath is the typed path of Device.DHCPv6.Server.Pool.{i}.
 type DeviceDHCPv6ServerPoolPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ClientNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -807,7 +807,7 @@ type DeviceDHCPv6ServerPoolClientPath struct {
 	model.ObjectPath
 	Active model.ReadOnlyParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	IPv6AddressNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -940,7 +940,7 @@ func (o *DeviceDHCPv6ServerPoolOption) ValidateAt(c *model.Checker, p string) {
 // DeviceDHCPv6ServerPoolOptionPath is the typed path of Device.DHCPv6.Server.Pool.{i}.Option.{i}.
 type DeviceDHCPv6ServerPoolOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

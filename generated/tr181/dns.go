@@ -199,7 +199,7 @@ func (o *DeviceDNSClientServer) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSClientServerPath is the typed path of Device.DNS.Client.Server.{i}.
 type DeviceDNSClientServerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DNSServer model.ReadWriteParam[string] `dm:"s"`
 
@@ -496,7 +496,7 @@ func (o *DeviceDNSRelayConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSRelayConfigPath is the typed path of Device.DNS.Relay.Config.{i}.
 type DeviceDNSRelayConfigPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CacheMaxTTL model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -563,7 +563,7 @@ func (o *DeviceDNSRelayForwarding) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSRelayForwardingPath is the typed path of Device.DNS.Relay.Forwarding.{i}.
 type DeviceDNSRelayForwardingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DNSServer model.ReadWriteParam[string] `dm:"s"`
 
@@ -742,7 +742,7 @@ func (o *DeviceDNSSDAdvertise) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSSDAdvertisePath is the typed path of Device.DNS.SD.Advertise.{i}.
 type DeviceDNSSDAdvertisePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ApplicationProtocol model.ReadWriteParam[string] `dm:"s"`
 
@@ -982,7 +982,7 @@ func (o *DeviceDNSZone) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSZonePath is the typed path of Device.DNS.Zone.{i}.
 type DeviceDNSZonePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1042,7 +1042,7 @@ func (o *DeviceDNSZoneHost) ValidateAt(c *model.Checker, p string) {
 // DeviceDNSZoneHostPath is the typed path of Device.DNS.Zone.{i}.Host.{i}.
 type DeviceDNSZoneHostPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

@@ -195,7 +195,7 @@ const (
 	DeviceDOCSISDownstreamStatus_Error DeviceDOCSISDownstreamStatus = "Error"
 )
 
-// DeviceDOCSISDownstream holds the values of Device.DOCSIS.Downstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceDOCSISDownstream holds the values of Device.DOCSIS.Downstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceDOCSISDownstream struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -232,7 +232,7 @@ func (o *DeviceDOCSISDownstream) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISDownstreamPath is the typed path of Device.DOCSIS.Downstream.{i}.
 type DeviceDOCSISDownstreamPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -255,7 +255,7 @@ type DeviceDOCSISDownstreamPath struct {
 	Stats DeviceDOCSISDownstreamStatsPath `dm:"Stats."`
 }
 
-// DeviceDOCSISDownstreamStats holds the values of Device.DOCSIS.Downstream.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceDOCSISDownstreamStats holds the values of Device.DOCSIS.Downstream.{i}.Stats. (object, readOnly, since 2.15).
 type DeviceDOCSISDownstreamStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -413,7 +413,7 @@ func (o *DeviceDOCSISDownstreamChannel) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISDownstreamChannelPath is the typed path of Device.DOCSIS.DownstreamChannel.{i}.
 type DeviceDOCSISDownstreamChannelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Annex model.ReadOnlyParam[string] `dm:"s"`
 
@@ -542,7 +542,7 @@ const (
 	DeviceDOCSISInterfaceMdCfgIpProvMode_HonorMDD DeviceDOCSISInterfaceMdCfgIpProvMode = "HonorMDD"
 )
 
-// DeviceDOCSISInterface holds the values of Device.DOCSIS.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceDOCSISInterface holds the values of Device.DOCSIS.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceDOCSISInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -590,7 +590,7 @@ func (o *DeviceDOCSISInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISInterfacePath is the typed path of Device.DOCSIS.Interface.{i}.
 type DeviceDOCSISInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CMTSAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -721,7 +721,7 @@ type DeviceDOCSISInterfaceConnectivityStatusPath struct {
 	Value model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// DeviceDOCSISInterfaceStats holds the values of Device.DOCSIS.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceDOCSISInterfaceStats holds the values of Device.DOCSIS.Interface.{i}.Stats. (object, readOnly, since 2.15).
 type DeviceDOCSISInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -937,7 +937,7 @@ const (
 	DeviceDOCSISUpstreamStatus_Error DeviceDOCSISUpstreamStatus = "Error"
 )
 
-// DeviceDOCSISUpstream holds the values of Device.DOCSIS.Upstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceDOCSISUpstream holds the values of Device.DOCSIS.Upstream.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceDOCSISUpstream struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -974,7 +974,7 @@ func (o *DeviceDOCSISUpstream) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISUpstreamPath is the typed path of Device.DOCSIS.Upstream.{i}.
 type DeviceDOCSISUpstreamPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -997,7 +997,7 @@ type DeviceDOCSISUpstreamPath struct {
 	Stats DeviceDOCSISUpstreamStatsPath `dm:"Stats."`
 }
 
-// DeviceDOCSISUpstreamStats holds the values of Device.DOCSIS.Upstream.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceDOCSISUpstreamStats holds the values of Device.DOCSIS.Upstream.{i}.Stats. (object, readOnly, since 2.15).
 type DeviceDOCSISUpstreamStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -1110,7 +1110,7 @@ func (o *DeviceDOCSISUpstreamChannel) ValidateAt(c *model.Checker, p string) {
 // DeviceDOCSISUpstreamChannelPath is the typed path of Device.DOCSIS.UpstreamChannel.{i}.
 type DeviceDOCSISUpstreamChannelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Frequency model.ReadOnlyParam[int32] `dm:"i"`
 

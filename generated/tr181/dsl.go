@@ -225,7 +225,7 @@ func (o *DeviceDSLBondingGroup) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLBondingGroupPath is the typed path of Device.DSL.BondingGroup.{i}.
 type DeviceDSLBondingGroupPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BondScheme model.ReadOnlyParam[string] `dm:"s"`
 
@@ -295,7 +295,7 @@ func (o *DeviceDSLBondingGroupBondedChannel) ValidateAt(c *model.Checker, p stri
 // DeviceDSLBondingGroupBondedChannelPath is the typed path of Device.DSL.BondingGroup.{i}.BondedChannel.{i}.
 type DeviceDSLBondingGroupBondedChannelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Channel model.ReadOnlyParam[string] `dm:"s"`
 
@@ -857,7 +857,7 @@ type DeviceDSLChannelPath struct {
 
 	ActualInterleavingDelay model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DownstreamCurrRate model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1885,7 +1885,7 @@ type DeviceDSLLinePath struct {
 
 	ACTUALCE model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllowedProfiles model.ReadOnlyParam[[]string] `dm:"s"`
 

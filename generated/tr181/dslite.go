@@ -127,7 +127,7 @@ func (o *DeviceDSLiteInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 // DeviceDSLiteInterfaceSettingPath is the typed path of Device.DSLite.InterfaceSetting.{i}.
 type DeviceDSLiteInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

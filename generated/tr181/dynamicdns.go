@@ -165,7 +165,7 @@ func (o *DeviceDynamicDNSClient) ValidateAt(c *model.Checker, p string) {
 // DeviceDynamicDNSClientPath is the typed path of Device.DynamicDNS.Client.{i}.
 type DeviceDynamicDNSClientPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -284,7 +284,7 @@ func (o *DeviceDynamicDNSServer) ValidateAt(c *model.Checker, p string) {
 // DeviceDynamicDNSServerPath is the typed path of Device.DynamicDNS.Server.{i}.
 type DeviceDynamicDNSServerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CheckInterval model.ReadWriteParam[uint32] `dm:"u"`
 

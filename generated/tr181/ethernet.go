@@ -340,7 +340,7 @@ type DeviceEthernetInterfacePath struct {
 	model.ObjectPath
 	AdvertisedLinkModes model.ReadWriteParam[[]uint32] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CurrentBitRate model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -483,7 +483,7 @@ const (
 	DeviceEthernetLAGStatus_Error DeviceEthernetLAGStatus = "Error"
 )
 
-// DeviceEthernetLAG holds the values of Device.Ethernet.LAG.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
+// DeviceEthernetLAG holds the values of Device.Ethernet.LAG.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceEthernetLAG struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -513,7 +513,7 @@ func (o *DeviceEthernetLAG) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetLAGPath is the typed path of Device.Ethernet.LAG.{i}.
 type DeviceEthernetLAGPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -530,7 +530,7 @@ type DeviceEthernetLAGPath struct {
 	Stats DeviceEthernetLAGStatsPath `dm:"Stats."`
 }
 
-// DeviceEthernetLAGStats holds the values of Device.Ethernet.LAG.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceEthernetLAGStats holds the values of Device.Ethernet.LAG.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceEthernetLAGStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -658,7 +658,7 @@ func (o *DeviceEthernetLink) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetLinkPath is the typed path of Device.Ethernet.Link.{i}.
 type DeviceEthernetLinkPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -832,7 +832,7 @@ func (o *DeviceEthernetRMONStats) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetRMONStatsPath is the typed path of Device.Ethernet.RMONStats.{i}.
 type DeviceEthernetRMONStatsPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllQueues model.ReadWriteParam[bool] `dm:"b"`
 
@@ -931,7 +931,7 @@ func (o *DeviceEthernetVLANTermination) ValidateAt(c *model.Checker, p string) {
 // DeviceEthernetVLANTerminationPath is the typed path of Device.Ethernet.VLANTermination.{i}.
 type DeviceEthernetVLANTerminationPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

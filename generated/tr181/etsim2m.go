@@ -117,7 +117,7 @@ func (o *DeviceETSIM2MSCL) ValidateAt(c *model.Checker, p string) {
 // DeviceETSIM2MSCLPath is the typed path of Device.ETSIM2M.SCL.{i}.
 type DeviceETSIM2MSCLPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AnnouncedToSCLList model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -448,7 +448,7 @@ type DeviceETSIM2MSCLSAFPolicySetPath struct {
 	model.ObjectPath
 	ANPPolicyNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -518,7 +518,7 @@ type DeviceETSIM2MSCLSAFPolicySetANPPolicyPath struct {
 	model.ObjectPath
 	ANName model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BlockPeriodNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -567,7 +567,7 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriod) ValidateAt(c *model.C
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.BlockPeriod.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyBlockPeriodPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BlockDuration model.ReadWriteParam[int32] `dm:"i"`
 
@@ -608,7 +608,7 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategory) ValidateAt(c *mod
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -663,7 +663,7 @@ type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategorySchedulePath struct {
 	model.ObjectPath
 	AbsTimeSpanNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -699,7 +699,7 @@ func (o *DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpan
 // DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.ANPPolicy.{i}.RequestCategory.{i}.Schedule.{i}.AbsTimeSpan.{i}.
 type DeviceETSIM2MSCLSAFPolicySetANPPolicyRequestCategoryScheduleAbsTimeSpanPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -778,7 +778,7 @@ func (o *DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategory) ValidateAt(c *m
 // DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath is the typed path of Device.ETSIM2M.SCL.{i}.SAFPolicySet.{i}.M2MSPPolicy.RequestCategory.{i}.
 type DeviceETSIM2MSCLSAFPolicySetM2MSPPolicyRequestCategoryPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

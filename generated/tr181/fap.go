@@ -1006,7 +1006,7 @@ func (o *DeviceFAPPerfMgmtConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceFAPPerfMgmtConfigPath is the typed path of Device.FAP.PerfMgmt.Config.{i}.
 type DeviceFAPPerfMgmtConfigPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

@@ -211,7 +211,7 @@ type DeviceFASTLinePath struct {
 
 	ATTETRus model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllowedProfiles model.ReadOnlyParam[[]string] `dm:"s"`
 

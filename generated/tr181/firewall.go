@@ -391,7 +391,7 @@ func (o *DeviceFirewallChain) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallChainPath is the typed path of Device.Firewall.Chain.{i}.
 type DeviceFirewallChainPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Creator model.ReadOnlyParam[string] `dm:"s"`
 
@@ -566,7 +566,7 @@ func (o *DeviceFirewallChainRule) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallChainRulePath is the typed path of Device.Firewall.Chain.{i}.Rule.{i}.
 type DeviceFirewallChainRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ConnectionState model.ReadWriteParam[[]DeviceFirewallChainRuleConnectionState] `dm:"s"`
 
@@ -888,7 +888,7 @@ func (o *DeviceFirewallDMZ) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallDMZPath is the typed path of Device.Firewall.DMZ.{i}.
 type DeviceFirewallDMZPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Description model.ReadWriteParam[string] `dm:"s"`
 
@@ -958,7 +958,7 @@ func (o *DeviceFirewallInterfaceSetting) ValidateAt(c *model.Checker, p string) 
 // DeviceFirewallInterfaceSettingPath is the typed path of Device.Firewall.InterfaceSetting.{i}.
 type DeviceFirewallInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1023,7 +1023,7 @@ func (o *DeviceFirewallLevel) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallLevelPath is the typed path of Device.Firewall.Level.{i}.
 type DeviceFirewallLevelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Chain model.ReadOnlyParam[string] `dm:"s"`
 
@@ -1088,7 +1088,7 @@ func (o *DeviceFirewallLog) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallLogPath is the typed path of Device.Firewall.Log.{i}.
 type DeviceFirewallLogPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Description model.ReadWriteParam[string] `dm:"s"`
 
@@ -1230,7 +1230,7 @@ func (o *DeviceFirewallPinhole) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallPinholePath is the typed path of Device.Firewall.Pinhole.{i}.
 type DeviceFirewallPinholePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Description model.ReadWriteParam[string] `dm:"s"`
 
@@ -1351,7 +1351,7 @@ func (o *DeviceFirewallPolicy) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallPolicyPath is the typed path of Device.Firewall.Policy.{i}.
 type DeviceFirewallPolicyPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Chain model.ReadWriteParam[string] `dm:"s"`
 
@@ -1445,7 +1445,7 @@ type DeviceFirewallServicePath struct {
 	model.ObjectPath
 	Action model.ReadWriteParam[DeviceFirewallServiceAction] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DestPort model.ReadWriteParam[[]int32] `dm:"s"`
 
@@ -1532,7 +1532,7 @@ func (o *DeviceFirewallSet) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallSetPath is the typed path of Device.Firewall.Set.{i}.
 type DeviceFirewallSetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1581,7 +1581,7 @@ func (o *DeviceFirewallSetRule) ValidateAt(c *model.Checker, p string) {
 // DeviceFirewallSetRulePath is the typed path of Device.Firewall.Set.{i}.Rule.{i}.
 type DeviceFirewallSetRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Exclude model.ReadWriteParam[bool] `dm:"b"`
 

@@ -63,7 +63,7 @@ const (
 	DeviceFWELinkStatus_Error DeviceFWELinkStatus = "Error"
 )
 
-// DeviceFWELink holds the values of Device.FWE.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceFWELink holds the values of Device.FWE.Link.{i}. (table instance, 0..unbounded entries, readOnly, since 2.14).
 type DeviceFWELink struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -90,7 +90,7 @@ func (o *DeviceFWELink) ValidateAt(c *model.Checker, p string) {
 // DeviceFWELinkPath is the typed path of Device.FWE.Link.{i}.
 type DeviceFWELinkPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -105,7 +105,7 @@ type DeviceFWELinkPath struct {
 	Stats DeviceFWELinkStatsPath `dm:"Stats."`
 }
 
-// DeviceFWELinkStats holds the values of Device.FWE.Link.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceFWELinkStats holds the values of Device.FWE.Link.{i}.Stats. (object, readOnly, since 2.14).
 type DeviceFWELinkStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

@@ -416,7 +416,7 @@ const (
 	DeviceGhnInterfaceMediumType_PlasticOpticalFiber DeviceGhnInterfaceMediumType = "PlasticOpticalFiber"
 )
 
-// DeviceGhnInterface holds the values of Device.Ghn.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceGhnInterface holds the values of Device.Ghn.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceGhnInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -543,7 +543,7 @@ func (o *DeviceGhnInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceGhnInterfacePath is the typed path of Device.Ghn.Interface.{i}.
 type DeviceGhnInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -798,7 +798,7 @@ type DeviceGhnInterfaceSMMaskedBandPath struct {
 	StopSubCarrier model.ReadWriteParam[uint32] `dm:"u"`
 }
 
-// DeviceGhnInterfaceStats holds the values of Device.Ghn.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceGhnInterfaceStats holds the values of Device.Ghn.Interface.{i}.Stats. (object, readOnly, since 2.4).
 type DeviceGhnInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

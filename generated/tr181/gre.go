@@ -119,7 +119,7 @@ func (o *DeviceGREFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceGREFilterPath is the typed path of Device.GRE.Filter.{i}.
 type DeviceGREFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
@@ -219,7 +219,7 @@ func (o *DeviceGRETunnel) ValidateAt(c *model.Checker, p string) {
 // DeviceGRETunnelPath is the typed path of Device.GRE.Tunnel.{i}.
 type DeviceGRETunnelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
 
@@ -285,7 +285,7 @@ const (
 	DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy_CPE_Generated DeviceGRETunnelInterfaceKeyIdentifierGenerationPolicy = "CPE_Generated"
 )
 
-// DeviceGRETunnelInterface holds the values of Device.GRE.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
+// DeviceGRETunnelInterface holds the values of Device.GRE.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.8).
 type DeviceGRETunnelInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -323,7 +323,7 @@ func (o *DeviceGRETunnelInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceGRETunnelInterfacePath is the typed path of Device.GRE.Tunnel.{i}.Interface.{i}.
 type DeviceGRETunnelInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -348,7 +348,7 @@ type DeviceGRETunnelInterfacePath struct {
 	Stats DeviceGRETunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-// DeviceGRETunnelInterfaceStats holds the values of Device.GRE.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceGRETunnelInterfaceStats holds the values of Device.GRE.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.8).
 type DeviceGRETunnelInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

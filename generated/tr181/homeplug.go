@@ -129,7 +129,7 @@ func (o *DeviceHomePlugInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceHomePlugInterfacePath is the typed path of Device.HomePlug.Interface.{i}.
 type DeviceHomePlugInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 

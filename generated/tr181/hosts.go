@@ -146,7 +146,7 @@ type DeviceHostsAccessControlPath struct {
 	model.ObjectPath
 	AccessPolicy model.ReadWriteParam[DeviceHostsAccessControlAccessPolicy] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -216,7 +216,7 @@ func (o *DeviceHostsAccessControlSchedule) ValidateAt(c *model.Checker, p string
 // DeviceHostsAccessControlSchedulePath is the typed path of Device.Hosts.AccessControl.{i}.Schedule.{i}.
 type DeviceHostsAccessControlSchedulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Day model.ReadWriteParam[[]DeviceHostsAccessControlScheduleDay] `dm:"s"`
 

@@ -706,7 +706,7 @@ func (o *DeviceHPNAInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceHPNAInterfacePath is the typed path of Device.HPNA.Interface.{i}.
 type DeviceHPNAInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -928,7 +928,7 @@ func (o *DeviceHPNAInterfaceQoSFlowSpec) ValidateAt(c *model.Checker, p string) 
 // DeviceHPNAInterfaceQoSFlowSpecPath is the typed path of Device.HPNA.Interface.{i}.QoS.FlowSpec.{i}.
 type DeviceHPNAInterfaceQoSFlowSpecPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AvgRate model.ReadWriteParam[uint32] `dm:"u"`
 

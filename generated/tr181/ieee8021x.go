@@ -167,7 +167,7 @@ func (o *DeviceIEEE8021xSupplicant) ValidateAt(c *model.Checker, p string) {
 // DeviceIEEE8021xSupplicantPath is the typed path of Device.IEEE8021x.Supplicant.{i}.
 type DeviceIEEE8021xSupplicantPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AuthPeriod model.ReadWriteParam[uint32] `dm:"u"`
 

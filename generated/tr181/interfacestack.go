@@ -29,7 +29,7 @@ func (o *DeviceInterfaceStack) ValidateAt(c *model.Checker, p string) {
 // DeviceInterfaceStackPath is the typed path of Device.InterfaceStack.{i}.
 type DeviceInterfaceStackPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	HigherAlias model.ReadOnlyParam[string] `dm:"s"`
 

@@ -1227,7 +1227,7 @@ func (o *DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCode) Valid
 // DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath is the typed path of Device.IP.Diagnostics.IPLayerCapacityMetrics.IPLayerCapacityAuthCode.{i}.
 type DeviceIPDiagnosticsIPLayerCapacityMetricsIPLayerCapacityAuthCodePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AuthenticationKey model.ReadWriteParam[string] `dm:"s"`
 }
@@ -2445,7 +2445,7 @@ func (o *DeviceIPInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceIPInterfacePath is the typed path of Device.IP.Interface.{i}.
 type DeviceIPInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AutoIPEnable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -2588,7 +2588,7 @@ type DeviceIPInterfaceIPv4AddressPath struct {
 	model.ObjectPath
 	AddressingType model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -2686,7 +2686,7 @@ func (o *DeviceIPInterfaceIPv6Address) ValidateAt(c *model.Checker, p string) {
 // DeviceIPInterfaceIPv6AddressPath is the typed path of Device.IP.Interface.{i}.IPv6Address.{i}.
 type DeviceIPInterfaceIPv6AddressPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Anycast model.ReadWriteParam[bool] `dm:"b"`
 
@@ -2805,7 +2805,7 @@ func (o *DeviceIPInterfaceIPv6Prefix) ValidateAt(c *model.Checker, p string) {
 // DeviceIPInterfaceIPv6PrefixPath is the typed path of Device.IP.Interface.{i}.IPv6Prefix.{i}.
 type DeviceIPInterfaceIPv6PrefixPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Autonomous model.ReadWriteParam[bool] `dm:"b"`
 
@@ -2943,7 +2943,7 @@ func (o *DeviceIPInterfaceTWAMPReflector) ValidateAt(c *model.Checker, p string)
 // DeviceIPInterfaceTWAMPReflectorPath is the typed path of Device.IP.Interface.{i}.TWAMPReflector.{i}.
 type DeviceIPInterfaceTWAMPReflectorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

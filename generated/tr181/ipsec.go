@@ -470,7 +470,7 @@ func (o *DeviceIPsecFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecFilterPath is the typed path of Device.IPsec.Filter.{i}.
 type DeviceIPsecFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
@@ -618,7 +618,7 @@ func (o *DeviceIPsecIKEv2SA) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecIKEv2SAPath is the typed path of Device.IPsec.IKEv2SA.{i}.
 type DeviceIPsecIKEv2SAPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ChildSANumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -709,7 +709,7 @@ func (o *DeviceIPsecIKEv2SAChildSA) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecIKEv2SAChildSAPath is the typed path of Device.IPsec.IKEv2SA.{i}.ChildSA.{i}.
 type DeviceIPsecIKEv2SAChildSAPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CreationTime model.ReadOnlyParam[time.Time] `dm:"t"`
 
@@ -955,7 +955,7 @@ type DeviceIPsecProfilePath struct {
 	model.ObjectPath
 	AHAllowedIntegrityAlgorithms model.ReadWriteParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AntiReplayWindowSize model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -1035,7 +1035,7 @@ func (o *DeviceIPsecProfileSentCPAttr) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecProfileSentCPAttrPath is the typed path of Device.IPsec.Profile.{i}.SentCPAttr.{i}.
 type DeviceIPsecProfileSentCPAttrPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1120,7 +1120,7 @@ func (o *DeviceIPsecTunnel) ValidateAt(c *model.Checker, p string) {
 // DeviceIPsecTunnelPath is the typed path of Device.IPsec.Tunnel.{i}.
 type DeviceIPsecTunnelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Filters model.ReadOnlyParam[[]string] `dm:"s"`
 

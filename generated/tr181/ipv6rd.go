@@ -98,7 +98,7 @@ type DeviceIPv6rdInterfaceSettingPath struct {
 	model.ObjectPath
 	AddressSource model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllTrafficToBorderRelay model.ReadWriteParam[bool] `dm:"b"`
 

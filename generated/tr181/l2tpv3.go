@@ -119,7 +119,7 @@ func (o *DeviceL2TPv3Filter) ValidateAt(c *model.Checker, p string) {
 // DeviceL2TPv3FilterPath is the typed path of Device.L2TPv3.Filter.{i}.
 type DeviceL2TPv3FilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
@@ -235,7 +235,7 @@ func (o *DeviceL2TPv3Tunnel) ValidateAt(c *model.Checker, p string) {
 // DeviceL2TPv3TunnelPath is the typed path of Device.L2TPv3.Tunnel.{i}.
 type DeviceL2TPv3TunnelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
 
@@ -304,7 +304,7 @@ const (
 	DeviceL2TPv3TunnelInterfaceCookiePolicy_Generated DeviceL2TPv3TunnelInterfaceCookiePolicy = "Generated"
 )
 
-// DeviceL2TPv3TunnelInterface holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
+// DeviceL2TPv3TunnelInterface holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceL2TPv3TunnelInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -339,7 +339,7 @@ func (o *DeviceL2TPv3TunnelInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceL2TPv3TunnelInterfacePath is the typed path of Device.L2TPv3.Tunnel.{i}.Interface.{i}.
 type DeviceL2TPv3TunnelInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Cookie model.ReadWriteParam[uint64] `dm:"U"`
 
@@ -360,7 +360,7 @@ type DeviceL2TPv3TunnelInterfacePath struct {
 	Stats DeviceL2TPv3TunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-// DeviceL2TPv3TunnelInterfaceStats holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceL2TPv3TunnelInterfaceStats holds the values of Device.L2TPv3.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceL2TPv3TunnelInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

@@ -127,7 +127,7 @@ func (o *DeviceLEDsLED) ValidateAt(c *model.Checker, p string) {
 // DeviceLEDsLEDPath is the typed path of Device.LEDs.LED.{i}.
 type DeviceLEDsLEDPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CycleElementNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -213,7 +213,7 @@ func (o *DeviceLEDsLEDCycleElement) ValidateAt(c *model.Checker, p string) {
 // DeviceLEDsLEDCycleElementPath is the typed path of Device.LEDs.LED.{i}.CycleElement.{i}.
 type DeviceLEDsLEDCycleElementPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Brightness model.ReadWriteParam[uint32] `dm:"u"`
 

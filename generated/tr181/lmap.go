@@ -155,7 +155,7 @@ func (o *DeviceLMAPEvent) ValidateAt(c *model.Checker, p string) {
 // DeviceLMAPEventPath is the typed path of Device.LMAP.Event.{i}.
 type DeviceLMAPEventPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CycleInterval model.ReadWriteParam[int32] `dm:"i"`
 
@@ -379,7 +379,7 @@ func (o *DeviceLMAPMeasurementAgent) ValidateAt(c *model.Checker, p string) {
 // DeviceLMAPMeasurementAgentPath is the typed path of Device.LMAP.MeasurementAgent.{i}.
 type DeviceLMAPMeasurementAgentPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CapabilityTags model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -503,7 +503,7 @@ func (o *DeviceLMAPMeasurementAgentCommunicationChannel) ValidateAt(c *model.Che
 // DeviceLMAPMeasurementAgentCommunicationChannelPath is the typed path of Device.LMAP.MeasurementAgent.{i}.CommunicationChannel.{i}.
 type DeviceLMAPMeasurementAgentCommunicationChannelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BulkDataProfile model.ReadWriteParam[string] `dm:"s"`
 
@@ -591,7 +591,7 @@ func (o *DeviceLMAPMeasurementAgentInstruction) ValidateAt(c *model.Checker, p s
 // DeviceLMAPMeasurementAgentInstructionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.
 type DeviceLMAPMeasurementAgentInstructionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -657,7 +657,7 @@ func (o *DeviceLMAPMeasurementAgentInstructionMeasurementSuppression) ValidateAt
 // DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Instruction.{i}.MeasurementSuppression.{i}.
 type DeviceLMAPMeasurementAgentInstructionMeasurementSuppressionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -756,7 +756,7 @@ type DeviceLMAPMeasurementAgentSchedulePath struct {
 	model.ObjectPath
 	ActionNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Duration model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -870,7 +870,7 @@ func (o *DeviceLMAPMeasurementAgentScheduleAction) ValidateAt(c *model.Checker, 
 // DeviceLMAPMeasurementAgentScheduleActionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.
 type DeviceLMAPMeasurementAgentScheduleActionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -939,7 +939,7 @@ func (o *DeviceLMAPMeasurementAgentScheduleActionOption) ValidateAt(c *model.Che
 // DeviceLMAPMeasurementAgentScheduleActionOptionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Schedule.{i}.Action.{i}.Option.{i}.
 type DeviceLMAPMeasurementAgentScheduleActionOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1048,7 +1048,7 @@ func (o *DeviceLMAPMeasurementAgentTask) ValidateAt(c *model.Checker, p string) 
 // DeviceLMAPMeasurementAgentTaskPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.
 type DeviceLMAPMeasurementAgentTaskPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1104,7 +1104,7 @@ func (o *DeviceLMAPMeasurementAgentTaskOption) ValidateAt(c *model.Checker, p st
 // DeviceLMAPMeasurementAgentTaskOptionPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Option.{i}.
 type DeviceLMAPMeasurementAgentTaskOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1134,7 +1134,7 @@ func (o *DeviceLMAPMeasurementAgentTaskRegistry) ValidateAt(c *model.Checker, p 
 // DeviceLMAPMeasurementAgentTaskRegistryPath is the typed path of Device.LMAP.MeasurementAgent.{i}.Task.{i}.Registry.{i}.
 type DeviceLMAPMeasurementAgentTaskRegistryPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

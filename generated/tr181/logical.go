@@ -63,7 +63,7 @@ const (
 	DeviceLogicalInterfaceStatus_Error DeviceLogicalInterfaceStatus = "Error"
 )
 
-// DeviceLogicalInterface holds the values of Device.Logical.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
+// DeviceLogicalInterface holds the values of Device.Logical.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.16).
 type DeviceLogicalInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -90,7 +90,7 @@ func (o *DeviceLogicalInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceLogicalInterfacePath is the typed path of Device.Logical.Interface.{i}.
 type DeviceLogicalInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -105,7 +105,7 @@ type DeviceLogicalInterfacePath struct {
 	Stats DeviceLogicalInterfaceStatsPath `dm:"Stats."`
 }
 
-// DeviceLogicalInterfaceStats holds the values of Device.Logical.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceLogicalInterfaceStats holds the values of Device.Logical.Interface.{i}.Stats. (object, readOnly, since 2.16).
 type DeviceLogicalInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

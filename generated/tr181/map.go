@@ -120,7 +120,7 @@ func (o *DeviceMAPDomain) ValidateAt(c *model.Checker, p string) {
 // DeviceMAPDomainPath is the typed path of Device.MAP.Domain.{i}.
 type DeviceMAPDomainPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BRIPv6Prefix model.ReadWriteParam[string] `dm:"s"`
 
@@ -171,7 +171,7 @@ const (
 	DeviceMAPDomainInterfaceStatus_Error DeviceMAPDomainInterfaceStatus = "Error"
 )
 
-// DeviceMAPDomainInterface holds the values of Device.MAP.Domain.{i}.Interface. (object, readOnly, since 2.0).
+// DeviceMAPDomainInterface holds the values of Device.MAP.Domain.{i}.Interface. (object, readOnly, since 2.8).
 type DeviceMAPDomainInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -198,7 +198,7 @@ func (o *DeviceMAPDomainInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceMAPDomainInterfacePath is the typed path of Device.MAP.Domain.{i}.Interface.
 type DeviceMAPDomainInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -213,7 +213,7 @@ type DeviceMAPDomainInterfacePath struct {
 	Stats DeviceMAPDomainInterfaceStatsPath `dm:"Stats."`
 }
 
-// DeviceMAPDomainInterfaceStats holds the values of Device.MAP.Domain.{i}.Interface.Stats. (object, readOnly, since 2.0).
+// DeviceMAPDomainInterfaceStats holds the values of Device.MAP.Domain.{i}.Interface.Stats. (object, readOnly, since 2.8).
 type DeviceMAPDomainInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -346,7 +346,7 @@ func (o *DeviceMAPDomainRule) ValidateAt(c *model.Checker, p string) {
 // DeviceMAPDomainRulePath is the typed path of Device.MAP.Domain.{i}.Rule.{i}.
 type DeviceMAPDomainRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	EABitsLength model.ReadWriteParam[uint32] `dm:"u"`
 

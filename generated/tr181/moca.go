@@ -728,7 +728,7 @@ type DeviceMoCAInterfacePath struct {
 
 	AggregationSize model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 

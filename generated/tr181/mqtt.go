@@ -144,7 +144,7 @@ func (o *DeviceMQTTBroker) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTBrokerPath is the typed path of Device.MQTT.Broker.{i}.
 type DeviceMQTTBrokerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BridgeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -289,7 +289,7 @@ func (o *DeviceMQTTBrokerBridge) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTBrokerBridgePath is the typed path of Device.MQTT.Broker.{i}.Bridge.{i}.
 type DeviceMQTTBrokerBridgePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CleanSession model.ReadWriteParam[bool] `dm:"b"`
 
@@ -378,7 +378,7 @@ type DeviceMQTTBrokerBridgeServerPath struct {
 	model.ObjectPath
 	Address model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -443,7 +443,7 @@ func (o *DeviceMQTTBrokerBridgeSubscription) ValidateAt(c *model.Checker, p stri
 // DeviceMQTTBrokerBridgeSubscriptionPath is the typed path of Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.
 type DeviceMQTTBrokerBridgeSubscriptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Direction model.ReadWriteParam[DeviceMQTTBrokerBridgeSubscriptionDirection] `dm:"s"`
 
@@ -725,7 +725,7 @@ type DeviceMQTTClientPath struct {
 	model.ObjectPath
 	ALPN model.ReadWriteParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AuthenticationMethod model.ReadWriteParam[string] `dm:"s"`
 
@@ -919,7 +919,7 @@ func (o *DeviceMQTTClientSubscription) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTClientSubscriptionPath is the typed path of Device.MQTT.Client.{i}.Subscription.{i}.
 type DeviceMQTTClientSubscriptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -980,7 +980,7 @@ func (o *DeviceMQTTClientUserProperty) ValidateAt(c *model.Checker, p string) {
 // DeviceMQTTClientUserPropertyPath is the typed path of Device.MQTT.Client.{i}.UserProperty.{i}.
 type DeviceMQTTClientUserPropertyPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

@@ -159,7 +159,7 @@ func (o *DeviceNATInterfaceSetting) ValidateAt(c *model.Checker, p string) {
 // DeviceNATInterfaceSettingPath is the typed path of Device.NAT.InterfaceSetting.{i}.
 type DeviceNATInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -268,7 +268,7 @@ func (o *DeviceNATPortMapping) ValidateAt(c *model.Checker, p string) {
 // DeviceNATPortMappingPath is the typed path of Device.NAT.PortMapping.{i}.
 type DeviceNATPortMappingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
@@ -405,7 +405,7 @@ type DeviceNATPortTriggerPath struct {
 	model.ObjectPath
 	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AutoDisableDuration model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -475,7 +475,7 @@ func (o *DeviceNATPortTriggerRule) ValidateAt(c *model.Checker, p string) {
 // DeviceNATPortTriggerRulePath is the typed path of Device.NAT.PortTrigger.{i}.Rule.{i}.
 type DeviceNATPortTriggerRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Port model.ReadWriteParam[uint32] `dm:"u"`
 

@@ -94,7 +94,7 @@ func (o *DeviceNeighborDiscoveryInterfaceSetting) ValidateAt(c *model.Checker, p
 // DeviceNeighborDiscoveryInterfaceSettingPath is the typed path of Device.NeighborDiscovery.InterfaceSetting.{i}.
 type DeviceNeighborDiscoveryInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DADTransmits model.ReadWriteParam[uint32] `dm:"u"`
 

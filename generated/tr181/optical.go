@@ -63,7 +63,7 @@ const (
 	DeviceOpticalInterfaceStatus_Error DeviceOpticalInterfaceStatus = "Error"
 )
 
-// DeviceOpticalInterface holds the values of Device.Optical.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceOpticalInterface holds the values of Device.Optical.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.4).
 type DeviceOpticalInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -104,7 +104,7 @@ func (o *DeviceOpticalInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceOpticalInterfacePath is the typed path of Device.Optical.Interface.{i}.
 type DeviceOpticalInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -129,7 +129,7 @@ type DeviceOpticalInterfacePath struct {
 	Stats DeviceOpticalInterfaceStatsPath `dm:"Stats."`
 }
 
-// DeviceOpticalInterfaceStats holds the values of Device.Optical.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceOpticalInterfaceStats holds the values of Device.Optical.Interface.{i}.Stats. (object, readOnly, since 2.4).
 type DeviceOpticalInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

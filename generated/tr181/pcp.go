@@ -145,7 +145,7 @@ type DevicePCPClientPath struct {
 	model.ObjectPath
 	ANNOUNCEEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -355,7 +355,7 @@ type DevicePCPClientServerPath struct {
 	model.ObjectPath
 	AdditionalServerAddresses model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Capabilities model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -503,7 +503,7 @@ func (o *DevicePCPClientServerInboundMapping) ValidateAt(c *model.Checker, p str
 // DevicePCPClientServerInboundMappingPath is the typed path of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.
 type DevicePCPClientServerInboundMappingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssignedExternalIPAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -573,7 +573,7 @@ func (o *DevicePCPClientServerInboundMappingFilter) ValidateAt(c *model.Checker,
 // DevicePCPClientServerInboundMappingFilterPath is the typed path of Device.PCP.Client.{i}.Server.{i}.InboundMapping.{i}.Filter.{i}.
 type DevicePCPClientServerInboundMappingFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	PrefixLength model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -665,7 +665,7 @@ func (o *DevicePCPClientServerOutboundMapping) ValidateAt(c *model.Checker, p st
 // DevicePCPClientServerOutboundMappingPath is the typed path of Device.PCP.Client.{i}.Server.{i}.OutboundMapping.{i}.
 type DevicePCPClientServerOutboundMappingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssignedExternalIPAddress model.ReadOnlyParam[string] `dm:"s"`
 

@@ -142,7 +142,7 @@ func (o *DevicePDUSession) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionPath is the typed path of Device.PDU.Session.{i}.
 type DevicePDUSessionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AlwaysOn model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -292,7 +292,7 @@ func (o *DevicePDUSessionQoSFlow) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionQoSFlowPath is the typed path of Device.PDU.Session.{i}.QoSFlow.{i}.
 type DevicePDUSessionQoSFlowPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AveragingWindow model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -352,7 +352,7 @@ func (o *DevicePDUSessionQoSRule) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionQoSRulePath is the typed path of Device.PDU.Session.{i}.QoSRule.{i}.
 type DevicePDUSessionQoSRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DQR model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -409,7 +409,7 @@ func (o *DevicePDUSessionQoSRuleFilter) ValidateAt(c *model.Checker, p string) {
 // DevicePDUSessionQoSRuleFilterPath is the typed path of Device.PDU.Session.{i}.QoSRule.{i}.Filter.{i}.
 type DevicePDUSessionQoSRuleFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Direction model.ReadOnlyParam[string] `dm:"s"`
 

@@ -121,7 +121,7 @@ func (o *DevicePeriodicStatisticsSampleSet) ValidateAt(c *model.Checker, p strin
 // DevicePeriodicStatisticsSampleSetPath is the typed path of Device.PeriodicStatistics.SampleSet.{i}.
 type DevicePeriodicStatisticsSampleSetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -227,7 +227,7 @@ func (o *DevicePeriodicStatisticsSampleSetParameter) ValidateAt(c *model.Checker
 // DevicePeriodicStatisticsSampleSetParameterPath is the typed path of Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.
 type DevicePeriodicStatisticsSampleSetParameterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CalculationMode model.ReadWriteParam[DevicePeriodicStatisticsSampleSetParameterCalculationMode] `dm:"s"`
 

@@ -284,7 +284,7 @@ func (o *DevicePPPInterface) ValidateAt(c *model.Checker, p string) {
 // DevicePPPInterfacePath is the typed path of Device.PPP.Interface.{i}.
 type DevicePPPInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AuthenticationProtocol model.ReadOnlyParam[string] `dm:"s"`
 

@@ -93,7 +93,7 @@ func (o *DevicePTMLink) ValidateAt(c *model.Checker, p string) {
 // DevicePTMLinkPath is the typed path of Device.PTM.Link.{i}.
 type DevicePTMLinkPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

@@ -363,7 +363,7 @@ func (o *DeviceQoSApp) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSAppPath is the typed path of Device.QoS.App.{i}.
 type DeviceQoSAppPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DefaultDSCPMark model.ReadWriteParam[int32] `dm:"i"`
 
@@ -663,7 +663,7 @@ func (o *DeviceQoSClassification) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSClassificationPath is the typed path of Device.QoS.Classification.{i}.
 type DeviceQoSClassificationPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
@@ -890,7 +890,7 @@ func (o *DeviceQoSFlow) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSFlowPath is the typed path of Device.QoS.Flow.{i}.
 type DeviceQoSFlowPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	App model.ReadWriteParam[string] `dm:"s"`
 
@@ -996,7 +996,7 @@ func (o *DeviceQoSPolicer) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSPolicerPath is the typed path of Device.QoS.Policer.{i}.
 type DeviceQoSPolicerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CommittedBurstSize model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -1139,7 +1139,7 @@ func (o *DeviceQoSQueue) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSQueuePath is the typed path of Device.QoS.Queue.{i}.
 type DeviceQoSQueuePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1227,7 +1227,7 @@ func (o *DeviceQoSQueueStats) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSQueueStatsPath is the typed path of Device.QoS.QueueStats.{i}.
 type DeviceQoSQueueStatsPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DroppedBytes model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1309,7 +1309,7 @@ func (o *DeviceQoSScheduler) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSSchedulerPath is the typed path of Device.QoS.Scheduler.{i}.
 type DeviceQoSSchedulerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssuredRate model.ReadWriteParam[int64] `dm:"l"`
 
@@ -1369,7 +1369,7 @@ func (o *DeviceQoSShaper) ValidateAt(c *model.Checker, p string) {
 // DeviceQoSShaperPath is the typed path of Device.QoS.Shaper.{i}.
 type DeviceQoSShaperPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Children model.ReadWriteParam[[]string] `dm:"s"`
 

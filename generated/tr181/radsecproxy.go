@@ -263,7 +263,7 @@ type DeviceRadSecProxyClientPath struct {
 	model.ObjectPath
 	Address model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -310,7 +310,7 @@ func (o *DeviceRadSecProxyListenConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxyListenConfigPath is the typed path of Device.RadSecProxy.ListenConfig.{i}.
 type DeviceRadSecProxyListenConfigPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 
@@ -361,7 +361,7 @@ type DeviceRadSecProxyRealmPath struct {
 
 	AccountingServer model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -429,7 +429,7 @@ type DeviceRadSecProxyServerPath struct {
 	model.ObjectPath
 	Address model.ReadWriteParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -478,7 +478,7 @@ func (o *DeviceRadSecProxySourceConfig) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxySourceConfigPath is the typed path of Device.RadSecProxy.SourceConfig.{i}.
 type DeviceRadSecProxySourceConfigPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Interface model.ReadWriteParam[string] `dm:"s"`
 
@@ -537,7 +537,7 @@ func (o *DeviceRadSecProxyTLS) ValidateAt(c *model.Checker, p string) {
 // DeviceRadSecProxyTLSPath is the typed path of Device.RadSecProxy.TLS.{i}.
 type DeviceRadSecProxyTLSPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CABundle model.ReadWriteParam[string] `dm:"s"`
 

@@ -195,7 +195,7 @@ type DeviceRouterAdvertisementInterfaceSettingPath struct {
 
 	AdvRetransTimer model.ReadWriteParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DNSSL model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -251,7 +251,7 @@ func (o *DeviceRouterAdvertisementInterfaceSettingOption) ValidateAt(c *model.Ch
 // DeviceRouterAdvertisementInterfaceSettingOptionPath is the typed path of Device.RouterAdvertisement.InterfaceSetting.{i}.Option.{i}.
 type DeviceRouterAdvertisementInterfaceSettingOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

@@ -345,7 +345,7 @@ func (o *DeviceRoutingBabelDTLSCertSet) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingBabelDTLSCertSetPath is the typed path of Device.Routing.Babel.DTLSCertSet.{i}.
 type DeviceRoutingBabelDTLSCertSetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DTLSCertNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -382,7 +382,7 @@ func (o *DeviceRoutingBabelDTLSCertSetDTLSCert) ValidateAt(c *model.Checker, p s
 // DeviceRoutingBabelDTLSCertSetDTLSCertPath is the typed path of Device.Routing.Babel.DTLSCertSet.{i}.DTLSCert.{i}.
 type DeviceRoutingBabelDTLSCertSetDTLSCertPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CertPrivateKey model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
@@ -473,7 +473,7 @@ func (o *DeviceRoutingBabelInterfaceSetting) ValidateAt(c *model.Checker, p stri
 // DeviceRoutingBabelInterfaceSettingPath is the typed path of Device.Routing.Babel.InterfaceSetting.{i}.
 type DeviceRoutingBabelInterfaceSettingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CachedInfoEnabled model.ReadWriteParam[bool] `dm:"b"`
 
@@ -644,7 +644,7 @@ func (o *DeviceRoutingBabelMACKeySet) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingBabelMACKeySetPath is the typed path of Device.Routing.Babel.MACKeySet.{i}.
 type DeviceRoutingBabelMACKeySetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DefaultApply model.ReadWriteParam[bool] `dm:"b"`
 
@@ -706,7 +706,7 @@ func (o *DeviceRoutingBabelMACKeySetMACKey) ValidateAt(c *model.Checker, p strin
 // DeviceRoutingBabelMACKeySetMACKeyPath is the typed path of Device.Routing.Babel.MACKeySet.{i}.MACKey.{i}.
 type DeviceRoutingBabelMACKeySetMACKeyPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	InputMAC model.ReadWriteParam[model.HexBinary] `dm:"x"`
 
@@ -874,7 +874,7 @@ type DeviceRoutingRIPInterfaceSettingPath struct {
 	model.ObjectPath
 	AcceptRA model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1057,7 +1057,7 @@ func (o *DeviceRoutingRouteInformationInterfaceSettingOption) ValidateAt(c *mode
 // DeviceRoutingRouteInformationInterfaceSettingOptionPath is the typed path of Device.Routing.RouteInformation.InterfaceSetting.{i}.Option.{i}.
 type DeviceRoutingRouteInformationInterfaceSettingOptionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Tag model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -1124,7 +1124,7 @@ func (o *DeviceRoutingRouter) ValidateAt(c *model.Checker, p string) {
 // DeviceRoutingRouterPath is the typed path of Device.Routing.Router.{i}.
 type DeviceRoutingRouterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -1245,7 +1245,7 @@ func (o *DeviceRoutingRouterIPv4Forwarding) ValidateAt(c *model.Checker, p strin
 // DeviceRoutingRouterIPv4ForwardingPath is the typed path of Device.Routing.Router.{i}.IPv4Forwarding.{i}.
 type DeviceRoutingRouterIPv4ForwardingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DestIPAddress model.ReadWriteParam[string] `dm:"s"`
 
@@ -1355,7 +1355,7 @@ func (o *DeviceRoutingRouterIPv6Forwarding) ValidateAt(c *model.Checker, p strin
 // DeviceRoutingRouterIPv6ForwardingPath is the typed path of Device.Routing.Router.{i}.IPv6Forwarding.{i}.
 type DeviceRoutingRouterIPv6ForwardingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DestIPPrefix model.ReadWriteParam[string] `dm:"s"`
 

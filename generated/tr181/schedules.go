@@ -113,7 +113,7 @@ func (o *DeviceSchedulesSchedule) ValidateAt(c *model.Checker, p string) {
 // DeviceSchedulesSchedulePath is the typed path of Device.Schedules.Schedule.{i}.
 type DeviceSchedulesSchedulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Day model.ReadWriteParam[[]DeviceSchedulesScheduleDay] `dm:"s"`
 

@@ -158,7 +158,7 @@ func (o *DeviceSessionManagementPDN) ValidateAt(c *model.Checker, p string) {
 // DeviceSessionManagementPDNPath is the typed path of Device.SessionManagement.PDN.{i}.
 type DeviceSessionManagementPDNPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DownstreamAggregateBitRate model.ReadOnlyParam[uint64] `dm:"U"`
 
@@ -253,7 +253,7 @@ func (o *DeviceSessionManagementPDP) ValidateAt(c *model.Checker, p string) {
 // DeviceSessionManagementPDPPath is the typed path of Device.SessionManagement.PDP.{i}.
 type DeviceSessionManagementPDPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DeliveryOfErroneousSDUs model.ReadOnlyParam[string] `dm:"s"`
 
@@ -340,7 +340,7 @@ func (o *DeviceSessionManagementPDU) ValidateAt(c *model.Checker, p string) {
 // DeviceSessionManagementPDUPath is the typed path of Device.SessionManagement.PDU.{i}.
 type DeviceSessionManagementPDUPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AlwaysOn model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -445,7 +445,7 @@ func (o *DeviceSessionManagementPDUQoSFlow) ValidateAt(c *model.Checker, p strin
 // DeviceSessionManagementPDUQoSFlowPath is the typed path of Device.SessionManagement.PDU.{i}.QoSFlow.{i}.
 type DeviceSessionManagementPDUQoSFlowPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AveragingWindow model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -505,7 +505,7 @@ func (o *DeviceSessionManagementPDUQoSRule) ValidateAt(c *model.Checker, p strin
 // DeviceSessionManagementPDUQoSRulePath is the typed path of Device.SessionManagement.PDU.{i}.QoSRule.{i}.
 type DeviceSessionManagementPDUQoSRulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DQR model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -562,7 +562,7 @@ func (o *DeviceSessionManagementPDUQoSRuleFilter) ValidateAt(c *model.Checker, p
 // DeviceSessionManagementPDUQoSRuleFilterPath is the typed path of Device.SessionManagement.PDU.{i}.QoSRule.{i}.Filter.{i}.
 type DeviceSessionManagementPDUQoSRuleFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Direction model.ReadOnlyParam[string] `dm:"s"`
 
@@ -618,7 +618,7 @@ type DeviceSessionManagementSessionPath struct {
 	model.ObjectPath
 	APN model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Interface model.ReadOnlyParam[string] `dm:"s"`
 

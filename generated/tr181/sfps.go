@@ -108,7 +108,7 @@ func (o *DeviceSFPsMgmtSFF8472) ValidateAt(c *model.Checker, p string) {
 // DeviceSFPsMgmtSFF8472Path is the typed path of Device.SFPs.Mgmt.SFF8472.{i}.
 type DeviceSFPsMgmtSFF8472Path struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
@@ -639,7 +639,7 @@ func (o *DeviceSFPsSFPCage) ValidateAt(c *model.Checker, p string) {
 // DeviceSFPsSFPCagePath is the typed path of Device.SFPs.SFPCage.{i}.
 type DeviceSFPsSFPCagePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	MgmtInterface model.ReadOnlyParam[string] `dm:"s"`
 

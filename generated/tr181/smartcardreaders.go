@@ -91,7 +91,7 @@ func (o *DeviceSmartCardReadersSmartCardReader) ValidateAt(c *model.Checker, p s
 // DeviceSmartCardReadersSmartCardReaderPath is the typed path of Device.SmartCardReaders.SmartCardReader.{i}.
 type DeviceSmartCardReadersSmartCardReaderPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DecryptionFailedCounter model.ReadOnlyParam[uint32] `dm:"u"`
 

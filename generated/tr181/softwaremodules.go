@@ -202,7 +202,7 @@ func (o *DeviceSoftwareModulesDeploymentUnit) ValidateAt(c *model.Checker, p str
 // DeviceSoftwareModulesDeploymentUnitPath is the typed path of Device.SoftwareModules.DeploymentUnit.{i}.
 type DeviceSoftwareModulesDeploymentUnitPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DUID model.ReadOnlyParam[string] `dm:"s"`
 
@@ -337,7 +337,7 @@ type DeviceSoftwareModulesExecEnvPath struct {
 	model.ObjectPath
 	ActiveExecutionUnits model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllocatedCPUPercent model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -436,7 +436,7 @@ type DeviceSoftwareModulesExecEnvApplicationDataPath struct {
 	model.ObjectPath
 	AccessPath model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ApplicationUUID model.ReadOnlyParam[string] `dm:"s"`
 
@@ -490,7 +490,7 @@ func (o *DeviceSoftwareModulesExecEnvClass) ValidateAt(c *model.Checker, p strin
 // DeviceSoftwareModulesExecEnvClassPath is the typed path of Device.SoftwareModules.ExecEnvClass.{i}.
 type DeviceSoftwareModulesExecEnvClassPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CapabilityNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -734,7 +734,7 @@ func (o *DeviceSoftwareModulesExecutionUnit) ValidateAt(c *model.Checker, p stri
 // DeviceSoftwareModulesExecutionUnitPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.
 type DeviceSoftwareModulesExecutionUnitPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllocatedCPUPercent model.ReadOnlyParam[int32] `dm:"i"`
 
@@ -894,7 +894,7 @@ func (o *DeviceSoftwareModulesExecutionUnitEnvVariable) ValidateAt(c *model.Chec
 // DeviceSoftwareModulesExecutionUnitEnvVariablePath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.EnvVariable.{i}.
 type DeviceSoftwareModulesExecutionUnitEnvVariablePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Key model.ReadOnlyParam[string] `dm:"s"`
 
@@ -930,7 +930,7 @@ func (o *DeviceSoftwareModulesExecutionUnitHostObject) ValidateAt(c *model.Check
 // DeviceSoftwareModulesExecutionUnitHostObjectPath is the typed path of Device.SoftwareModules.ExecutionUnit.{i}.HostObject.{i}.
 type DeviceSoftwareModulesExecutionUnitHostObjectPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Destination model.ReadOnlyParam[string] `dm:"s"`
 

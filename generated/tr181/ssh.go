@@ -113,7 +113,7 @@ func (o *DeviceSSHAuthorizedKey) ValidateAt(c *model.Checker, p string) {
 // DeviceSSHAuthorizedKeyPath is the typed path of Device.SSH.AuthorizedKey.{i}.
 type DeviceSSHAuthorizedKeyPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Key model.ReadWriteParam[string] `dm:"s"`
 
@@ -226,7 +226,7 @@ type DeviceSSHServerPath struct {
 
 	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllowAllIPv4 model.ReadWriteParam[bool] `dm:"b"`
 
@@ -326,7 +326,7 @@ func (o *DeviceSSHServerAccessLog) ValidateAt(c *model.Checker, p string) {
 // DeviceSSHServerAccessLogPath is the typed path of Device.SSH.Server.{i}.AccessLog.{i}.
 type DeviceSSHServerAccessLogPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -359,7 +359,7 @@ func (o *DeviceSSHServerSession) ValidateAt(c *model.Checker, p string) {
 // DeviceSSHServerSessionPath is the typed path of Device.SSH.Server.{i}.Session.{i}.
 type DeviceSSHServerSessionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 

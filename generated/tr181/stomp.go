@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// DeviceSTOMP holds the values of Device.STOMP. (object, readOnly, since 2.12).
+// DeviceSTOMP holds the values of Device.STOMP. (object, readOnly, since 2.15).
 type DeviceSTOMP struct {
 	ConnectionNumberOfEntries uint32 `json:"ConnectionNumberOfEntries,omitzero"`
 
@@ -68,7 +68,7 @@ const (
 	DeviceSTOMPConnectionStatus_Error DeviceSTOMPConnectionStatus = "Error"
 )
 
-// DeviceSTOMPConnection holds the values of Device.STOMP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
+// DeviceSTOMPConnection holds the values of Device.STOMP.Connection.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceSTOMPConnection struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -119,7 +119,7 @@ func (o *DeviceSTOMPConnection) ValidateAt(c *model.Checker, p string) {
 // DeviceSTOMPConnectionPath is the typed path of Device.STOMP.Connection.{i}.
 type DeviceSTOMPConnectionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

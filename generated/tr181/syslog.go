@@ -180,7 +180,7 @@ func (o *DeviceSyslogAction) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogActionPath is the typed path of Device.Syslog.Action.{i}.
 type DeviceSyslogActionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	FilterRef model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -408,7 +408,7 @@ func (o *DeviceSyslogFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogFilterPath is the typed path of Device.Syslog.Filter.{i}.
 type DeviceSyslogFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	FacilityLevel model.ReadWriteParam[[]DeviceSyslogFilterFacilityLevel] `dm:"s"`
 
@@ -528,7 +528,7 @@ func (o *DeviceSyslogSource) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogSourcePath is the typed path of Device.Syslog.Source.{i}.
 type DeviceSyslogSourcePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	FacilityLevel model.ReadWriteParam[DeviceSyslogSourceFacilityLevel] `dm:"s"`
 
@@ -609,7 +609,7 @@ func (o *DeviceSyslogTemplate) ValidateAt(c *model.Checker, p string) {
 // DeviceSyslogTemplatePath is the typed path of Device.Syslog.Template.{i}.
 type DeviceSyslogTemplatePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	EscapeMessage model.ReadWriteParam[bool] `dm:"b"`
 

@@ -169,7 +169,7 @@ func (o *DeviceThreadBorderRouter) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadBorderRouterPath is the typed path of Device.Thread.BorderRouter.{i}.
 type DeviceThreadBorderRouterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BorderAgentID model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
@@ -283,7 +283,7 @@ func (o *DeviceThreadMLE) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadMLEPath is the typed path of Device.Thread.MLE.{i}.
 type DeviceThreadMLEPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssociatedNodeNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -424,7 +424,7 @@ func (o *DeviceThreadMLEAssociatedNode) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadMLEAssociatedNodePath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.
 type DeviceThreadMLEAssociatedNodePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ExtendedMAC model.ReadOnlyParam[model.HexBinary] `dm:"x"`
 
@@ -493,7 +493,7 @@ func (o *DeviceThreadMLEAssociatedNodeIPv6Address) ValidateAt(c *model.Checker, 
 // DeviceThreadMLEAssociatedNodeIPv6AddressPath is the typed path of Device.Thread.MLE.{i}.AssociatedNode.{i}.IPv6Address.{i}.
 type DeviceThreadMLEAssociatedNodeIPv6AddressPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	IPAddress model.ReadOnlyParam[string] `dm:"s"`
 
@@ -601,7 +601,7 @@ func (o *DeviceThreadMLEDataset) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadMLEDatasetPath is the typed path of Device.Thread.MLE.{i}.Dataset.{i}.
 type DeviceThreadMLEDatasetPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Channel model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -857,7 +857,7 @@ func (o *DeviceThreadRadio) ValidateAt(c *model.Checker, p string) {
 // DeviceThreadRadioPath is the typed path of Device.Thread.Radio.{i}.
 type DeviceThreadRadioPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

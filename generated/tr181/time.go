@@ -204,7 +204,7 @@ func (o *DeviceTimeClient) ValidateAt(c *model.Checker, p string) {
 // DeviceTimeClientPath is the typed path of Device.Time.Client.{i}.
 type DeviceTimeClientPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BindType model.ReadWriteParam[DeviceTimeClientBindType] `dm:"s"`
 
@@ -368,7 +368,7 @@ func (o *DeviceTimeServer) ValidateAt(c *model.Checker, p string) {
 // DeviceTimeServerPath is the typed path of Device.Time.Server.{i}.
 type DeviceTimeServerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BindType model.ReadWriteParam[DeviceTimeServerBindType] `dm:"s"`
 

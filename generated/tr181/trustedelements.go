@@ -167,7 +167,7 @@ func (o *DeviceTrustedElementsSIM) ValidateAt(c *model.Checker, p string) {
 // DeviceTrustedElementsSIMPath is the typed path of Device.TrustedElements.SIM.{i}.
 type DeviceTrustedElementsSIMPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	EID model.ReadOnlyParam[string] `dm:"s"`
 
@@ -266,7 +266,7 @@ func (o *DeviceTrustedElementsSIMProfile) ValidateAt(c *model.Checker, p string)
 // DeviceTrustedElementsSIMProfilePath is the typed path of Device.TrustedElements.SIM.{i}.Profile.{i}.
 type DeviceTrustedElementsSIMProfilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Class model.ReadOnlyParam[string] `dm:"s"`
 

@@ -71,7 +71,7 @@ func (o *DeviceUnixDomainSocketsUnixDomainSocket) ValidateAt(c *model.Checker, p
 // DeviceUnixDomainSocketsUnixDomainSocketPath is the typed path of Device.UnixDomainSockets.UnixDomainSocket.{i}.
 type DeviceUnixDomainSocketsUnixDomainSocketPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Mode model.ReadOnlyParam[string] `dm:"s"`
 

@@ -283,7 +283,7 @@ type DeviceUPAInterfacePath struct {
 
 	ActiveNotchNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -377,7 +377,7 @@ func (o *DeviceUPAInterfaceActiveNotch) ValidateAt(c *model.Checker, p string) {
 // DeviceUPAInterfaceActiveNotchPath is the typed path of Device.UPA.Interface.{i}.ActiveNotch.{i}.
 type DeviceUPAInterfaceActiveNotchPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Depth model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -465,7 +465,7 @@ func (o *DeviceUPAInterfaceBridgeFor) ValidateAt(c *model.Checker, p string) {
 // DeviceUPAInterfaceBridgeForPath is the typed path of Device.UPA.Interface.{i}.BridgeFor.{i}.
 type DeviceUPAInterfaceBridgeForPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	MACAddress model.ReadOnlyParam[string] `dm:"s"`
 

@@ -135,7 +135,7 @@ func (o *DeviceUSBInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBInterfacePath is the typed path of Device.USB.Interface.{i}.
 type DeviceUSBInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -309,7 +309,7 @@ func (o *DeviceUSBPort) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBPortPath is the typed path of Device.USB.Port.{i}.
 type DeviceUSBPortPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Name model.ReadOnlyParam[string] `dm:"s"`
 
@@ -421,7 +421,7 @@ func (o *DeviceUSBUSBHostsHost) ValidateAt(c *model.Checker, p string) {
 // DeviceUSBUSBHostsHostPath is the typed path of Device.USB.USBHosts.Host.{i}.
 type DeviceUSBUSBHostsHostPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 

@@ -275,7 +275,7 @@ type DeviceUserInterfaceHTTPAccessPath struct {
 
 	ActivationDate model.ReadOnlyParam[time.Time] `dm:"t"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllowAllIPv4 model.ReadWriteParam[bool] `dm:"b"`
 

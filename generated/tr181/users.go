@@ -299,7 +299,7 @@ func (o *DeviceUsersGroup) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersGroupPath is the typed path of Device.Users.Group.{i}.
 type DeviceUsersGroupPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -336,7 +336,7 @@ func (o *DeviceUsersRole) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersRolePath is the typed path of Device.Users.Role.{i}.
 type DeviceUsersRolePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -366,7 +366,7 @@ func (o *DeviceUsersSupportedShell) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersSupportedShellPath is the typed path of Device.Users.SupportedShell.{i}.
 type DeviceUsersSupportedShellPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -408,7 +408,7 @@ func (o *DeviceUsersUser) ValidateAt(c *model.Checker, p string) {
 // DeviceUsersUserPath is the typed path of Device.Users.User.{i}.
 type DeviceUsersUserPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

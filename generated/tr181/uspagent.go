@@ -177,7 +177,7 @@ func (x DeviceUSPAgentPath) MTPTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MTP.")
 }
 
-// DeviceUSPAgentCertificate holds the values of Device.USPAgent.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.12).
+// DeviceUSPAgentCertificate holds the values of Device.USPAgent.Certificate.{i}. (table instance, 0..unbounded entries, readOnly, since 2.15).
 type DeviceUSPAgentCertificate struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -197,7 +197,7 @@ func (o *DeviceUSPAgentCertificate) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentCertificatePath is the typed path of Device.USPAgent.Certificate.{i}.
 type DeviceUSPAgentCertificatePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -206,7 +206,7 @@ type DeviceUSPAgentCertificatePath struct {
 	SerialNumber model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// DeviceUSPAgentController holds the values of Device.USPAgent.Controller.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
+// DeviceUSPAgentController holds the values of Device.USPAgent.Controller.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUSPAgentController struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -266,7 +266,7 @@ func (o *DeviceUSPAgentController) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentControllerPath is the typed path of Device.USPAgent.Controller.{i}.
 type DeviceUSPAgentControllerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssignedRole model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -306,7 +306,7 @@ func (x DeviceUSPAgentControllerPath) MTPTable() model.WritableTable {
 	return model.NewWritableTable(x.ObjectPath, "MTP.")
 }
 
-// DeviceUSPAgentControllerMTP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
+// DeviceUSPAgentControllerMTP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUSPAgentControllerMTP struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -336,7 +336,7 @@ func (o *DeviceUSPAgentControllerMTP) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentControllerMTPPath is the typed path of Device.USPAgent.Controller.{i}.MTP.{i}.
 type DeviceUSPAgentControllerMTPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -350,7 +350,7 @@ type DeviceUSPAgentControllerMTPPath struct {
 	WebSocket DeviceUSPAgentControllerMTPWebSocketPath `dm:"WebSocket."`
 }
 
-// DeviceUSPAgentControllerMTPMQTT holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.MQTT. (object, readOnly, since 2.13).
+// DeviceUSPAgentControllerMTPMQTT holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.MQTT. (object, readOnly, since 2.15).
 type DeviceUSPAgentControllerMTPMQTT struct {
 	Topic string `json:"Topic,omitzero"`
 
@@ -381,7 +381,7 @@ type DeviceUSPAgentControllerMTPMQTTPath struct {
 	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// DeviceUSPAgentControllerMTPSTOMP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.STOMP. (object, readOnly, since 2.12).
+// DeviceUSPAgentControllerMTPSTOMP holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.STOMP. (object, readOnly, since 2.15).
 type DeviceUSPAgentControllerMTPSTOMP struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -415,7 +415,7 @@ type DeviceUSPAgentControllerMTPUDSPath struct {
 	UnixDomainSocketRef model.ReadWriteParam[string] `dm:"s"`
 }
 
-// DeviceUSPAgentControllerMTPWebSocket holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket. (object, readOnly, since 2.12).
+// DeviceUSPAgentControllerMTPWebSocket holds the values of Device.USPAgent.Controller.{i}.MTP.{i}.WebSocket. (object, readOnly, since 2.15).
 type DeviceUSPAgentControllerMTPWebSocket struct {
 	Host string `json:"Host,omitzero"`
 
@@ -466,7 +466,7 @@ type DeviceUSPAgentControllerMTPWebSocketPath struct {
 	USPServiceRef model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// DeviceUSPAgentControllerTrust holds the values of Device.USPAgent.ControllerTrust. (object, readOnly, since 2.12).
+// DeviceUSPAgentControllerTrust holds the values of Device.USPAgent.ControllerTrust. (object, readOnly, since 2.15).
 type DeviceUSPAgentControllerTrust struct {
 	UntrustedRole []string `json:"UntrustedRole,omitzero"`
 
@@ -612,7 +612,7 @@ const (
 	DeviceUSPAgentControllerTrustChallengeInstructionType_Text_html DeviceUSPAgentControllerTrustChallengeInstructionType = "text/html"
 )
 
-// DeviceUSPAgentControllerTrustChallenge holds the values of Device.USPAgent.ControllerTrust.Challenge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
+// DeviceUSPAgentControllerTrustChallenge holds the values of Device.USPAgent.ControllerTrust.Challenge.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUSPAgentControllerTrustChallenge struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -649,7 +649,7 @@ func (o *DeviceUSPAgentControllerTrustChallenge) ValidateAt(c *model.Checker, p 
 // DeviceUSPAgentControllerTrustChallengePath is the typed path of Device.USPAgent.ControllerTrust.Challenge.{i}.
 type DeviceUSPAgentControllerTrustChallengePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Description model.ReadWriteParam[string] `dm:"s"`
 
@@ -683,7 +683,7 @@ const (
 	DeviceUSPAgentControllerTrustCredentialAllowedUses_MTP_and_broker DeviceUSPAgentControllerTrustCredentialAllowedUses = "MTP-and-broker"
 )
 
-// DeviceUSPAgentControllerTrustCredential holds the values of Device.USPAgent.ControllerTrust.Credential.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
+// DeviceUSPAgentControllerTrustCredential holds the values of Device.USPAgent.ControllerTrust.Credential.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUSPAgentControllerTrustCredential struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -705,7 +705,7 @@ func (o *DeviceUSPAgentControllerTrustCredential) ValidateAt(c *model.Checker, p
 // DeviceUSPAgentControllerTrustCredentialPath is the typed path of Device.USPAgent.ControllerTrust.Credential.{i}.
 type DeviceUSPAgentControllerTrustCredentialPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllowedUses model.ReadWriteParam[DeviceUSPAgentControllerTrustCredentialAllowedUses] `dm:"s"`
 
@@ -716,7 +716,7 @@ type DeviceUSPAgentControllerTrustCredentialPath struct {
 	Role model.ReadWriteParam[[]string] `dm:"s"`
 }
 
-// DeviceUSPAgentControllerTrustRole holds the values of Device.USPAgent.ControllerTrust.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
+// DeviceUSPAgentControllerTrustRole holds the values of Device.USPAgent.ControllerTrust.Role.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUSPAgentControllerTrustRole struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -748,7 +748,7 @@ func (o *DeviceUSPAgentControllerTrustRole) ValidateAt(c *model.Checker, p strin
 // DeviceUSPAgentControllerTrustRolePath is the typed path of Device.USPAgent.ControllerTrust.Role.{i}.
 type DeviceUSPAgentControllerTrustRolePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -768,7 +768,7 @@ func (x DeviceUSPAgentControllerTrustRolePath) PermissionTable() model.WritableT
 	return model.NewWritableTable(x.ObjectPath, "Permission.")
 }
 
-// DeviceUSPAgentControllerTrustRolePermission holds the values of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
+// DeviceUSPAgentControllerTrustRolePermission holds the values of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUSPAgentControllerTrustRolePermission struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -799,7 +799,7 @@ func (o *DeviceUSPAgentControllerTrustRolePermission) ValidateAt(c *model.Checke
 // DeviceUSPAgentControllerTrustRolePermissionPath is the typed path of Device.USPAgent.ControllerTrust.Role.{i}.Permission.{i}.
 type DeviceUSPAgentControllerTrustRolePermissionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	CommandEvent model.ReadWriteParam[string] `dm:"s"`
 
@@ -827,7 +827,7 @@ const (
 	DeviceUSPAgentMTPStatus_Error DeviceUSPAgentMTPStatus = "Error"
 )
 
-// DeviceUSPAgentMTP holds the values of Device.USPAgent.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
+// DeviceUSPAgentMTP holds the values of Device.USPAgent.MTP.{i}. (table instance, 0..unbounded entries, readWrite, since 2.15).
 type DeviceUSPAgentMTP struct {
 	Alias string `json:"Alias,omitzero"`
 
@@ -859,7 +859,7 @@ func (o *DeviceUSPAgentMTP) ValidateAt(c *model.Checker, p string) {
 // DeviceUSPAgentMTPPath is the typed path of Device.USPAgent.MTP.{i}.
 type DeviceUSPAgentMTPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -875,7 +875,7 @@ type DeviceUSPAgentMTPPath struct {
 	WebSocket DeviceUSPAgentMTPWebSocketPath `dm:"WebSocket."`
 }
 
-// DeviceUSPAgentMTPMQTT holds the values of Device.USPAgent.MTP.{i}.MQTT. (object, readOnly, since 2.13).
+// DeviceUSPAgentMTPMQTT holds the values of Device.USPAgent.MTP.{i}.MQTT. (object, readOnly, since 2.15).
 type DeviceUSPAgentMTPMQTT struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -904,7 +904,7 @@ type DeviceUSPAgentMTPMQTTPath struct {
 	ResponseTopicDiscovered model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// DeviceUSPAgentMTPSTOMP holds the values of Device.USPAgent.MTP.{i}.STOMP. (object, readOnly, since 2.12).
+// DeviceUSPAgentMTPSTOMP holds the values of Device.USPAgent.MTP.{i}.STOMP. (object, readOnly, since 2.15).
 type DeviceUSPAgentMTPSTOMP struct {
 	Reference string `json:"Reference,omitzero"`
 
@@ -934,7 +934,7 @@ type DeviceUSPAgentMTPUDSPath struct {
 	UnixDomainSocketRef model.ReadWriteParam[string] `dm:"s"`
 }
 
-// DeviceUSPAgentMTPWebSocket holds the values of Device.USPAgent.MTP.{i}.WebSocket. (object, readOnly, since 2.12).
+// DeviceUSPAgentMTPWebSocket holds the values of Device.USPAgent.MTP.{i}.WebSocket. (object, readOnly, since 2.15).
 type DeviceUSPAgentMTPWebSocket struct {
 	Interfaces []string `json:"Interfaces,omitzero"`
 

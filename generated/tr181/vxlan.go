@@ -119,7 +119,7 @@ func (o *DeviceVXLANFilter) ValidateAt(c *model.Checker, p string) {
 // DeviceVXLANFilterPath is the typed path of Device.VXLAN.Filter.{i}.
 type DeviceVXLANFilterPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllInterfaces model.ReadWriteParam[bool] `dm:"b"`
 
@@ -225,7 +225,7 @@ func (o *DeviceVXLANTunnel) ValidateAt(c *model.Checker, p string) {
 // DeviceVXLANTunnelPath is the typed path of Device.VXLAN.Tunnel.{i}.
 type DeviceVXLANTunnelPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ConnectedRemoteEndpoint model.ReadOnlyParam[string] `dm:"s"`
 
@@ -284,7 +284,7 @@ const (
 	DeviceVXLANTunnelInterfaceStatus_Error DeviceVXLANTunnelInterfaceStatus = "Error"
 )
 
-// DeviceVXLANTunnelInterface holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.0).
+// DeviceVXLANTunnelInterface holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}. (table instance, 0..unbounded entries, readWrite, since 2.12).
 type DeviceVXLANTunnelInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -314,7 +314,7 @@ func (o *DeviceVXLANTunnelInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceVXLANTunnelInterfacePath is the typed path of Device.VXLAN.Tunnel.{i}.Interface.{i}.
 type DeviceVXLANTunnelInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -331,7 +331,7 @@ type DeviceVXLANTunnelInterfacePath struct {
 	Stats DeviceVXLANTunnelInterfaceStatsPath `dm:"Stats."`
 }
 
-// DeviceVXLANTunnelInterfaceStats holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceVXLANTunnelInterfaceStats holds the values of Device.VXLAN.Tunnel.{i}.Interface.{i}.Stats. (object, readOnly, since 2.12).
 type DeviceVXLANTunnelInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

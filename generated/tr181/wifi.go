@@ -297,7 +297,7 @@ func (o *DeviceWiFiAccessPoint) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiAccessPointPath is the typed path of Device.WiFi.AccessPoint.{i}.
 type DeviceWiFiAccessPointPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AllowedMACAddress model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -401,7 +401,7 @@ type DeviceWiFiAccessPointACPath struct {
 
 	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	OutQLenHistogramIntervals model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -7138,7 +7138,7 @@ func (o *DeviceWiFiDataElementsNetworkProvisionedDPP) ValidateAt(c *model.Checke
 // DeviceWiFiDataElementsNetworkProvisionedDPPPath is the typed path of Device.WiFi.DataElements.Network.ProvisionedDPP.{i}.
 type DeviceWiFiDataElementsNetworkProvisionedDPPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DPPURI model.ReadWriteParam[string] `dm:"s"`
 }
@@ -7256,7 +7256,7 @@ type DeviceWiFiDataElementsNetworkSSIDPath struct {
 
 	AdvertisementEnabled model.ReadOnlyParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Band model.ReadOnlyParam[[]string] `dm:"s"`
 
@@ -7364,7 +7364,7 @@ func (o *DeviceWiFiDataElementsNetworkSTABlockSchedule) ValidateAt(c *model.Chec
 // DeviceWiFiDataElementsNetworkSTABlockSchedulePath is the typed path of Device.WiFi.DataElements.Network.STABlock.{i}.Schedule.{i}.
 type DeviceWiFiDataElementsNetworkSTABlockSchedulePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Day model.ReadWriteParam[[]DeviceWiFiDataElementsNetworkSTABlockScheduleDay] `dm:"s"`
 
@@ -7451,7 +7451,7 @@ func (o *DeviceWiFiEndPoint) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointPath is the typed path of Device.WiFi.EndPoint.{i}.
 type DeviceWiFiEndPointPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -7534,7 +7534,7 @@ type DeviceWiFiEndPointACPath struct {
 
 	AckPolicy model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	OutQLenHistogramIntervals model.ReadWriteParam[[]string] `dm:"s"`
 
@@ -7637,7 +7637,7 @@ func (o *DeviceWiFiEndPointProfile) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiEndPointProfilePath is the typed path of Device.WiFi.EndPoint.{i}.Profile.{i}.
 type DeviceWiFiEndPointProfilePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -8407,7 +8407,7 @@ func (o *DeviceWiFiRadio) ValidateAt(c *model.Checker, p string) {
 // DeviceWiFiRadioPath is the typed path of Device.WiFi.Radio.{i}.
 type DeviceWiFiRadioPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AutoChannelEnable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -8770,7 +8770,7 @@ type DeviceWiFiSSIDPath struct {
 	model.ObjectPath
 	ATFEnable model.ReadWriteParam[bool] `dm:"b"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	BSSID model.ReadOnlyParam[string] `dm:"s"`
 

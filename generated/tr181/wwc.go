@@ -207,7 +207,7 @@ type DeviceWWCAccessNetworkPath struct {
 	model.ObjectPath
 	AccessNetworkType model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ConnectionStatus model.ReadOnlyParam[string] `dm:"s"`
 
@@ -272,7 +272,7 @@ func (o *DeviceWWCURSP) ValidateAt(c *model.Checker, p string) {
 // DeviceWWCURSPPath is the typed path of Device.WWC.URSP.{i}.
 type DeviceWWCURSPPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Precedence model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -323,7 +323,7 @@ func (o *DeviceWWCURSPTrafficDescriptor) ValidateAt(c *model.Checker, p string) 
 // DeviceWWCURSPTrafficDescriptorPath is the typed path of Device.WWC.URSP.{i}.TrafficDescriptor.{i}.
 type DeviceWWCURSPTrafficDescriptorPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	RouteSelectionDescriptorNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -399,7 +399,7 @@ type DeviceWWCURSPTrafficDescriptorRouteSelectionDescriptorPath struct {
 	model.ObjectPath
 	AccessType model.ReadOnlyParam[string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	DNN model.ReadOnlyParam[string] `dm:"s"`
 

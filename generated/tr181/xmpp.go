@@ -158,7 +158,7 @@ func (o *DeviceXMPPConnection) ValidateAt(c *model.Checker, p string) {
 // DeviceXMPPConnectionPath is the typed path of Device.XMPP.Connection.{i}.
 type DeviceXMPPConnectionPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Domain model.ReadWriteParam[string] `dm:"s"`
 
@@ -234,7 +234,7 @@ func (o *DeviceXMPPConnectionServer) ValidateAt(c *model.Checker, p string) {
 // DeviceXMPPConnectionServerPath is the typed path of Device.XMPP.Connection.{i}.Server.{i}.
 type DeviceXMPPConnectionServerPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

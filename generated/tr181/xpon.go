@@ -241,7 +241,7 @@ func (o *DeviceXPONONUANI) ValidateAt(c *model.Checker, p string) {
 // DeviceXPONONUANIPath is the typed path of Device.XPON.ONU.{i}.ANI.{i}.
 type DeviceXPONONUANIPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -883,7 +883,7 @@ const (
 	DeviceXPONONUEthernetUNIStatus_Error DeviceXPONONUEthernetUNIStatus = "Error"
 )
 
-// DeviceXPONONUEthernetUNI holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceXPONONUEthernetUNI holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}. (table instance, 0..unbounded entries, readOnly, since 2.16).
 type DeviceXPONONUEthernetUNI struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -923,7 +923,7 @@ type DeviceXPONONUEthernetUNIPath struct {
 	model.ObjectPath
 	ANIs model.ReadOnlyParam[[]string] `dm:"s"`
 
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadOnlyParam[bool] `dm:"b"`
 
@@ -944,7 +944,7 @@ type DeviceXPONONUEthernetUNIPath struct {
 	Stats DeviceXPONONUEthernetUNIStatsPath `dm:"Stats."`
 }
 
-// DeviceXPONONUEthernetUNIStats holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceXPONONUEthernetUNIStats holds the values of Device.XPON.ONU.{i}.EthernetUNI.{i}.Stats. (object, readOnly, since 2.16).
 type DeviceXPONONUEthernetUNIStats struct {
 	Reset bool `json:"Reset,omitzero"`
 

@@ -164,7 +164,7 @@ func (o *DeviceZigBeeDiscoveryAreaNetwork) ValidateAt(c *model.Checker, p string
 // DeviceZigBeeDiscoveryAreaNetworkPath is the typed path of Device.ZigBee.Discovery.AreaNetwork.{i}.
 type DeviceZigBeeDiscoveryAreaNetworkPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Coordinator model.ReadWriteParam[string] `dm:"s"`
 
@@ -198,7 +198,7 @@ const (
 	DeviceZigBeeInterfaceStatus_Error DeviceZigBeeInterfaceStatus = "Error"
 )
 
-// DeviceZigBeeInterface holds the values of Device.ZigBee.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.0).
+// DeviceZigBeeInterface holds the values of Device.ZigBee.Interface.{i}. (table instance, 0..unbounded entries, readOnly, since 2.7).
 type DeviceZigBeeInterface struct {
 	Enable bool `json:"Enable,omitzero"`
 
@@ -253,7 +253,7 @@ func (o *DeviceZigBeeInterface) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeInterfacePath is the typed path of Device.ZigBee.Interface.{i}.
 type DeviceZigBeeInterfacePath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	AssociatedDeviceNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -320,7 +320,7 @@ type DeviceZigBeeInterfaceAssociatedDevicePath struct {
 	ZDOReference model.ReadOnlyParam[string] `dm:"s"`
 }
 
-// DeviceZigBeeInterfaceStats holds the values of Device.ZigBee.Interface.{i}.Stats. (object, readOnly, since 2.0).
+// DeviceZigBeeInterfaceStats holds the values of Device.ZigBee.Interface.{i}.Stats. (object, readOnly, since 2.7).
 type DeviceZigBeeInterfaceStats struct {
 	Reset bool `json:"Reset,omitzero"`
 
@@ -489,7 +489,7 @@ func (o *DeviceZigBeeZDO) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOPath is the typed path of Device.ZigBee.ZDO.{i}.
 type DeviceZigBeeZDOPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ApplicationEndpointNumberOfEntries model.ReadOnlyParam[uint32] `dm:"u"`
 
@@ -565,7 +565,7 @@ func (o *DeviceZigBeeZDOApplicationEndpoint) ValidateAt(c *model.Checker, p stri
 // DeviceZigBeeZDOApplicationEndpointPath is the typed path of Device.ZigBee.ZDO.{i}.ApplicationEndpoint.{i}.
 type DeviceZigBeeZDOApplicationEndpointPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 
@@ -653,7 +653,7 @@ func (o *DeviceZigBeeZDOBinding) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOBindingPath is the typed path of Device.ZigBee.ZDO.{i}.Binding.{i}.
 type DeviceZigBeeZDOBindingPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	ClusterId model.ReadWriteParam[uint32] `dm:"u"`
 
@@ -741,7 +741,7 @@ func (o *DeviceZigBeeZDOGroup) ValidateAt(c *model.Checker, p string) {
 // DeviceZigBeeZDOGroupPath is the typed path of Device.ZigBee.ZDO.{i}.Group.{i}.
 type DeviceZigBeeZDOGroupPath struct {
 	model.ObjectPath
-	Alias model.WriteOnceParam[string] `dm:"s"`
+	Alias model.ReadWriteParam[string] `dm:"s"`
 
 	Enable model.ReadWriteParam[bool] `dm:"b"`
 

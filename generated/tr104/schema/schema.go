@@ -17,7 +17,7 @@ const ModelName = "VoiceService:2.0"
 // data is model.EncodeSchema's encoding: one line per distinct syntax, then
 // one per object and parameter.
 const data = `dmforge-schema 1	209	961
-Tstring	D_AliasCommon	Z~64
+Tstring	D_AliasCWMP	Z~64
 Tboolean
 Tstring	EMonday	ETuesday	EWednesday	EThursday	EFriday	ESaturday	ESunday	EAll
 Tstring	Z~5

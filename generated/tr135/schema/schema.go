@@ -17,7 +17,7 @@ const ModelName = "STBService:1.4"
 // data is model.EncodeSchema's encoding: one line per distinct syntax, then
 // one per object and parameter.
 const data = `dmforge-schema 1	120	617
-Tstring	D_AliasCommon	Z~64
+Tstring	D_AliasCWMP	Z~64
 Tstring	Z~64
 Tstring	L||~1024	FpathRef|strong|.Components.AudioOutput.||row
 Tboolean

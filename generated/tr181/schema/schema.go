@@ -16,7 +16,7 @@ const ModelName = "Device:2.19"
 
 // data is model.EncodeSchema's encoding: one line per distinct syntax, then
 // one per object and parameter.
-const data = `dmforge-schema 1	1293	8070
+const data = `dmforge-schema 1	1292	8070
 TunsignedInt	Umilliseconds
 Tstring	DDiagnosticsState	ENone||readOnly	ERequested	ECanceled|||1	EComplete||readOnly	EError||readOnly|1	EError_Internal||readOnly	EError_Other||readOnly
 TunsignedInt
@@ -24,14 +24,14 @@ Tstring	Z~256	FpathRef|weak|.ATM.Link.||row
 TunsignedInt	R1
 TunsignedInt	R1	Umilliseconds
 Tstring	EAAL1	EAAL2	EAAL3	EAAL4	EAAL5
-Tstring	DAlias	Z~64
+Tstring	D_AliasCWMP	Z~64
 Tboolean
 Tstring	Z~256	P\\d+/\\d+
 Tboolean	Vobject|false
 Tstring	ELLC	EVCMUX
 TunsignedInt	Useconds
 Tstring	EEoA	EIPoA	EPPPoA	ECIP	EUnconfigured
-Tstring	L	FpathRef|strong|||row	Vobject|[]
+Tstring	L||~1024	FpathRef|strong|||row	Vobject|[]
 Tstring	Z~64
 TunsignedInt	Ucells
 TunsignedInt	Ucells per second
@@ -380,7 +380,6 @@ TunsignedInt	R|99
 Tstring	ERunning	ESleeping	EStopped	EIdle|||1	EUninterruptible|||1	EZombie|||1
 Tstring	Earm	Ei386	Em68010	Em68k	Emipseb	Emipsel	Epowerpc	Esh3eb	Esh3el	Ex86_64
 Tstring	EZ-Wave	EZigBee	EUPnP-DM	EETSI-M2M
-Tstring	D_AliasCWMP	Z~64
 Tstring	DUUID	Z36~36	P[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}
 Tint	R-274	Udegrees celsius
 Tstring	ERegistered	EUpdateNeeded	EUpdating	EError	EDisabled
@@ -1325,7 +1324,7 @@ P3	SuccessCount	r	2	canDeny			2.0
 P3	Timeout	w	5				2.0
 O1	Link.{i}.	w	0	-1	LinkNumberOfEntries	Enable	0Alias|0Name		2.0
 P4	AAL	r	6				2.19
-P4	Alias	o	7				1.0
+P4	Alias	w	7				1.0
 P4	AutoConfig	r	8				2.19
 P4	DestinationAddress	w	9				2.19
 P4	Enable	w	10				2.0
@@ -1363,10 +1362,10 @@ P6	UnicastPacketsSent	r	19	canDeny			2.0
 P6	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P4	Status	r	23				2.0
 P4	VCSearchList	w	24				2.19
-P1	LinkNumberOfEntries	r	2				2.19
+P1	LinkNumberOfEntries	r	2				2.0
 O0	BASAPM.	r	1	1					2.12
 O7	MeasurementEndpoint.{i}.	w	0	-1	MeasurementEndpointNumberOfEntries	Enable	0Alias|1MeasurementAgent		2.12
-P8	Alias	o	7				1.0
+P8	Alias	w	7				1.0
 O8	CustomerDevice.	r	1	1					2.12
 P9	CustomerIdentifier	w	25				2.12
 P9	EquipmentIdentifier	w	15				2.12
@@ -1383,22 +1382,22 @@ P7	MeasurementEndpointNumberOfEntries	r	2				2.12
 O0	Bridging.	r	1	1					2.0
 O11	Bridge.{i}.	w	0	-1	BridgeNumberOfEntries	Enable	0Alias		2.0
 P12	AgingTime	w	30				2.16
-P12	Alias	o	7				1.0
+P12	Alias	w	7				1.0
 P12	Enable	w	10				2.0
 P12	Name	r	15				2.16
 O12	Port.{i}.	w	0	-1	PortNumberOfEntries	Enable	0Alias|0Name		2.0
-P13	AcceptableFrameTypes	w	31				2.0
-P13	Alias	o	7				1.0
-P13	DefaultUserPriority	w	32				2.0
-P13	Enable	w	10				2.19
-P13	IngressFiltering	w	10				2.0
-P13	LastChange	r	12	canDeny			2.19
-P13	LowerLayers	w	14				2.19
-P13	ManagementPort	w	10				2.0
-P13	Name	r	15				2.19
-P13	PVID	w	33				2.0
+P13	AcceptableFrameTypes	w	31				2.19
+P13	Alias	w	7				1.0
+P13	DefaultUserPriority	w	32				2.19
+P13	Enable	w	10				2.0
+P13	IngressFiltering	w	10				2.19
+P13	LastChange	r	12	canDeny			2.0
+P13	LowerLayers	w	14				2.0
+P13	ManagementPort	w	10				2.19
+P13	Name	r	15				2.0
+P13	PVID	w	33				2.19
 P13	PathCost	w	34				2.16
-P13	PortState	r	35				2.0
+P13	PortState	r	35				2.19
 P13	Priority	w	36				2.16
 O13	PriorityCodePoint.	r	1	1					2.7
 P14	PCPDecoding	w	37				2.7
@@ -1406,8 +1405,8 @@ P14	PCPEncoding	w	38				2.7
 P14	PCPSelection	w	39				2.7
 P14	RequireDropEncoding	w	10				2.7
 P14	UseDEI	w	10				2.7
-P13	PriorityRegeneration	w	40				2.0
-P13	PriorityTagging	w	10				2.0
+P13	PriorityRegeneration	w	40				2.19
+P13	PriorityTagging	w	10				2.19
 P13	ServiceAccessPrioritySelection	w	10				2.7
 P13	ServiceAccessPriorityTranslation	w	40				2.7
 O13	Stats.	r	1	1					2.0
@@ -1427,7 +1426,7 @@ P15	Reset	w	22				2.19
 P15	UnicastPacketsReceived	r	19	canDeny			2.0
 P15	UnicastPacketsSent	r	19	canDeny			2.0
 P15	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P13	Status	r	23				2.19
+P13	Status	r	23				2.0
 P13	TPID	w	41				2.7
 P13	Type	w	42				2.7
 P12	PortNumberOfEntries	r	2				2.0
@@ -1442,13 +1441,13 @@ P16	Status	r	48				2.16
 P12	Standard	w	49				2.0
 P12	Status	r	50				2.0
 O12	VLAN.{i}.	w	0	-1	VLANNumberOfEntries	Enable	0Alias|1VLANID		2.0
-P17	Alias	o	7				1.0
+P17	Alias	w	7				1.0
 P17	Enable	w	10				2.0
 P17	Name	w	51				2.0
 P17	VLANID	w	52				2.0
 P12	VLANNumberOfEntries	r	2				2.0
 O12	VLANPort.{i}.	w	0	-1	VLANPortNumberOfEntries	Enable	0Alias|1VLAN~Port		2.0
-P18	Alias	o	7				1.0
+P18	Alias	w	7				1.0
 P18	Enable	w	10				2.0
 P18	Port	w	53				2.0
 P18	Untagged	w	8				2.0
@@ -1456,7 +1455,7 @@ P18	VLAN	w	54				2.0
 P12	VLANPortNumberOfEntries	r	2				2.0
 P11	BridgeNumberOfEntries	r	2				2.0
 O11	Filter.{i}.	w	0	-1	FilterNumberOfEntries	Enable	0Alias		2.0
-P19	Alias	o	7				1.0
+P19	Alias	w	7				1.0
 P19	Bridge	w	55				2.0
 P19	DHCPType	w	56				2.2
 P19	DestIP	w	57				2.6
@@ -1508,7 +1507,7 @@ P11	MaxProviderBridgeEntries	r	2				2.7
 P11	MaxQBridgeEntries	r	2				2.0
 P11	MaxVLANEntries	r	2				2.0
 O11	ProviderBridge.{i}.	w	0	-1	ProviderBridgeNumberOfEntries	Enable	0Alias		2.7
-P20	Alias	o	7				1.0
+P20	Alias	w	7				1.0
 P20	CVLANcomponents	w	70				2.7
 P20	Enable	w	10				2.7
 P20	SVLANcomponent	w	71				2.7
@@ -1523,7 +1522,7 @@ P21	MaxNumberOfProfiles	r	74				2.5
 P21	MinReportingInterval	r	12				2.5
 P21	ParameterWildCardSupported	r	8				2.10
 O21	Profile.{i}.	w	0	-1	ProfileNumberOfEntries	Enable	0Alias		2.5
-P22	Alias	o	7				1.0
+P22	Alias	w	7				1.0
 O22	CSVEncoding.	r	1	1					2.10
 P23	EscapeCharacter	w	75				2.10
 P23	FieldSeparator	w	76				2.10
@@ -1585,9 +1584,9 @@ P29	URL	w	83				2.0
 O0	Cellular.	r	1	1					2.8
 O30	AccessPoint.{i}.	w	0	-1	AccessPointNumberOfEntries	Enable	0Alias|1APN~Interface		2.8
 P31	APN	w	15				2.8
-P31	Alias	o	7				1.0
+P31	Alias	w	7				1.0
 P31	Enable	w	8				2.8
-P31	IPVersion	w	107				2.2
+P31	IPVersion	w	107				2.19
 P31	Interface	w	108				2.8
 P31	Password	w	88				2.8
 P31	Proxy	w	109				2.8
@@ -1595,16 +1594,16 @@ P31	ProxyPort	w	110				2.8
 P31	Type	w	111				2.19
 P31	Username	w	25				2.8
 P30	AccessPointNumberOfEntries	r	2				2.8
-O30	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
-P32	Alias	o	7				1.0
+O30	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.8
+P32	Alias	w	7				2.8
 P32	AvailableNetworks	r	112	canDeny			2.19
 P32	CurrentAccessTechnology	r	113				2.19
 P32	DownstreamMaxBitRate	r	114				2.19
-P32	Enable	w	8				2.0
+P32	Enable	w	8				2.8
 P32	IMEI	r	115				2.19
-P32	LastChange	r	12	canDeny			2.0
-P32	LowerLayers	w	116				2.0
-P32	Name	r	15				2.0
+P32	LastChange	r	12	canDeny			2.8
+P32	LowerLayers	w	116				2.8
+P32	Name	r	15				2.8
 P32	NetworkInUse	r	117				2.19
 P32	NetworkRequested	w	118				2.19
 P32	PreferredAccessTechnology	w	119				2.19
@@ -1617,7 +1616,7 @@ O33	Incoming.	r	1	1					2.19
 P34	CapacityLimit	w	74				2.19
 P34	StorageRef	w	122				2.19
 O33	Message.{i}.	w	0	-1	MessageNumberOfEntries		0Alias		2.19
-P35	Alias	o	7				1.0
+P35	Alias	w	7				1.0
 P35	Receiver	r	123				2.19
 P35	Sender	r	123				2.19
 P35	Status	r	124				2.19
@@ -1630,30 +1629,30 @@ O33	Outgoing.	r	1	1					2.19
 P36	CapacityLimit	w	74				2.19
 P36	StorageRef	w	122				2.19
 O33	Storage.{i}.	r	0	-1	StorageNumberOfEntries		0Alias		2.19
-P37	Alias	o	7				1.0
+P37	Alias	w	7				1.0
 P37	AvailableCapacity	r	2				2.19
 P37	Capacity	r	2				2.19
 P37	Location	w	15				2.19
 P37	StorageAvailable	r	8				2.19
 P33	StorageNumberOfEntries	r	2				2.19
-O32	Stats.	r	1	1					2.0
-P38	BroadcastPacketsReceived	r	19	canDeny			2.0
-P38	BroadcastPacketsSent	r	19	canDeny			2.0
-P38	BytesReceived	r	20	canDeny			2.0
-P38	BytesSent	r	20	canDeny			2.0
-P38	DiscardPacketsReceived	r	19	canDeny			2.0
-P38	DiscardPacketsSent	r	19	canDeny			2.0
-P38	ErrorsReceived	r	19	canDeny			2.0
-P38	ErrorsSent	r	19	canDeny			2.0
-P38	MulticastPacketsReceived	r	19	canDeny			2.0
-P38	MulticastPacketsSent	r	19	canDeny			2.0
-P38	PacketsReceived	r	19	canDeny			2.0
-P38	PacketsSent	r	19	canDeny			2.0
+O32	Stats.	r	1	1					2.8
+P38	BroadcastPacketsReceived	r	19	canDeny			2.8
+P38	BroadcastPacketsSent	r	19	canDeny			2.8
+P38	BytesReceived	r	20	canDeny			2.8
+P38	BytesSent	r	20	canDeny			2.8
+P38	DiscardPacketsReceived	r	19	canDeny			2.8
+P38	DiscardPacketsSent	r	19	canDeny			2.8
+P38	ErrorsReceived	r	19	canDeny			2.8
+P38	ErrorsSent	r	19	canDeny			2.8
+P38	MulticastPacketsReceived	r	19	canDeny			2.8
+P38	MulticastPacketsSent	r	19	canDeny			2.8
+P38	PacketsReceived	r	19	canDeny			2.8
+P38	PacketsSent	r	19	canDeny			2.8
 P38	Reset	w	22				2.19
-P38	UnicastPacketsReceived	r	19	canDeny			2.0
-P38	UnicastPacketsSent	r	19	canDeny			2.0
-P38	UnknownProtoPacketsReceived	r	19	canDeny			2.0
-P32	Status	r	127				2.0
+P38	UnicastPacketsReceived	r	19	canDeny			2.8
+P38	UnicastPacketsSent	r	19	canDeny			2.8
+P38	UnknownProtoPacketsReceived	r	19	canDeny			2.8
+P32	Status	r	127				2.8
 P32	SupportedAccessTechnologies	r	128				2.19
 O32	USIM.	r	1	1				d	2.8
 P39	ICCID	r	129				2.8
@@ -1662,31 +1661,31 @@ P39	MSISDN	r	130				2.8
 P39	PIN	w	131				2.8
 P39	PINCheck	w	132				2.8
 P39	Status	r	133				2.8
-P32	Upstream	r	8				2.0
+P32	Upstream	r	8				2.8
 P32	UpstreamMaxBitRate	r	114				2.19
-P30	InterfaceNumberOfEntries	r	2				2.19
+P30	InterfaceNumberOfEntries	r	2				2.8
 P30	RoamingEnabled	w	8				2.8
 P30	RoamingStatus	r	134				2.8
-O0	CollectionDevice.{i}.	r	0	-1	CollectionDeviceNumberOfEntries		0Alias		2.16
-P40	Alias	o	7				1.0
-P40	DataElementsDeviceRef	r	135				2.16
-P40	GhnAssociatedDeviceRef	r	136				2.16
-P40	HPNAAssociatedDeviceRef	r	137				2.16
-P40	HomePlugAssociatedDeviceRef	r	138				2.16
-P40	HostDeviceRef	r	139				2.16
-P40	IEEE1905DeviceRef	r	140				2.16
-P40	IsNativeDevice	r	8				2.16
-P40	LLDPDeviceRef	r	141				2.16
-P40	MoCAAssociatedDeviceRef	r	142				2.16
+O0	CollectionDevice.{i}.	r	0	-1	CollectionDeviceNumberOfEntries		0Alias		2.19
+P40	Alias	w	7				2.19
+P40	DataElementsDeviceRef	r	135				2.19
+P40	GhnAssociatedDeviceRef	r	136				2.19
+P40	HPNAAssociatedDeviceRef	r	137				2.19
+P40	HomePlugAssociatedDeviceRef	r	138				2.19
+P40	HostDeviceRef	r	139				2.19
+P40	IEEE1905DeviceRef	r	140				2.19
+P40	IsNativeDevice	r	8				2.19
+P40	LLDPDeviceRef	r	141				2.19
+P40	MoCAAssociatedDeviceRef	r	142				2.19
 P40	ThreadAssociatedNodeRef	r	143				2.19
-P40	UPAAssociatedDeviceRef	r	144				2.16
-P40	UPnPDeviceRef	r	145				2.16
-P40	WiFiAssociatedDeviceRef	r	146				2.16
-P40	ZigBeeAssociatedDeviceRef	r	147				2.16
+P40	UPAAssociatedDeviceRef	r	144				2.19
+P40	UPnPDeviceRef	r	145				2.19
+P40	WiFiAssociatedDeviceRef	r	146				2.19
+P40	ZigBeeAssociatedDeviceRef	r	147				2.19
 P0	CollectionDeviceNumberOfEntries	r	2				2.19
 O0	DHCPv4.	r	1	1					2.0
 O41	Client.{i}.	w	1	-1	ClientNumberOfEntries	Enable	0Alias|1Interface		2.0
-P42	Alias	o	7				1.0
+P42	Alias	w	7				1.0
 P42	AuthenticationProtocol	w	148				2.19
 P42	DHCPServer	r	149				2.0
 P42	DHCPStatus	r	150				2.0
@@ -1699,9 +1698,9 @@ P42	Interface	w	153				2.0
 P42	LeaseTimeRemaining	r	154	canDeny			2.0
 P42	PassthroughDHCPPool	w	155				2.0
 P42	PassthroughEnable	w	10				2.0
-P42	Renew	w	156				2.0
+P42	Renew	w	156				2.19
 O42	ReqOption.{i}.	w	0	-1	ReqOptionNumberOfEntries	Enable	0Alias|1Tag		2.0
-P43	Alias	o	7				1.0
+P43	Alias	w	7				1.0
 P43	Enable	w	10				2.0
 P43	Order	w	67				2.0
 P43	Tag	w	157				2.0
@@ -1716,7 +1715,7 @@ P44	RequestMaxDuration	w	160				2.18
 P44	RequestMaxTimeout	w	161				2.18
 P44	TimeoutRandomize	w	162				2.18
 O42	SentOption.{i}.	w	0	-1	SentOptionNumberOfEntries	Enable	0Alias|1Tag		2.0
-P45	Alias	o	7				1.0
+P45	Alias	w	7				1.0
 P45	Enable	w	10				2.0
 P45	Tag	w	157				2.0
 P45	Value	w	158				2.0
@@ -1740,7 +1739,7 @@ P41	ClientNumberOfEntries	r	2				2.0
 O41	Relay.	r	1	1					2.0
 P47	Enable	w	8				2.0
 O47	Forwarding.{i}.	w	0	-1	ForwardingNumberOfEntries	Enable	0Alias		2.0
-P48	Alias	o	7				1.0
+P48	Alias	w	7				1.0
 P48	Chaddr	w	164				2.0
 P48	ChaddrExclude	w	10				2.0
 P48	ChaddrMask	w	164				2.0
@@ -1762,14 +1761,14 @@ P47	Status	r	168				2.0
 O41	Server.	r	1	1					2.0
 P49	Enable	w	8				2.0
 O49	Pool.{i}.	w	0	-1	PoolNumberOfEntries	Enable	0Alias|1Order		2.0
-P50	Alias	o	7				1.0
+P50	Alias	w	7				1.0
 P50	AllowedDevices	w	169				2.13
 P50	Chaddr	w	164				2.0
 P50	ChaddrExclude	w	10				2.0
 P50	ChaddrMask	w	164				2.0
 O50	Client.{i}.	r	0	-1	ClientNumberOfEntries		0Alias|1Chaddr		2.2
 P51	Active	r	8				2.2
-P51	Alias	o	7				1.0
+P51	Alias	w	7				1.0
 P51	Chaddr	r	170				2.2
 O51	IPv4Address.{i}.	r	0	-1	IPv4AddressNumberOfEntries		1IPAddress		2.2
 P52	IPAddress	r	166				2.2
@@ -1792,7 +1791,7 @@ P50	LeaseTime	w	174				2.0
 P50	MaxAddress	w	166				2.0
 P50	MinAddress	w	166				2.0
 O50	Option.{i}.	w	0	-1	OptionNumberOfEntries	Enable	0Alias|1Tag		2.0
-P54	Alias	o	7				1.0
+P54	Alias	w	7				1.0
 P54	Enable	w	10				2.0
 P54	Tag	w	157				2.0
 P54	Value	w	158				2.0
@@ -1800,7 +1799,7 @@ P50	OptionNumberOfEntries	r	2				2.0
 P50	Order	w	67				2.0
 P50	ReservedAddresses	w	175				2.0
 O50	StaticAddress.{i}.	w	0	-1	StaticAddressNumberOfEntries	Enable	0Alias|1Chaddr		2.0
-P55	Alias	o	7				1.0
+P55	Alias	w	7				1.0
 P55	Chaddr	w	164				2.0
 P55	Enable	w	10				2.0
 P55	Yiaddr	w	149				2.0
@@ -1831,7 +1830,7 @@ P56	SecondServerDetected	r	163				2.19
 P56	TransmitFailure	r	163				2.19
 O0	DHCPv6.	r	1	1					2.2
 O57	Client.{i}.	w	1	-1	ClientNumberOfEntries	Enable	0Alias|1Interface		2.2
-P58	Alias	o	7				1.0
+P58	Alias	w	7				1.0
 P58	AuthenticationProtocol	w	177				2.19
 P58	DSCPMark	w	152				2.19
 P58	DUID	r	178				2.2
@@ -1877,7 +1876,7 @@ P60	SolicitMaxDelay	w	182				2.18
 P60	SolicitMaxTimeout	w	187				2.18
 P60	TimeoutRandomize	w	194				2.18
 O58	SentOption.{i}.	w	0	-1	SentOptionNumberOfEntries	Enable	0Alias|1Tag		2.2
-P61	Alias	o	7				1.0
+P61	Alias	w	7				1.0
 P61	Enable	w	10				2.2
 P61	Tag	w	34				2.2
 P61	Value	w	195				2.2
@@ -1910,10 +1909,10 @@ P57	ClientNumberOfEntries	r	2				2.2
 O57	Server.	r	1	1					2.2
 P64	Enable	w	8				2.2
 O64	Pool.{i}.	w	0	-1	PoolNumberOfEntries	Enable	0Alias|1Order		2.2
-P65	Alias	o	7				1.0
+P65	Alias	w	7				1.0
 O65	Client.{i}.	r	0	-1	ClientNumberOfEntries		0Alias|1SourceAddress		2.2
 P66	Active	r	8				2.2
-P66	Alias	o	7				1.0
+P66	Alias	w	7				1.0
 O66	IPv6Address.{i}.	r	0	-1	IPv6AddressNumberOfEntries		1IPAddress		2.2
 P67	IPAddress	r	196				2.2
 P67	PreferredLifetime	r	125				2.2
@@ -1943,7 +1942,7 @@ P65	IAPDManualPrefixes	w	200				2.2
 P65	IAPDPrefixes	r	201				2.2
 P65	Interface	w	167				2.2
 O65	Option.{i}.	w	0	-1	OptionNumberOfEntries	Enable	0Alias|1Tag		2.2
-P70	Alias	o	7				1.0
+P70	Alias	w	7				1.0
 P70	Enable	w	10				2.2
 P70	PassthroughClient	w	203				2.2
 P70	Tag	w	34				2.2
@@ -1990,7 +1989,7 @@ O0	DNS.	r	1	1					2.0
 O74	Client.	r	1	1					2.0
 P75	Enable	w	8				2.0
 O75	Server.{i}.	w	0	-1	ServerNumberOfEntries	Enable	1DNSServer|0Alias		2.0
-P76	Alias	o	7				1.0
+P76	Alias	w	7				1.0
 P76	DNSServer	w	109				2.0
 P76	Enable	w	10				2.0
 P76	Interface	w	167				2.0
@@ -2012,12 +2011,12 @@ P79	HostNameReturned	r	25				2.0
 P79	IPAddresses	r	210	canDeny			2.0
 P79	ResponseTime	r	0	canDeny			2.0
 P79	Status	r	211	canDeny			2.0
-P78	ResultNumberOfEntries	r	2	canDeny			2.19
+P78	ResultNumberOfEntries	r	2	canDeny			2.0
 P78	SuccessCount	r	2	canDeny			2.0
 P78	Timeout	w	0				2.0
 O74	Relay.	r	1	1					2.0
 O80	Config.{i}.	w	0	-1	ConfigNumberOfEntries		0Alias		2.17
-P81	Alias	o	7				1.0
+P81	Alias	w	7				1.0
 P81	CacheMaxTTL	r	186				2.17
 P81	CacheMinTTL	r	160				2.17
 P81	CacheSize	r	212				2.17
@@ -2027,7 +2026,7 @@ P80	ConfigNumberOfEntries	r	2				2.17
 P80	Enable	w	8				2.0
 P80	ForwardNumberOfEntries	r	2				2.0
 O80	Forwarding.{i}.	w	0	-1	ForwardNumberOfEntries	Enable	1DNSServer|0Alias		2.0
-P82	Alias	o	7				1.0
+P82	Alias	w	7				1.0
 P82	DNSServer	w	109				2.0
 P82	Enable	w	10				2.0
 P82	Interface	w	167				2.0
@@ -2036,7 +2035,7 @@ P82	Type	r	206				2.0
 P80	Status	r	168				2.0
 O74	SD.	r	1	1					2.6
 O83	Advertise.{i}.	w	0	-1	AdvertiseNumberOfEntries	Enable	1Alias		2.17
-P84	Alias	o	7				1.0
+P84	Alias	w	7				1.0
 P84	ApplicationProtocol	w	214				2.17
 P84	Domain	w	215				2.17
 P84	Enable	w	8				2.17
@@ -2073,10 +2072,10 @@ P83	ServiceNumberOfEntries	r	2				2.6
 P83	Status	r	168				2.19
 P74	SupportedRecordTypes	r	224				2.2
 O74	Zone.{i}.	w	0	-1	ZoneNumberOfEntries		0Alias		2.17
-P88	Alias	o	7				1.0
+P88	Alias	w	7				1.0
 P88	Enable	w	8				2.17
 O88	Host.{i}.	w	0	-1	HostNumberOfEntries		0Alias		2.17
-P89	Alias	o	7				1.0
+P89	Alias	w	7				1.0
 P89	Enable	w	8				2.17
 P89	Host	w	225				2.17
 P89	LastUpdate	r	125				2.17
@@ -2090,36 +2089,36 @@ P74	ZoneNumberOfEntries	r	2				2.17
 O0	DOCSIS.	r	1	1					2.15
 P90	CapabilitiesReq	r	229				2.15
 P90	CapabilitiesRsp	r	229				2.15
-O90	Downstream.{i}.	r	0	-1	DownstreamNumberOfEntries		0Alias|0Name		2.0
-P91	Alias	o	7				1.0
-P91	CurrentBitRate	r	230	canDeny			2.0
-P91	DownstreamChannelList	w	231				2.0
-P91	Enable	w	8				2.19
-P91	LastChange	r	12	canDeny			2.19
-P91	LowerLayers	w	116				2.19
-P91	MaxBitRate	w	232				2.19
-P91	Name	r	15				2.19
-O91	Stats.	r	1	1					2.0
-P92	BroadcastPacketsReceived	r	19	canDeny			2.0
-P92	BroadcastPacketsSent	r	19	canDeny			2.0
-P92	BytesReceived	r	20	canDeny			2.0
-P92	BytesSent	r	20	canDeny			2.0
-P92	DiscardPacketsReceived	r	21	canDeny			2.0
-P92	DiscardPacketsSent	r	21	canDeny			2.0
-P92	ErrorsReceived	r	21	canDeny			2.0
-P92	ErrorsSent	r	21	canDeny			2.0
-P92	MulticastPacketsReceived	r	19	canDeny			2.0
-P92	MulticastPacketsSent	r	19	canDeny			2.0
-P92	PacketsReceived	r	19	canDeny			2.0
-P92	PacketsSent	r	19	canDeny			2.0
+O90	Downstream.{i}.	r	0	-1	DownstreamNumberOfEntries		0Alias|0Name		2.15
+P91	Alias	w	7				2.15
+P91	CurrentBitRate	r	230	canDeny			2.19
+P91	DownstreamChannelList	w	231				2.19
+P91	Enable	w	8				2.15
+P91	LastChange	r	12	canDeny			2.15
+P91	LowerLayers	w	116				2.15
+P91	MaxBitRate	w	232				2.15
+P91	Name	r	15				2.15
+O91	Stats.	r	1	1					2.15
+P92	BroadcastPacketsReceived	r	19	canDeny			2.15
+P92	BroadcastPacketsSent	r	19	canDeny			2.15
+P92	BytesReceived	r	20	canDeny			2.15
+P92	BytesSent	r	20	canDeny			2.15
+P92	DiscardPacketsReceived	r	21	canDeny			2.15
+P92	DiscardPacketsSent	r	21	canDeny			2.15
+P92	ErrorsReceived	r	21	canDeny			2.15
+P92	ErrorsSent	r	21	canDeny			2.15
+P92	MulticastPacketsReceived	r	19	canDeny			2.15
+P92	MulticastPacketsSent	r	19	canDeny			2.15
+P92	PacketsReceived	r	19	canDeny			2.15
+P92	PacketsSent	r	19	canDeny			2.15
 P92	Reset	w	22				2.19
-P92	UnicastPacketsReceived	r	19	canDeny			2.0
-P92	UnicastPacketsSent	r	19	canDeny			2.0
-P92	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P91	Status	r	127				2.19
-P91	Upstream	r	8				2.19
+P92	UnicastPacketsReceived	r	19	canDeny			2.15
+P92	UnicastPacketsSent	r	19	canDeny			2.15
+P92	UnknownProtoPacketsReceived	r	21	canDeny			2.15
+P91	Status	r	127				2.15
+P91	Upstream	r	8				2.15
 O90	DownstreamChannel.{i}.	r	0	-1	DownstreamChannelNumberOfEntries		0Alias		2.15
-P93	Alias	o	7				1.0
+P93	Alias	w	7				1.0
 P93	Annex	r	233				2.15
 P93	Frequency	r	234				2.15
 P93	ID	r	171				2.15
@@ -2139,9 +2138,9 @@ P95	RxMER	r	240				2.15
 P95	RxMerSamples	r	2				2.15
 P93	Width	r	242				2.15
 P90	DownstreamChannelNumberOfEntries	r	2				2.15
-P90	DownstreamNumberOfEntries	r	2				2.15
-O90	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
-P96	Alias	o	7				1.0
+P90	DownstreamNumberOfEntries	r	2				2.19
+O90	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.15
+P96	Alias	w	7				2.15
 P96	CMTSAddress	r	170				2.19
 P96	Capabilities	r	243				2.19
 O96	ConnectivityStatus.	r	1	1					2.15
@@ -2156,31 +2155,31 @@ P97	T1Timeouts	r	244				2.15
 P97	T2Timeouts	r	244				2.15
 P97	Value	r	246				2.15
 P96	DOCSISVersion	r	247				2.19
-P96	Enable	w	8				2.0
+P96	Enable	w	8				2.15
 P96	FirmwareVersion	r	15				2.19
-P96	LastChange	r	12	canDeny			2.0
-P96	LowerLayers	w	116				2.0
+P96	LastChange	r	12	canDeny			2.15
+P96	LowerLayers	w	116				2.15
 P96	MACAddress	r	123				2.19
 P96	MdCfgIpProvMode	r	248				2.19
-P96	Name	r	15				2.0
-O96	Stats.	r	1	1					2.0
-P98	BroadcastPacketsReceived	r	19	canDeny			2.0
-P98	BroadcastPacketsSent	r	19	canDeny			2.0
-P98	BytesReceived	r	20	canDeny			2.0
-P98	BytesSent	r	20	canDeny			2.0
-P98	DiscardPacketsReceived	r	19	canDeny			2.0
-P98	DiscardPacketsSent	r	19	canDeny			2.0
-P98	ErrorsReceived	r	21	canDeny			2.0
-P98	ErrorsSent	r	21	canDeny			2.0
-P98	MulticastPacketsReceived	r	19	canDeny			2.0
-P98	MulticastPacketsSent	r	19	canDeny			2.0
-P98	PacketsReceived	r	19	canDeny			2.0
-P98	PacketsSent	r	19	canDeny			2.0
+P96	Name	r	15				2.15
+O96	Stats.	r	1	1					2.15
+P98	BroadcastPacketsReceived	r	19	canDeny			2.15
+P98	BroadcastPacketsSent	r	19	canDeny			2.15
+P98	BytesReceived	r	20	canDeny			2.15
+P98	BytesSent	r	20	canDeny			2.15
+P98	DiscardPacketsReceived	r	19	canDeny			2.15
+P98	DiscardPacketsSent	r	19	canDeny			2.15
+P98	ErrorsReceived	r	21	canDeny			2.15
+P98	ErrorsSent	r	21	canDeny			2.15
+P98	MulticastPacketsReceived	r	19	canDeny			2.15
+P98	MulticastPacketsSent	r	19	canDeny			2.15
+P98	PacketsReceived	r	19	canDeny			2.15
+P98	PacketsSent	r	19	canDeny			2.15
 P98	Reset	w	22				2.19
-P98	UnicastPacketsReceived	r	19	canDeny			2.0
-P98	UnicastPacketsSent	r	19	canDeny			2.0
-P98	UnknownProtoPacketsReceived	r	19	canDeny			2.0
-P96	Status	r	127				2.0
+P98	UnicastPacketsReceived	r	19	canDeny			2.15
+P98	UnicastPacketsSent	r	19	canDeny			2.15
+P98	UnknownProtoPacketsReceived	r	19	canDeny			2.15
+P96	Status	r	127				2.15
 P90	InterfaceNumberOfEntries	r	2				2.19
 O90	SpectrumAnalysis.	r	1	1					2.15
 P99	Enable	w	249				2.15
@@ -2197,36 +2196,36 @@ P100	TotalSegmentPower	r	240				2.15
 P99	ResultNumberOfEntries	r	2				2.15
 P99	SegmentFrequencySpan	w	258				2.15
 P99	WindowFunction	w	259				2.15
-O90	Upstream.{i}.	r	0	-1	UpstreamNumberOfEntries		0Alias|0Name		2.0
-P101	Alias	o	7				1.0
-P101	CurrentBitRate	r	230	canDeny			2.0
-P101	Enable	w	8				2.19
-P101	LastChange	r	12	canDeny			2.19
-P101	LowerLayers	w	116				2.19
-P101	MaxBitRate	w	232				2.19
-P101	Name	r	15				2.19
-O101	Stats.	r	1	1					2.0
-P102	BroadcastPacketsReceived	r	19	canDeny			2.0
-P102	BroadcastPacketsSent	r	19	canDeny			2.0
-P102	BytesReceived	r	20	canDeny			2.0
-P102	BytesSent	r	20	canDeny			2.0
-P102	DiscardPacketsReceived	r	21	canDeny			2.0
-P102	DiscardPacketsSent	r	21	canDeny			2.0
-P102	ErrorsReceived	r	21	canDeny			2.0
-P102	ErrorsSent	r	21	canDeny			2.0
-P102	MulticastPacketsReceived	r	19	canDeny			2.0
-P102	MulticastPacketsSent	r	19	canDeny			2.0
-P102	PacketsReceived	r	19	canDeny			2.0
-P102	PacketsSent	r	19	canDeny			2.0
+O90	Upstream.{i}.	r	0	-1	UpstreamNumberOfEntries		0Alias|0Name		2.15
+P101	Alias	w	7				2.15
+P101	CurrentBitRate	r	230	canDeny			2.19
+P101	Enable	w	8				2.15
+P101	LastChange	r	12	canDeny			2.15
+P101	LowerLayers	w	116				2.15
+P101	MaxBitRate	w	232				2.15
+P101	Name	r	15				2.15
+O101	Stats.	r	1	1					2.15
+P102	BroadcastPacketsReceived	r	19	canDeny			2.15
+P102	BroadcastPacketsSent	r	19	canDeny			2.15
+P102	BytesReceived	r	20	canDeny			2.15
+P102	BytesSent	r	20	canDeny			2.15
+P102	DiscardPacketsReceived	r	21	canDeny			2.15
+P102	DiscardPacketsSent	r	21	canDeny			2.15
+P102	ErrorsReceived	r	21	canDeny			2.15
+P102	ErrorsSent	r	21	canDeny			2.15
+P102	MulticastPacketsReceived	r	19	canDeny			2.15
+P102	MulticastPacketsSent	r	19	canDeny			2.15
+P102	PacketsReceived	r	19	canDeny			2.15
+P102	PacketsSent	r	19	canDeny			2.15
 P102	Reset	w	22				2.19
-P102	UnicastPacketsReceived	r	19	canDeny			2.0
-P102	UnicastPacketsSent	r	19	canDeny			2.0
-P102	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P101	Status	r	127				2.19
-P101	Upstream	r	8				2.19
-P101	UpstreamChannelList	w	260				2.0
+P102	UnicastPacketsReceived	r	19	canDeny			2.15
+P102	UnicastPacketsSent	r	19	canDeny			2.15
+P102	UnknownProtoPacketsReceived	r	21	canDeny			2.15
+P101	Status	r	127				2.15
+P101	Upstream	r	8				2.15
+P101	UpstreamChannelList	w	260				2.19
 O90	UpstreamChannel.{i}.	w	0	-1	UpstreamChannelNumberOfEntries		0Alias		2.15
-P103	Alias	o	7				1.0
+P103	Alias	w	7				1.0
 P103	Frequency	r	234				2.15
 P103	ID	r	261				2.15
 P103	RangingBackoffEnd	r	262				2.15
@@ -2247,14 +2246,14 @@ P103	TxBackoffStart	r	262				2.15
 P103	TxTimingOffset	r	2				2.15
 P103	Width	r	267				2.15
 P90	UpstreamChannelNumberOfEntries	r	2				2.15
-P90	UpstreamNumberOfEntries	r	2				2.15
+P90	UpstreamNumberOfEntries	r	2				2.19
 O0	DSL.	r	1	1					2.0
 O105	BondingGroup.{i}.	r	0	-1	BondingGroupNumberOfEntries		0Alias|0Name|1GroupID		2.0
-P106	Alias	o	7				1.0
-P106	BondScheme	r	268				2.0
-P106	BondSchemesSupported	r	269				2.0
+P106	Alias	w	7				1.0
+P106	BondScheme	r	268				2.19
+P106	BondSchemesSupported	r	269				2.19
 O106	BondedChannel.{i}.	r	0	-1	BondedChannelNumberOfEntries		0Alias|1Channel		2.0
-P107	Alias	o	7				1.0
+P107	Alias	w	7				1.0
 P107	Channel	r	270				2.0
 O107	Ethernet.	r	1	1					2.0
 O108	Stats.	r	1	1					2.0
@@ -2266,9 +2265,9 @@ P109	OverflowErrorsReceived	r	2				2.0
 P109	PauseFramesReceived	r	2				2.0
 P109	ShortPacketsReceived	r	2				2.0
 P109	UnderflowErrorsSent	r	2				2.0
-P106	BondedChannelNumberOfEntries	r	271				2.0
-P106	DownstreamDifferentialDelayTolerance	r	0				2.0
-P106	Enable	w	8				2.19
+P106	BondedChannelNumberOfEntries	r	271				2.19
+P106	DownstreamDifferentialDelayTolerance	r	0				2.19
+P106	Enable	w	8				2.0
 O106	Ethernet.	r	0	1					2.0
 O110	Stats.	r	1	1					2.0
 P111	AlignmentErrorsReceived	r	2				2.0
@@ -2287,13 +2286,13 @@ P111	PAFOverflows	r	2				2.0
 P111	PAFSmallFragments	r	2				2.0
 P111	PauseFramesSent	r	2				2.0
 P111	ShortPacketsReceived	r	2				2.0
-P106	GroupCapacity	r	271				2.0
-P106	GroupID	r	2				2.0
-P106	GroupStatus	r	272				2.0
-P106	LastChange	r	12	canDeny			2.19
-P106	LowerLayers	r	116				2.19
-P106	Name	r	15				2.19
-P106	RunningTime	r	12	canDeny			2.0
+P106	GroupCapacity	r	271				2.19
+P106	GroupID	r	2				2.19
+P106	GroupStatus	r	272				2.19
+P106	LastChange	r	12	canDeny			2.0
+P106	LowerLayers	r	116				2.0
+P106	Name	r	15				2.0
+P106	RunningTime	r	12	canDeny			2.19
 O106	Stats.	r	1	1					2.0
 P112	BroadcastPacketsReceived	r	19	canDeny			2.0
 P112	BroadcastPacketsSent	r	19	canDeny			2.0
@@ -2350,33 +2349,33 @@ P112	TotalStart	r	12	canDeny			2.19
 P112	UnicastPacketsReceived	r	19	canDeny			2.0
 P112	UnicastPacketsSent	r	19	canDeny			2.0
 P112	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P106	Status	r	127				2.19
-P106	TargetDownRate	r	273				2.0
-P106	TargetUpRate	r	273				2.0
-P106	ThreshLowDownRate	r	273				2.0
-P106	ThreshLowUpRate	r	273				2.0
-P106	UpstreamDifferentialDelayTolerance	r	0				2.0
+P106	Status	r	127				2.0
+P106	TargetDownRate	r	273				2.19
+P106	TargetUpRate	r	273				2.19
+P106	ThreshLowDownRate	r	273				2.19
+P106	ThreshLowUpRate	r	273				2.19
+P106	UpstreamDifferentialDelayTolerance	r	0				2.19
 P105	BondingGroupNumberOfEntries	r	2				2.0
 O105	Channel.{i}.	r	0	-1	ChannelNumberOfEntries		0Alias|0Name		2.0
-P116	ACTINP	r	241				2.0
+P116	ACTINP	r	241				2.19
 P116	ACTINPREIN	r	275				2.8
 P116	ACTNDR	r	114				2.8
-P116	ActualInterleavingDelay	r	0				2.0
-P116	Alias	o	7				1.0
-P116	DownstreamCurrRate	r	114	canDeny			2.0
-P116	Enable	w	8				2.19
-P116	INPREPORT	r	8				2.0
-P116	INTLVBLOCK	r	241				2.0
-P116	INTLVDEPTH	r	2				2.0
-P116	LPATH	r	276				2.0
-P116	LSYMB	r	241				2.0
-P116	LastChange	r	12	canDeny			2.19
-P116	LinkEncapsulationSupported	r	277				2.0
-P116	LinkEncapsulationUsed	r	278				2.0
-P116	LowerLayers	r	116				2.19
-P116	NFEC	r	279				2.0
-P116	Name	r	15				2.19
-P116	RFEC	r	241				2.0
+P116	ActualInterleavingDelay	r	0				2.19
+P116	Alias	w	7				1.0
+P116	DownstreamCurrRate	r	114	canDeny			2.19
+P116	Enable	w	8				2.0
+P116	INPREPORT	r	8				2.19
+P116	INTLVBLOCK	r	241				2.19
+P116	INTLVDEPTH	r	2				2.19
+P116	LPATH	r	276				2.19
+P116	LSYMB	r	241				2.19
+P116	LastChange	r	12	canDeny			2.0
+P116	LinkEncapsulationSupported	r	277				2.19
+P116	LinkEncapsulationUsed	r	278				2.19
+P116	LowerLayers	r	116				2.0
+P116	NFEC	r	279				2.19
+P116	Name	r	15				2.0
+P116	RFEC	r	241				2.19
 O116	Stats.	r	1	1					2.0
 P117	BytesReceived	r	20	canDeny			2.0
 P117	BytesSent	r	20	canDeny			2.0
@@ -2427,8 +2426,8 @@ P122	XTURCRCErrors	r	2	canDeny			2.0
 P122	XTURFECErrors	r	2	canDeny			2.0
 P122	XTURHECErrors	r	2	canDeny			2.0
 P117	TotalStart	r	12	canDeny			2.19
-P116	Status	r	127				2.19
-P116	UpstreamCurrRate	r	114	canDeny			2.0
+P116	Status	r	127				2.0
+P116	UpstreamCurrRate	r	114	canDeny			2.19
 P105	ChannelNumberOfEntries	r	2				2.0
 O105	Diagnostics.	r	1	1					2.0
 O123	ADSLLineTest.	r	1	1					2.0
@@ -2506,7 +2505,7 @@ P128	ACTRAMODEus	r	298				2.8
 P128	ACTSNRMODEds	r	2				2.19
 P128	ACTSNRMODEus	r	2				2.19
 P128	ACTUALCE	r	2				2.19
-P128	Alias	o	7				1.0
+P128	Alias	w	7				1.0
 P128	AllowedProfiles	r	299				2.19
 P128	CurrentProfile	r	300				2.19
 O128	DataGathering.	r	1	1					2.8
@@ -2632,11 +2631,11 @@ P128	XTURSystemVendorSpecific	r	325				2.17
 P128	XTURVendor	r	327				2.19
 P128	XTURVendorSpecific	r	325				2.17
 P128	XTURVersion	r	329				2.17
-P105	LineNumberOfEntries	r	2				2.19
+P105	LineNumberOfEntries	r	2				2.0
 O0	DSLite.	r	1	1					2.2
 P137	Enable	w	8				2.2
 O137	InterfaceSetting.{i}.	r	0	-1	InterfaceSettingNumberOfEntries		0Alias		2.2
-P138	Alias	o	7				1.0
+P138	Alias	w	7				1.0
 P138	Enable	w	8				2.2
 P138	EndpointAddress	w	196				2.2
 P138	EndpointAddressInUse	r	196				2.5
@@ -2656,12 +2655,12 @@ P139	BootFirmwareImage	w	334				2.12
 P139	Description	r	25				2.0
 P139	DeviceCategory	r	111				2.8
 O139	DeviceImageFile.{i}.	r	0	-1	DeviceImageNumberOfEntries		1Location|0Alias		2.11
-P140	Alias	o	7				1.0
+P140	Alias	w	7				1.0
 P140	Image	r	336				2.11
 P140	Location	r	337				2.11
 P139	DeviceImageNumberOfEntries	r	2				2.11
 O139	FirmwareImage.{i}.	r	0	-1	FirmwareImageNumberOfEntries		0Alias		2.12
-P141	Alias	o	7				1.0
+P141	Alias	w	7				1.0
 P141	Available	w	8				2.12
 P141	BootFailureLog	r	123				2.12
 P141	Name	r	15				2.12
@@ -2673,7 +2672,7 @@ P139	HardwareVersion	r	15		1		2.0
 P139	HostName	w	96				2.16
 O139	KernelFaults.	r	1	1					2.17
 O142	KernelFault.{i}.	r	0	-1	KernelFaultNumberOfEntries		0Alias		2.17
-P143	Alias	o	7				1.0
+P143	Alias	w	7				1.0
 P143	FaultLocation	r	123				2.17
 P143	FirmwareVersion	r	123				2.17
 P143	LastInstruction	r	123				2.17
@@ -2695,11 +2694,11 @@ P144	ExternalSource	r	123				2.4
 P144	Source	r	342				2.4
 P139	LocationNumberOfEntries	r	2				2.4
 O139	LogRotate.{i}.	w	0	-1	LogRotateNumberOfEntries	Enable	0Alias|1Name		2.17
-P145	Alias	o	7				1.0
+P145	Alias	w	7				1.0
 P145	Compression	w	343				2.17
 P145	Enable	w	8				2.17
 O145	LogFile.{i}.	r	0	-1	LogFileNumberOfEntries		0Alias|1Name		2.17
-P146	Alias	o	7				1.0
+P146	Alias	w	7				1.0
 P146	LastChange	r	125	canDeny			2.17
 P146	Name	r	15				2.17
 P146	Size	r	344				2.17
@@ -2735,7 +2734,7 @@ P149	MaxTCPWindowSize	r	344				2.0
 P149	TCPImplementation	r	352				2.0
 O139	PowerStatus.	r	1	1					2.19
 O150	PowerSensor.{i}.	r	0	-1	PowerSensorNumberOfEntries		1Name|0Alias		2.19
-P151	Alias	o	7				1.0
+P151	Alias	w	7				1.0
 P151	Current	r	353				2.19
 P151	Enable	w	8				2.19
 P151	LastUpdate	r	125	canDeny			2.19
@@ -2750,7 +2749,7 @@ P152	MaxProcessFaultEntries	w	2				2.17
 P152	MinFreeSpace	w	339				2.17
 P152	PreviousBootCount	r	2				2.17
 O152	ProcessFault.{i}.	r	0	-1	ProcessFaultNumberOfEntries		0Alias		2.17
-P153	Alias	o	7				1.0
+P153	Alias	w	7				1.0
 P153	Arguments	r	123				2.17
 P153	FaultLocation	r	123				2.17
 P153	FirmwareVersion	r	123				2.17
@@ -2763,7 +2762,7 @@ P152	RotateProcessFaultEntries	w	8				2.19
 P152	StoragePath	r	123				2.17
 O139	ProcessStatus.	r	1	1					2.0
 O154	CPU.{i}.	r	0	-1	CPUNumberOfEntries		1Name|0Alias		2.18
-P155	Alias	o	7				1.0
+P155	Alias	w	7				2.18
 P155	CPUUtilization	r	350				2.18
 P155	CriticalFallThreshold	w	347				2.18
 P155	CriticalFallTimeStamp	r	125				2.18
@@ -2791,7 +2790,7 @@ P156	Size	r	339	canDeny			2.0
 P156	State	r	360	canDeny			2.0
 P154	ProcessNumberOfEntries	r	2				2.0
 O139	Processor.{i}.	r	0	-1	ProcessorNumberOfEntries		0Alias	d	2.1
-P157	Alias	o	7				1.0
+P157	Alias	w	7				2.3
 P157	Architecture	r	361				2.1
 P139	ProcessorNumberOfEntries	r	2			d	2.1
 P139	ProductClass	r	15				2.0
@@ -2804,35 +2803,35 @@ P158	SerialNumber	r	15				2.3
 P139	SerialNumber	r	15				2.0
 P139	SoftwareVersion	r	15	forceEnabled	1		2.0
 O139	SupportedDataModel.{i}.	r	0	-1	SupportedDataModelNumberOfEntries		1URL|0Alias|1UUID		2.0
-P159	Alias	w	363				1.0
+P159	Alias	w	7				2.3
 P159	Features	r	111				2.0
 P159	URL	r	83				2.0
 P159	URN	r	25				2.0
-P159	UUID	r	364				2.6
+P159	UUID	r	363				2.6
 P139	SupportedDataModelNumberOfEntries	r	2				2.19
 O139	TemperatureStatus.	r	1	1					2.0
 O160	TemperatureSensor.{i}.	r	0	-1	TemperatureSensorNumberOfEntries		1Name|0Alias		2.0
-P161	Alias	o	7				1.0
+P161	Alias	w	7				2.3
 P161	Enable	w	8				2.0
 P161	HighAlarmTime	r	125				2.0
-P161	HighAlarmValue	w	365				2.0
+P161	HighAlarmValue	w	364				2.0
 P161	LastUpdate	r	125	canDeny			2.0
 P161	LowAlarmTime	r	125				2.0
-P161	LowAlarmValue	w	365				2.0
+P161	LowAlarmValue	w	364				2.0
 P161	MaxTime	r	125				2.0
-P161	MaxValue	r	365				2.0
+P161	MaxValue	r	364				2.0
 P161	MinTime	r	125				2.0
-P161	MinValue	r	365				2.0
+P161	MinValue	r	364				2.0
 P161	Name	r	25				2.0
 P161	PollingInterval	w	12				2.1
 P161	Reset	w	22				2.19
 P161	ResetTime	r	125				2.0
 P161	Status	r	355				2.0
-P161	Value	r	365	canDeny			2.0
+P161	Value	r	364	canDeny			2.0
 P160	TemperatureSensorNumberOfEntries	r	2				2.0
 P139	UpTime	r	12	canDeny			2.0
 O139	VendorConfigFile.{i}.	r	0	-1	VendorConfigFileNumberOfEntries		0Alias|1Name		2.0
-P162	Alias	o	7				1.0
+P162	Alias	w	7				1.0
 P162	Date	r	125				2.0
 P162	Description	r	25				2.0
 P162	Name	r	15				2.0
@@ -2840,64 +2839,64 @@ P162	UseForBackupRestore	r	8				2.7
 P162	Version	r	329				2.0
 P139	VendorConfigFileNumberOfEntries	r	2				2.0
 O139	VendorLogFile.{i}.	r	0	-1	VendorLogFileNumberOfEntries		0Alias|1Name		2.1
-P163	Alias	o	7				1.0
+P163	Alias	w	7				1.0
 P163	MaximumSize	r	344				2.1
 P163	Name	r	15				2.1
 P163	Persistent	r	8				2.1
 P139	VendorLogFileNumberOfEntries	r	2				2.1
 O0	DynamicDNS.	r	1	1					2.10
 O164	Client.{i}.	w	0	-1	ClientNumberOfEntries	Enable	1Server~Username|0Alias		2.10
-P165	Alias	o	7				1.0
+P165	Alias	w	7				1.0
 P165	Enable	w	8				2.10
 O165	Hostname.{i}.	w	0	-1	HostnameNumberOfEntries	Enable	1Name		2.10
 P166	Enable	w	8				2.10
 P166	LastUpdate	r	125				2.10
 P166	Name	w	25				2.10
-P166	Status	r	366				2.10
+P166	Status	r	365				2.10
 P165	HostnameNumberOfEntries	r	2				2.10
 P165	Interface	w	333				2.10
-P165	LastError	r	367				2.10
+P165	LastError	r	366				2.10
 P165	Password	w	88				2.10
-P165	Server	w	368				2.10
-P165	Status	r	369				2.10
+P165	Server	w	367				2.10
+P165	Status	r	368				2.10
 P165	Username	w	25				2.10
 P164	ClientNumberOfEntries	r	2				2.10
 O164	Server.{i}.	w	0	-1	ServerNumberOfEntries	Enable	1Name|0Alias		2.10
-P167	Alias	o	7				1.0
+P167	Alias	w	7				1.0
 P167	CheckInterval	w	12				2.10
 P167	Enable	w	8				2.10
 P167	MaxRetries	w	2				2.10
 P167	Name	w	15				2.10
-P167	Protocol	w	370				2.10
+P167	Protocol	w	369				2.10
 P167	RetryInterval	w	12				2.10
 P167	ServerAddress	w	25				2.10
 P167	ServerPort	w	34				2.10
-P167	ServiceName	w	371				2.10
-P167	SupportedProtocols	r	372				2.10
+P167	ServiceName	w	370				2.10
+P167	SupportedProtocols	r	371				2.10
 P164	ServerNumberOfEntries	r	2				2.10
-P164	SupportedServices	r	373				2.10
+P164	SupportedServices	r	372				2.10
 O0	ETSIM2M.	r	1	1					2.6
 O168	SCL.{i}.	w	0	-1	SCLNumberOfEntries	Enable	0Alias		2.6
-P169	Alias	o	7				1.0
+P169	Alias	w	7				1.0
 P169	AnnouncedToSCLList	w	111				2.6
 O169	AreaNwkDeviceInfoInstance.{i}.	r	0	-1	AreaNwkDeviceInfoInstanceNumberOfEntries				2.6
 P170	Active	r	8				2.6
-P170	AreaNwkInstance	r	374				2.6
-P170	Host	r	375				2.6
+P170	AreaNwkInstance	r	373				2.6
+P170	Host	r	374				2.6
 P170	ListOfDeviceApplications	r	111				2.6
-P170	ListOfDeviceNeighbors	r	375				2.6
+P170	ListOfDeviceNeighbors	r	374				2.6
 O170	Property.{i}.	r	0	-1	PropertyNumberOfEntries				2.6
 P171	Name	r	123				2.6
 P171	Value	r	123				2.6
 P170	PropertyNumberOfEntries	r	2				2.6
 P170	SleepDuration	w	12				2.6
 P170	SleepInterval	w	12				2.6
-P170	Status	r	376				2.6
+P170	Status	r	375				2.6
 P169	AreaNwkDeviceInfoInstanceNumberOfEntries	r	2				2.6
 O169	AreaNwkInstance.{i}.	r	0	-1	AreaNwkInstanceNumberOfEntries		1ID		2.6
 P172	AreaNwkType	r	123				2.6
 P172	ID	r	123				2.6
-P172	ListOfDevices	r	377				2.6
+P172	ListOfDevices	r	376				2.6
 O172	Property.{i}.	r	0	-1	PropertyNumberOfEntries				2.6
 P173	Name	r	123				2.6
 P173	Value	r	123				2.6
@@ -2909,84 +2908,84 @@ P174	MaxSizeOfDiscovAnswer	w	2				2.6
 P169	Enable	w	10				2.6
 O169	Reregistration.	r	1	1					2.6
 O175	ActionStatus.	r	1	1					2.6
-P176	FinalStatus	r	378				2.6
-P176	Progress	r	379	canDeny			2.6
+P176	FinalStatus	r	377				2.6
+P176	Progress	r	378	canDeny			2.6
 P175	RegAccessRightID	w	123				2.6
-P175	RegExpirationDuration	w	380				2.6
+P175	RegExpirationDuration	w	379				2.6
 P175	RegSearchStrings	w	111				2.6
 P175	RegTargetNSCLList	w	111				2.6
 P175	Reregistration	w	22				2.6
 O169	SAFPolicySet.{i}.	w	0	-1	SAFPolicySetNumberOfEntries	Enable	0Alias		2.6
 O177	ANPPolicy.{i}.	w	0	-1	ANPPolicyNumberOfEntries	Enable	1ANName|0Alias		2.6
-P178	ANName	w	381				2.6
-P178	Alias	o	7				1.0
+P178	ANName	w	380				2.6
+P178	Alias	w	7				1.0
 O178	BlockPeriod.{i}.	w	0	-1	BlockPeriodNumberOfEntries	Enable	0Alias|1FailedAttempts		2.6
-P179	Alias	o	7				1.0
-P179	BlockDuration	w	382				2.6
+P179	Alias	w	7				1.0
+P179	BlockDuration	w	381				2.6
 P179	Enable	w	10				2.6
 P179	FailedAttempts	w	212				2.6
 P178	BlockPeriodNumberOfEntries	r	2				2.6
 P178	Enable	w	10				2.6
 O178	RequestCategory.{i}.	w	0	-1	RequestCategoryNumberOfEntries	Enable	1RCAT|0Alias		2.6
-P180	Alias	o	7				1.0
+P180	Alias	w	7				1.0
 P180	Enable	w	10				2.6
 P180	RCAT	w	123				2.6
 O180	Schedule.{i}.	w	0	-1	ScheduleNumberOfEntries	Enable	0Alias		2.6
 O181	AbsTimeSpan.{i}.	w	0	-1	AbsTimeSpanNumberOfEntries	Enable	0Alias		2.6
-P182	Alias	o	7				1.0
+P182	Alias	w	7				1.0
 P182	Enable	w	10				2.6
 P182	EndTime	w	102				2.6
 P182	StartTime	w	102				2.6
 P181	AbsTimeSpanNumberOfEntries	r	2				2.6
-P181	Alias	o	7				1.0
+P181	Alias	w	7				1.0
 P181	Enable	w	10				2.6
-P181	Schedules	w	383				2.6
+P181	Schedules	w	382				2.6
 P180	ScheduleNumberOfEntries	r	2				2.6
 P178	RequestCategoryNumberOfEntries	r	2				2.6
 P177	ANPPolicyNumberOfEntries	r	2				2.6
-P177	Alias	o	7				1.0
+P177	Alias	w	7				1.0
 P177	Enable	w	10				2.6
 O177	M2MSPPolicy.	r	1	1					2.6
-P183	DefaultRCATValue	w	381				2.6
+P183	DefaultRCATValue	w	380				2.6
 O183	RequestCategory.{i}.	w	0	-1	RequestCategoryNumberOfEntries	Enable	1RCAT|0Alias		2.6
-P184	Alias	o	7				1.0
+P184	Alias	w	7				1.0
 P184	Enable	w	10				2.6
-P184	Mem	w	384				2.6
+P184	Mem	w	383				2.6
 P184	RCAT	w	123				2.6
-P184	RankedANList	w	385				2.6
+P184	RankedANList	w	384				2.6
 P184	Thresh	w	212				2.6
 P184	TolerableDelay	w	154				2.6
 P183	RequestCategoryNumberOfEntries	r	2				2.6
-P177	PolicyScope	w	383				2.6
+P177	PolicyScope	w	382				2.6
 P169	SAFPolicySetNumberOfEntries	r	2				2.6
 P168	SCLNumberOfEntries	r	2				2.6
 O0	Ethernet.	r	1	1					2.0
 P185	FlowControlSupported	r	8				2.14
 O185	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
 P186	AdvertisedLinkModes	w	181				2.19
-P186	Alias	o	7				1.0
+P186	Alias	w	7				1.0
 P186	CurrentBitRate	r	230	canDeny			2.7
-P186	CurrentDuplexMode	r	386				2.18
-P186	CurrentMDIX	r	387				2.18
-P186	DuplexMode	w	388				2.19
+P186	CurrentDuplexMode	r	385				2.18
+P186	CurrentMDIX	r	386				2.18
+P186	DuplexMode	w	387				2.19
 P186	EDPDCapability	r	8				2.19
 P186	EDPDEnable	w	8				2.19
-P186	EDPDStatus	r	389				2.19
+P186	EDPDStatus	r	388				2.19
 P186	EEECapability	r	8				2.8
 P186	EEEEnable	w	8				2.8
-P186	EEEStatus	r	390				2.17
+P186	EEEStatus	r	389				2.17
 P186	Enable	w	8				2.0
 P186	LastChange	r	12	canDeny			2.0
 P186	LinkPartnerAdvertisedLinkModes	r	181				2.19
 P186	LowerLayers	w	116				2.0
 P186	MACAddress	r	170				2.19
-P186	MDIX	w	391				2.18
+P186	MDIX	w	390				2.18
 P186	MaxBitRate	w	232				2.0
 P186	Name	r	15				2.0
-P186	SFPReferenceList	r	392				2.19
+P186	SFPReferenceList	r	391				2.19
 O186	Stats.	r	1	1					2.0
-P187	BroadcastPacketsReceived	r	19	canDeny			2.0
-P187	BroadcastPacketsSent	r	19	canDeny			2.0
+P187	BroadcastPacketsReceived	r	19	canDeny			2.19
+P187	BroadcastPacketsSent	r	19	canDeny			2.19
 P187	BytesReceived	r	20	canDeny			2.0
 P187	BytesSent	r	20	canDeny			2.0
 P187	Collisions	r	163	canDeny			2.18
@@ -2994,46 +2993,46 @@ P187	DiscardPacketsReceived	r	21	canDeny			2.0
 P187	DiscardPacketsSent	r	21	canDeny			2.0
 P187	ErrorsReceived	r	21	canDeny			2.0
 P187	ErrorsSent	r	21	canDeny			2.0
-P187	MulticastPacketsReceived	r	19	canDeny			2.0
-P187	MulticastPacketsSent	r	19	canDeny			2.0
+P187	MulticastPacketsReceived	r	19	canDeny			2.19
+P187	MulticastPacketsSent	r	19	canDeny			2.19
 P187	PacketsReceived	r	19	canDeny			2.0
 P187	PacketsSent	r	19	canDeny			2.0
 P187	Reset	w	22				2.18
-P187	UnicastPacketsReceived	r	19	canDeny			2.0
-P187	UnicastPacketsSent	r	19	canDeny			2.0
-P187	UnknownProtoPacketsReceived	r	21	canDeny			2.0
+P187	UnicastPacketsReceived	r	19	canDeny			2.19
+P187	UnicastPacketsSent	r	19	canDeny			2.19
+P187	UnknownProtoPacketsReceived	r	21	canDeny			2.19
 P186	Status	r	127				2.0
 P186	SupportedLinkModes	r	181				2.16
 P186	Upstream	r	8				2.0
-P185	InterfaceNumberOfEntries	r	2				2.19
-O185	LAG.{i}.	w	0	-1	LAGNumberOfEntries	Enable	0Alias|0Name|1MACAddress		2.0
-P188	Alias	o	7				1.0
-P188	Enable	w	10				2.19
-P188	LastChange	r	12	canDeny			2.19
-P188	LowerLayers	w	14				2.19
-P188	MACAddress	w	170				2.0
-P188	Name	r	15				2.19
-O188	Stats.	r	1	1					2.0
-P189	BroadcastPacketsReceived	r	19	canDeny			2.0
-P189	BroadcastPacketsSent	r	19	canDeny			2.0
-P189	BytesReceived	r	20	canDeny			2.0
-P189	BytesSent	r	20	canDeny			2.0
-P189	DiscardPacketsReceived	r	21	canDeny			2.0
-P189	DiscardPacketsSent	r	21	canDeny			2.0
-P189	ErrorsReceived	r	21	canDeny			2.0
-P189	ErrorsSent	r	21	canDeny			2.0
-P189	MulticastPacketsReceived	r	19	canDeny			2.0
-P189	MulticastPacketsSent	r	19	canDeny			2.0
-P189	PacketsReceived	r	19	canDeny			2.0
-P189	PacketsSent	r	19	canDeny			2.0
+P185	InterfaceNumberOfEntries	r	2				2.0
+O185	LAG.{i}.	w	0	-1	LAGNumberOfEntries	Enable	0Alias|0Name|1MACAddress		2.12
+P188	Alias	w	7				2.12
+P188	Enable	w	10				2.12
+P188	LastChange	r	12	canDeny			2.12
+P188	LowerLayers	w	14				2.12
+P188	MACAddress	w	170				2.19
+P188	Name	r	15				2.12
+O188	Stats.	r	1	1					2.12
+P189	BroadcastPacketsReceived	r	19	canDeny			2.12
+P189	BroadcastPacketsSent	r	19	canDeny			2.12
+P189	BytesReceived	r	20	canDeny			2.12
+P189	BytesSent	r	20	canDeny			2.12
+P189	DiscardPacketsReceived	r	21	canDeny			2.12
+P189	DiscardPacketsSent	r	21	canDeny			2.12
+P189	ErrorsReceived	r	21	canDeny			2.12
+P189	ErrorsSent	r	21	canDeny			2.12
+P189	MulticastPacketsReceived	r	19	canDeny			2.12
+P189	MulticastPacketsSent	r	19	canDeny			2.12
+P189	PacketsReceived	r	19	canDeny			2.12
+P189	PacketsSent	r	19	canDeny			2.12
 P189	Reset	w	22				2.18
-P189	UnicastPacketsReceived	r	19	canDeny			2.0
-P189	UnicastPacketsSent	r	19	canDeny			2.0
-P189	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P188	Status	r	23				2.19
-P185	LAGNumberOfEntries	r	2				2.0
+P189	UnicastPacketsReceived	r	19	canDeny			2.12
+P189	UnicastPacketsSent	r	19	canDeny			2.12
+P189	UnknownProtoPacketsReceived	r	21	canDeny			2.12
+P188	Status	r	23				2.12
+P185	LAGNumberOfEntries	r	2				2.12
 O185	Link.{i}.	w	0	-1	LinkNumberOfEntries	Enable	0Alias|0Name|1MACAddress		2.0
-P190	Alias	o	7				1.0
+P190	Alias	w	7				1.0
 P190	Enable	w	10				2.0
 P190	FlowControl	w	10				2.14
 P190	LastChange	r	12	canDeny			2.0
@@ -3063,37 +3062,37 @@ P191	UnicastPacketsReceived	r	19	canDeny			2.0
 P191	UnicastPacketsSent	r	19	canDeny			2.0
 P191	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P190	Status	r	23				2.0
-P185	LinkNumberOfEntries	r	2				2.19
+P185	LinkNumberOfEntries	r	2				2.0
 O185	RMONStats.{i}.	w	0	-1	RMONStatsNumberOfEntries	Enable	0Alias|1Interface~VLANID~Queue		2.4
-P192	Alias	o	7				1.0
+P192	Alias	w	7				1.0
 P192	AllQueues	w	10				2.4
-P192	BroadcastPackets	r	393	canDeny			2.4
-P192	Bytes	r	394	canDeny			2.4
-P192	CRCErroredPackets	r	395	canDeny			2.4
+P192	BroadcastPackets	r	392	canDeny			2.4
+P192	Bytes	r	393	canDeny			2.4
+P192	CRCErroredPackets	r	394	canDeny			2.4
 P192	DropEvents	r	212	canDeny			2.4
 P192	Enable	w	10				2.4
-P192	Interface	w	396				2.4
-P192	MulticastPackets	r	393	canDeny			2.4
+P192	Interface	w	395				2.4
+P192	MulticastPackets	r	392	canDeny			2.4
 P192	Name	r	15				2.4
-P192	OversizePackets	r	395	canDeny			2.4
-P192	Packets	r	393	canDeny			2.4
-P192	Packets1024to1518Bytes	r	393	canDeny			2.4
-P192	Packets128to255Bytes	r	393	canDeny			2.4
-P192	Packets256to511Bytes	r	393	canDeny			2.4
-P192	Packets512to1023Bytes	r	393	canDeny			2.4
-P192	Packets64Bytes	r	393	canDeny			2.4
-P192	Packets65to127Bytes	r	393	canDeny			2.4
-P192	Queue	w	397				2.4
+P192	OversizePackets	r	394	canDeny			2.4
+P192	Packets	r	392	canDeny			2.4
+P192	Packets1024to1518Bytes	r	392	canDeny			2.4
+P192	Packets128to255Bytes	r	392	canDeny			2.4
+P192	Packets256to511Bytes	r	392	canDeny			2.4
+P192	Packets512to1023Bytes	r	392	canDeny			2.4
+P192	Packets64Bytes	r	392	canDeny			2.4
+P192	Packets65to127Bytes	r	392	canDeny			2.4
+P192	Queue	w	396				2.4
 P192	Status	r	48				2.4
-P192	UndersizePackets	r	395	canDeny			2.4
+P192	UndersizePackets	r	394	canDeny			2.4
 P192	VLANID	w	69				2.4
 P185	RMONStatsNumberOfEntries	r	2				2.4
 O185	VLANTermination.{i}.	w	0	-1	VLANTerminationNumberOfEntries	Enable	0Alias|0Name		2.0
-P193	Alias	o	7				1.0
-P193	Enable	w	10				2.19
-P193	LastChange	r	12	canDeny			2.19
-P193	LowerLayers	w	14				2.19
-P193	Name	r	15				2.19
+P193	Alias	w	7				1.0
+P193	Enable	w	10				2.0
+P193	LastChange	r	12	canDeny			2.0
+P193	LowerLayers	w	14				2.0
+P193	Name	r	15				2.0
 O193	Stats.	r	1	1					2.0
 P194	BroadcastPacketsReceived	r	19	canDeny			2.0
 P194	BroadcastPacketsSent	r	19	canDeny			2.0
@@ -3111,10 +3110,10 @@ P194	Reset	w	22				2.18
 P194	UnicastPacketsReceived	r	19	canDeny			2.0
 P194	UnicastPacketsSent	r	19	canDeny			2.0
 P194	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P193	Status	r	23				2.19
+P193	Status	r	23				2.0
 P193	TPID	w	41				2.7
-P193	VLANID	w	398				2.0
-P193	VLANPriority	w	399				2.18
+P193	VLANID	w	397				2.19
+P193	VLANPriority	w	398				2.18
 P185	VLANTerminationNumberOfEntries	r	2				2.0
 O185	WoL.	r	1	1					2.13
 P195	MACAddress	w	170				2.13
@@ -3124,21 +3123,21 @@ P185	WoLSupported	r	8				2.13
 O0	FAP.	r	1	1					2.4
 O196	ApplicationPlatform.	r	1	1					2.4
 O197	Capabilities.	r	1	1					2.4
-P198	AccessLevelsSupported	r	400				2.4
-P198	AuthenticationMethodsSupported	r	401				2.4
+P198	AccessLevelsSupported	r	399				2.4
+P198	AuthenticationMethodsSupported	r	400				2.4
 P198	FemtoAwarenessAPISupport	r	8				2.4
 P198	MMSAPISupport	r	8				2.4
 P198	PresenceApplicationSupport	r	8				2.4
 P198	QueryMMSDeliveryStatusSupport	r	8				2.4
 P198	QuerySMSDeliveryStatusSupport	r	8				2.4
 P198	SMSAPISupport	r	8				2.4
-P198	SendMMSTargetAddressType	r	402				2.4
-P198	SendSMSTargetAddressType	r	402				2.4
+P198	SendMMSTargetAddressType	r	401				2.4
+P198	SendSMSTargetAddressType	r	401				2.4
 P198	SubscribeToNotificationsOfMMSSentToApplicationSupport	r	8				2.4
 P198	SubscribeToNotificationsOfSMSSentToApplicationSupport	r	8				2.4
 P198	TerminalLocationAPISupport	r	8				2.4
 O197	Control.	r	1	1					2.4
-P199	AuthenticationMethod	w	403				2.4
+P199	AuthenticationMethod	w	402				2.4
 O199	FemtoAwareness.	r	1	1					2.4
 P200	APIEnable	w	8				2.4
 P200	FemtozoneID	w	25				2.4
@@ -3146,33 +3145,33 @@ P200	MaxAPIUsersNumber	w	171				2.4
 P200	NotificationsUserIdentifierMSISDN	w	8				2.4
 P200	QueryFemtocellResponseTimezone	w	8				2.4
 P200	QueueEnable	w	8				2.4
-P200	Queueing	w	404				2.4
+P200	Queueing	w	403				2.4
 P200	SubscribeToNotificationsResponseCallbackData	w	8				2.4
 O199	MMS.	r	1	1					2.4
 P201	APIEnable	w	8				2.4
 P201	EnableQueryMMSDeliveryStatus	w	8				2.4
 P201	EnableSubscribeToNotificationsOfMessageSentToApplication	w	8				2.4
 P201	MaxAPIUsersNumber	w	171				2.4
-P201	MinSendMMSTimeInterval	w	405				2.4
+P201	MinSendMMSTimeInterval	w	404				2.4
 P201	QueueEnable	w	8				2.4
-P201	Queueing	w	404				2.4
+P201	Queueing	w	403				2.4
 O199	SMS.	r	1	1					2.4
 P202	APIEnable	w	8				2.4
 P202	EnableQuerySMSDeliveryStatus	w	8				2.4
 P202	EnableSubscribeToNotificationsOfMessageSentToApplication	w	8				2.4
 P202	MaxAPIUsersNumber	w	171				2.4
-P202	MinSendSMSTimeInterval	w	405				2.4
+P202	MinSendSMSTimeInterval	w	404				2.4
 P202	QueueEnable	w	8				2.4
-P202	Queueing	w	404				2.4
+P202	Queueing	w	403				2.4
 O199	TerminalLocation.	r	1	1					2.4
 P203	APIEnable	w	8				2.4
 P203	MaxAPIUsersNumber	w	171				2.4
-P203	QueryMobileLocationResponseAddress	w	406				2.4
+P203	QueryMobileLocationResponseAddress	w	405				2.4
 P203	QueryMobileLocationResponseAltitude	w	8				2.4
 P203	QueryMobileLocationResponseLongitudeLatitude	w	8				2.4
-P203	QueryMobileLocationResponseTimestamp	w	407				2.4
+P203	QueryMobileLocationResponseTimestamp	w	406				2.4
 P203	QueueEnable	w	8				2.4
-P203	Queueing	w	404				2.4
+P203	Queueing	w	403				2.4
 P199	TunnelInst	w	25				2.4
 P197	CurrentNumberofApplications	r	2				2.4
 P197	Enable	w	8				2.4
@@ -3187,14 +3186,14 @@ P205	APIUsers	r	171				2.4
 P205	QueueDiscarded	r	2				2.4
 P205	QueueNum	r	171				2.4
 P205	QueueReceived	r	2				2.4
-P205	QueueState	r	408				2.4
+P205	QueueState	r	407				2.4
 O204	MMS.	r	1	1					2.4
 P206	APIAvailable	r	8				2.4
 P206	APIUsers	r	171				2.4
 P206	QueueDiscarded	r	2				2.4
 P206	QueueNum	r	171				2.4
 P206	QueueReceived	r	2				2.4
-P206	QueueState	r	408				2.4
+P206	QueueState	r	407				2.4
 P204	MonitoringInterval	w	12				2.4
 O204	SMS.	r	1	1					2.4
 P207	APIAvailable	r	8				2.4
@@ -3202,22 +3201,22 @@ P207	APIUsers	r	171				2.4
 P207	QueueDiscarded	r	2				2.4
 P207	QueueNum	r	171				2.4
 P207	QueueReceived	r	2				2.4
-P207	QueueState	r	408				2.4
+P207	QueueState	r	407				2.4
 O204	TerminalLocation.	r	1	1					2.4
 P208	APIAvailable	r	8				2.4
 P208	APIUsers	r	171				2.4
 P208	QueueDiscarded	r	2				2.4
 P208	QueueNum	r	171				2.4
 P208	QueueReceived	r	2				2.4
-P208	QueueState	r	408				2.4
-P197	Status	r	409				2.4
+P208	QueueState	r	407				2.4
+P197	Status	r	408				2.4
 P197	Version	r	15				2.4
 O196	GPS.	r	1	1					2.4
 O209	AGPSServerConfig.	r	1	1					2.4
 P210	Enable	w	8				2.4
-P210	Password	w	410				2.4
-P210	ReferenceLatitude	w	411				2.4
-P210	ReferenceLongitude	w	412				2.4
+P210	Password	w	409				2.4
+P210	ReferenceLatitude	w	410				2.4
+P210	ReferenceLongitude	w	411				2.4
 P210	ServerInUse	r	8				2.4
 P210	ServerPort	w	218				2.4
 P210	ServerURL	w	25				2.4
@@ -3225,38 +3224,38 @@ P210	Username	w	15				2.4
 P209	ContinuousGPS	w	8				2.4
 O209	ContinuousGPSStatus.	r	1	1					2.4
 P211	CurrentFix	r	8	canDeny			2.4
-P211	Elevation	r	413	canDeny			2.4
+P211	Elevation	r	412	canDeny			2.4
 P211	FirstFixTimeout	w	197				2.4
 P211	GotFix	r	8	canDeny			2.4
 P211	LastFixDuration	r	12	canDeny			2.4
 P211	LastFixTime	r	125	canDeny			2.4
-P211	Latitude	r	411	canDeny			2.4
-P211	LocationType	r	414	canDeny			2.4
-P211	LockTimeOutDuration	w	415				2.4
-P211	Longitude	r	412	canDeny			2.4
+P211	Latitude	r	410	canDeny			2.4
+P211	LocationType	r	413	canDeny			2.4
+P211	LockTimeOutDuration	w	414				2.4
+P211	Longitude	r	411	canDeny			2.4
 P211	ReceiverStatus	r	25	canDeny			2.4
-P211	SatelliteTrackingInterval	w	416				2.4
+P211	SatelliteTrackingInterval	w	415				2.4
 P211	SatellitesTracked	r	2	canDeny			2.4
 P211	TimingGood	r	8	canDeny			2.4
 P209	ErrorDetails	r	25				2.4
 P209	GPSReset	w	22				2.4
 P209	LastScanTime	r	125	forceDefaultEnabled			2.4
 P209	LastSuccessfulScanTime	r	125	canDeny			2.4
-P209	LockedLatitude	r	411	canDeny			2.4
-P209	LockedLongitude	r	412	canDeny			2.4
+P209	LockedLatitude	r	410	canDeny			2.4
+P209	LockedLongitude	r	411	canDeny			2.4
 P209	NumberOfSatellites	r	2	canDeny			2.4
 P209	PeriodicInterval	w	12				2.4
 P209	PeriodicTime	w	125				2.4
-P209	ScanOnBoot	w	417				2.4
+P209	ScanOnBoot	w	416				2.4
 P209	ScanPeriodically	w	249				2.4
-P209	ScanStatus	r	418				2.4
+P209	ScanStatus	r	417				2.4
 P209	ScanTimeout	w	12				2.4
 O196	PerfMgmt.	r	1	1					2.4
 O212	Config.{i}.	w	0	-1	ConfigNumberOfEntries	Enable	0Alias|1URL~PeriodicUploadInterval~PeriodicUploadTime		2.4
-P213	Alias	o	7				1.0
+P213	Alias	w	7				1.0
 P213	Enable	w	8				2.4
 P213	Password	w	88				2.4
-P213	PeriodicUploadInterval	w	419				2.4
+P213	PeriodicUploadInterval	w	418				2.4
 P213	PeriodicUploadTime	w	125				2.4
 P213	URL	w	83				2.4
 P213	Username	w	25				2.4
@@ -3265,10 +3264,10 @@ O0	FAST.	r	1	1					2.11
 O214	Line.{i}.	r	0	-1	LineNumberOfEntries		0Alias|0Name		2.0
 P215	ATTETRds	r	114	canDeny			2.19
 P215	ATTETRus	r	114	canDeny			2.19
-P215	Alias	o	7				1.0
-P215	AllowedProfiles	r	420				2.19
-P215	BITSRMCpsds	r	421	canDeny			2.19
-P215	BITSRMCpsus	r	421	canDeny			2.19
+P215	Alias	w	7				1.0
+P215	AllowedProfiles	r	419				2.19
+P215	BITSRMCpsds	r	420	canDeny			2.19
+P215	BITSRMCpsus	r	420	canDeny			2.19
 P215	CurrentProfile	r	300				2.19
 P215	DownstreamAttenuation	r	303	canDeny			2.19
 P215	DownstreamMaxBitRate	r	114				2.19
@@ -3281,14 +3280,14 @@ P215	FEXTCANCELds	r	8				2.19
 P215	FEXTCANCELus	r	8				2.19
 P215	FirmwareVersion	r	15				2.19
 P215	LastChange	r	12	canDeny			2.0
-P215	LastTransmittedDownstreamSignal	r	422				2.19
-P215	LastTransmittedUpstreamSignal	r	422				2.19
+P215	LastTransmittedDownstreamSignal	r	421				2.19
+P215	LastTransmittedUpstreamSignal	r	421				2.19
 P215	LineNumber	r	309				2.19
 P215	LinkStatus	r	310				2.19
 P215	LowerLayers	w	116				2.0
 P215	MINEFTR	r	114	canDeny			2.19
 P215	Name	r	15				2.0
-P215	PowerManagementState	r	423				2.19
+P215	PowerManagementState	r	422				2.19
 P215	SNRMRMCds	r	303	canDeny			2.19
 P215	SNRMRMCus	r	303	canDeny			2.19
 O215	Stats.	r	1	1					2.0
@@ -3372,7 +3371,7 @@ P221	SuccessTIGA	r	2	canDeny			2.11
 P221	UAS	r	12	canDeny			2.11
 P216	TotalStart	r	12	canDeny			2.19
 P215	Status	r	127				2.0
-P215	SuccessFailureCause	r	424				2.19
+P215	SuccessFailureCause	r	423				2.19
 O215	TestParams.	r	1	1					2.11
 P222	ACTINP	r	2	canDeny			2.11
 P222	ACTINPREIN	r	2	canDeny			2.11
@@ -3393,33 +3392,33 @@ P215	UpstreamAttenuation	r	303	canDeny			2.19
 P215	UpstreamMaxBitRate	r	114				2.19
 P215	UpstreamNoiseMargin	r	303	canDeny			2.19
 P215	UpstreamPower	r	304	canDeny			2.19
-P214	LineNumberOfEntries	r	2				2.19
+P214	LineNumberOfEntries	r	2				2.11
 O0	FWE.	r	1	1					2.14
-O223	Link.{i}.	r	0	-1	LinkNumberOfEntries		0Alias|0Name		2.0
-P224	Alias	o	7				1.0
+O223	Link.{i}.	r	0	-1	LinkNumberOfEntries		0Alias|0Name		2.14
+P224	Alias	w	7				2.14
 P224	Enable	w	8				2.19
-P224	LastChange	r	12	canDeny			2.0
-P224	LowerLayers	w	116				2.0
-P224	Name	r	15				2.0
-O224	Stats.	r	1	1					2.0
-P225	BroadcastPacketsReceived	r	19	canDeny			2.0
-P225	BroadcastPacketsSent	r	19	canDeny			2.0
-P225	BytesReceived	r	20	canDeny			2.0
-P225	BytesSent	r	20	canDeny			2.0
-P225	DiscardPacketsReceived	r	21	canDeny			2.0
-P225	DiscardPacketsSent	r	21	canDeny			2.0
-P225	ErrorsReceived	r	21	canDeny			2.0
-P225	ErrorsSent	r	21	canDeny			2.0
-P225	MulticastPacketsReceived	r	19	canDeny			2.0
-P225	MulticastPacketsSent	r	19	canDeny			2.0
-P225	PacketsReceived	r	19	canDeny			2.0
-P225	PacketsSent	r	19	canDeny			2.0
+P224	LastChange	r	12	canDeny			2.14
+P224	LowerLayers	w	116				2.14
+P224	Name	r	15				2.14
+O224	Stats.	r	1	1					2.14
+P225	BroadcastPacketsReceived	r	19	canDeny			2.14
+P225	BroadcastPacketsSent	r	19	canDeny			2.14
+P225	BytesReceived	r	20	canDeny			2.14
+P225	BytesSent	r	20	canDeny			2.14
+P225	DiscardPacketsReceived	r	21	canDeny			2.14
+P225	DiscardPacketsSent	r	21	canDeny			2.14
+P225	ErrorsReceived	r	21	canDeny			2.14
+P225	ErrorsSent	r	21	canDeny			2.14
+P225	MulticastPacketsReceived	r	19	canDeny			2.14
+P225	MulticastPacketsSent	r	19	canDeny			2.14
+P225	PacketsReceived	r	19	canDeny			2.14
+P225	PacketsSent	r	19	canDeny			2.14
 P225	Reset	w	22				2.19
-P225	UnicastPacketsReceived	r	19	canDeny			2.0
-P225	UnicastPacketsSent	r	19	canDeny			2.0
-P225	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P224	Status	r	127				2.0
-P223	LinkNumberOfEntries	r	2				2.19
+P225	UnicastPacketsReceived	r	19	canDeny			2.14
+P225	UnicastPacketsSent	r	19	canDeny			2.14
+P225	UnknownProtoPacketsReceived	r	21	canDeny			2.14
+P224	Status	r	127				2.14
+P223	LinkNumberOfEntries	r	2				2.14
 O0	FaultMgmt.	r	1	1					2.4
 O226	CurrentAlarm.{i}.	r	0	-1	CurrentAlarmNumberOfEntries		1AlarmIdentifier|1EventType~ProbableCause~SpecificProblem		2.4
 P227	AdditionalInformation	r	25				2.4
@@ -3428,8 +3427,8 @@ P227	AlarmChangedTime	r	125				2.4
 P227	AlarmIdentifier	r	15				2.4
 P227	AlarmRaisedTime	r	125				2.4
 P227	EventType	r	15				2.4
-P227	ManagedObjectInstance	r	425				2.4
-P227	PerceivedSeverity	r	426				2.4
+P227	ManagedObjectInstance	r	424				2.4
+P227	PerceivedSeverity	r	425				2.4
 P227	ProbableCause	r	15				2.4
 P227	SpecificProblem	r	80				2.4
 P226	CurrentAlarmNumberOfEntries	r	2				2.4
@@ -3439,9 +3438,9 @@ P228	AdditionalText	r	25				2.4
 P228	AlarmIdentifier	r	15				2.4
 P228	EventTime	r	125				2.4
 P228	EventType	r	15				2.4
-P228	ManagedObjectInstance	r	425				2.4
-P228	NotificationType	r	427				2.4
-P228	PerceivedSeverity	r	428				2.4
+P228	ManagedObjectInstance	r	424				2.4
+P228	NotificationType	r	426				2.4
+P228	PerceivedSeverity	r	427				2.4
 P228	ProbableCause	r	15				2.4
 P228	SpecificProblem	r	80				2.4
 P226	ExpeditedEventNumberOfEntries	r	2				2.4
@@ -3451,9 +3450,9 @@ P229	AdditionalText	r	25				2.4
 P229	AlarmIdentifier	r	15				2.4
 P229	EventTime	r	125				2.4
 P229	EventType	r	15				2.4
-P229	ManagedObjectInstance	r	425				2.4
-P229	NotificationType	r	427				2.4
-P229	PerceivedSeverity	r	428				2.4
+P229	ManagedObjectInstance	r	424				2.4
+P229	NotificationType	r	426				2.4
+P229	PerceivedSeverity	r	427				2.4
 P229	ProbableCause	r	15				2.4
 P229	SpecificProblem	r	80				2.4
 P226	HistoryEventNumberOfEntries	r	2				2.4
@@ -3464,76 +3463,76 @@ P230	AdditionalText	r	25				2.4
 P230	AlarmIdentifier	r	15				2.4
 P230	EventTime	r	125				2.4
 P230	EventType	r	15				2.4
-P230	ManagedObjectInstance	r	425				2.4
-P230	NotificationType	r	427				2.4
-P230	PerceivedSeverity	r	428				2.4
+P230	ManagedObjectInstance	r	424				2.4
+P230	NotificationType	r	426				2.4
+P230	PerceivedSeverity	r	427				2.4
 P230	ProbableCause	r	15				2.4
 P230	SpecificProblem	r	80				2.4
 P226	QueuedEventNumberOfEntries	r	2				2.4
 O226	SupportedAlarm.{i}.	r	0	-1	SupportedAlarmNumberOfEntries		1EventType~ProbableCause~SpecificProblem~PerceivedSeverity		2.4
 P231	EventType	r	15				2.4
-P231	PerceivedSeverity	r	429				2.4
+P231	PerceivedSeverity	r	428				2.4
 P231	ProbableCause	r	15				2.4
-P231	ReportingMechanism	w	430				2.4
+P231	ReportingMechanism	w	429				2.4
 P231	SpecificProblem	r	80				2.4
 P226	SupportedAlarmNumberOfEntries	r	2				2.4
 O0	Firewall.	r	1	1					2.0
-P232	AdvancedLevel	w	431				2.2
+P232	AdvancedLevel	w	430				2.2
 O232	Chain.{i}.	w	0	-1	ChainNumberOfEntries	Enable	0Alias|0Name		2.2
-P233	Alias	o	7				1.0
-P233	Creator	r	432				2.2
+P233	Alias	w	7				1.0
+P233	Creator	r	431				2.2
 P233	Enable	w	10				2.2
 P233	Name	w	15				2.2
 O233	Rule.{i}.	w	0	-1	RuleNumberOfEntries	Enable	0Alias		2.2
-P234	Alias	o	7				1.0
-P234	ConnectionState	w	433				2.16
+P234	Alias	w	7				1.0
+P234	ConnectionState	w	432				2.16
 P234	CreationDate	r	125				2.2
-P234	DSCP	w	434				2.2
+P234	DSCP	w	433				2.2
 P234	DSCPExclude	w	10				2.2
 P234	Description	w	25				2.2
 P234	DestAllInterfaces	w	10				2.2
 P234	DestIP	w	57				2.2
 P234	DestIPExclude	w	10				2.2
-P234	DestInterface	w	435				2.2
+P234	DestInterface	w	434				2.2
 P234	DestInterfaceExclude	w	10				2.2
 P234	DestMask	w	63				2.2
-P234	DestMatchSet	w	436				2.18
-P234	DestMatchSetExclude	w	436				2.18
+P234	DestMatchSet	w	435				2.18
+P234	DestMatchSetExclude	w	435				2.18
 P234	DestPort	w	64				2.2
 P234	DestPortExclude	w	10				2.2
 P234	DestPortRangeMax	w	64				2.2
 P234	Enable	w	10				2.2
-P234	ExpiryDate	w	437				2.2
+P234	ExpiryDate	w	436				2.2
 P234	IPVersion	w	107				2.2
 P234	Log	w	10				2.2
-P234	LogRef	w	438				2.19
+P234	LogRef	w	437				2.19
 P234	Order	w	67				2.2
 P234	Protocol	w	68				2.2
 P234	ProtocolExclude	w	10				2.2
 P234	SourceAllInterfaces	w	10				2.2
 P234	SourceIP	w	57				2.2
 P234	SourceIPExclude	w	10				2.2
-P234	SourceInterface	w	435				2.2
+P234	SourceInterface	w	434				2.2
 P234	SourceInterfaceExclude	w	10				2.2
 P234	SourceMAC	w	164				2.16
 P234	SourceMACExclude	w	10				2.16
 P234	SourceMask	w	63				2.2
-P234	SourceMatchSet	w	436				2.18
-P234	SourceMatchSetExclude	w	436				2.18
+P234	SourceMatchSet	w	435				2.18
+P234	SourceMatchSetExclude	w	435				2.18
 P234	SourcePort	w	64				2.2
 P234	SourcePortExclude	w	10				2.2
 P234	SourcePortRangeMax	w	64				2.2
 P234	Status	r	48				2.2
-P234	Target	w	439				2.2
-P234	TargetChain	w	440				2.2
+P234	Target	w	438				2.2
+P234	TargetChain	w	439				2.2
 P233	RuleNumberOfEntries	r	2				2.2
 P232	ChainNumberOfEntries	r	2				2.2
-P232	Config	w	441				2.0
+P232	Config	w	440				2.0
 O232	ConnectionTracking.	r	1	1					2.17
 O235	FTP.	r	1	1					2.17
 P236	Enable	w	8				2.17
 P236	Loose	w	8				2.17
-P236	Ports	w	442				2.17
+P236	Ports	w	441				2.17
 O235	H323.	r	1	1					2.17
 P237	CallForwardFilter	w	8				2.17
 P237	Enable	w	8				2.17
@@ -3543,36 +3542,36 @@ O235	IRC.	r	1	1					2.17
 P238	DCCTimeout	w	2				2.17
 P238	Enable	w	8				2.17
 P238	MAXDCCChannels	w	2				2.17
-P238	Ports	w	443				2.17
+P238	Ports	w	442				2.17
 O235	PPTP.	r	1	1					2.17
 P239	Enable	w	8				2.17
 O235	SIP.	r	1	1					2.17
-P240	DirectMedia	w	444				2.17
-P240	DirectSignaling	w	444				2.17
+P240	DirectMedia	w	443				2.17
+P240	DirectSignaling	w	443				2.17
 P240	Enable	w	8				2.17
 P240	ExternalMedia	w	349				2.17
-P240	Ports	w	443				2.17
+P240	Ports	w	442				2.17
 P240	TimeOut	w	2				2.17
 O235	TFTP.	r	1	1					2.17
 P241	Enable	w	8				2.17
-P241	Ports	w	442				2.17
+P241	Ports	w	441				2.17
 O232	DMZ.{i}.	w	0	-1	DMZNumberOfEntries	Enable	0Alias|1DestIP~SourcePrefix		2.16
-P242	Alias	o	7				1.0
+P242	Alias	w	7				1.0
 P242	Description	w	25				2.16
 P242	DestIP	w	166				2.16
 P242	Enable	w	8				2.16
 P242	Interface	w	153				2.16
 P242	LeaseDuration	w	12				2.17
 P242	Log	w	10				2.19
-P242	LogRef	w	438				2.19
-P242	Origin	r	445				2.16
+P242	LogRef	w	437				2.19
+P242	Origin	r	444				2.16
 P242	RemainingLeaseTime	r	12	canDeny			2.17
-P242	SourcePrefix	w	446				2.16
+P242	SourcePrefix	w	445				2.16
 P242	Status	r	48				2.16
 P232	DMZNumberOfEntries	r	2				2.16
 P232	Enable	w	8				2.2
 O232	InterfaceSetting.{i}.	w	0	-1	InterfaceSettingNumberOfEntries	Enable	0Alias|1Interface		2.17
-P243	Alias	o	7				1.0
+P243	Alias	w	7				1.0
 P243	Enable	w	10				2.17
 P243	IPv4AcceptICMPEchoRequest	w	8				2.17
 P243	IPv4SpoofingProtection	w	8				2.17
@@ -3580,183 +3579,183 @@ P243	IPv6AcceptICMPEchoRequest	w	8				2.17
 P243	IPv6PassThroughICMPEchoRequest	w	8				2.18
 P243	IPv6SpoofingProtection	w	8				2.17
 P243	Interface	w	153				2.17
-P243	Status	r	447				2.17
+P243	Status	r	446				2.17
 P243	StealthMode	w	8				2.17
 P232	InterfaceSettingNumberOfEntries	r	2				2.17
 P232	LastChange	r	125				2.0
 O232	Level.{i}.	w	0	-1	LevelNumberOfEntries		0Alias|0Name		2.2
-P244	Alias	o	7				1.0
-P244	Chain	r	448				2.2
+P244	Alias	w	7				1.0
+P244	Chain	r	447				2.2
 P244	DefaultLogPolicy	w	10				2.2
-P244	DefaultPolicy	w	449				2.2
+P244	DefaultPolicy	w	448				2.2
 P244	Description	w	25				2.2
 P244	Name	w	15				2.2
 P244	Order	w	67				2.2
-P244	Policies	w	450				2.16
+P244	Policies	w	449				2.16
 P244	PortMappingEnabled	w	58				2.2
 P232	LevelNumberOfEntries	r	2				2.2
 O232	Log.{i}.	w	0	-1	LogNumberOfEntries		0Alias		2.19
-P245	Alias	o	7				1.0
+P245	Alias	w	7				1.0
 P245	Description	w	25				2.19
 P245	Enable	w	8				2.19
 O245	Filter.	r	1	1					2.19
 P246	DestinationInterface	w	228				2.19
-P246	Policy	w	451				2.19
+P246	Policy	w	450				2.19
 P246	SourceInterface	w	228				2.19
-P245	Prefix	w	381				2.19
-P245	Severity	w	452				2.19
+P245	Prefix	w	380				2.19
+P245	Severity	w	451				2.19
 P232	LogNumberOfEntries	r	2				2.19
 O232	Pinhole.{i}.	w	0	-1	PinholeNumberOfEntries	Enable	0Alias		2.16
-P247	Alias	o	7				1.0
+P247	Alias	w	7				1.0
 P247	Description	w	25				2.16
 P247	DestIP	w	109				2.16
 P247	DestMACAddress	w	170				2.16
 P247	DestPort	w	64				2.16
 P247	DestPortRangeMax	w	64				2.18
 P247	Enable	w	8				2.16
-P247	IPVersion	w	107				2.2
+P247	IPVersion	w	107				2.16
 P247	Interface	w	153				2.16
 P247	LeaseDuration	w	12				2.17
 P247	Log	w	10				2.19
-P247	LogRef	w	438				2.19
-P247	Origin	r	453				2.16
-P247	Protocol	w	454				2.16
+P247	LogRef	w	437				2.19
+P247	Origin	r	452				2.16
+P247	Protocol	w	453				2.16
 P247	RemainingLeaseTime	r	12	canDeny			2.17
-P247	ScheduleRef	w	455				2.18
+P247	ScheduleRef	w	454				2.18
 P247	SourcePort	w	64				2.16
 P247	SourcePortRangeMax	w	64				2.18
-P247	SourcePrefixes	w	456				2.16
-P247	Status	r	457				2.16
+P247	SourcePrefixes	w	455				2.16
+P247	Status	r	456				2.16
 P232	PinholeNumberOfEntries	r	2				2.16
 O232	Policy.{i}.	w	0	-1	PolicyNumberOfEntries		0Alias		2.16
-P248	Alias	o	7				1.0
-P248	Chain	w	448				2.16
+P248	Alias	w	7				1.0
+P248	Chain	w	447				2.16
 P248	DestinationInterface	w	153				2.16
 P248	Enable	w	8				2.16
-P248	IPVersion	w	107				2.2
+P248	IPVersion	w	107				2.16
 P248	Log	w	10				2.19
-P248	LogRef	w	438				2.19
-P248	ReverseChain	w	448				2.16
-P248	ReverseTargetChain	w	458				2.16
+P248	LogRef	w	437				2.19
+P248	ReverseChain	w	447				2.16
+P248	ReverseTargetChain	w	457				2.16
 P248	SourceInterface	w	153				2.16
 P248	Status	r	48				2.16
-P248	TargetChain	w	458				2.16
-P232	PolicyLevel	w	431				2.16
+P248	TargetChain	w	457				2.16
+P232	PolicyLevel	w	430				2.16
 P232	PolicyNumberOfEntries	r	2				2.16
 O232	Service.{i}.	w	0	-1	ServiceNumberOfEntries	Enable	0Alias|1Interface~DestPort~Protocol~SourcePrefixes		2.16
-P249	Action	w	459				2.16
-P249	Alias	o	7				1.0
-P249	DestPort	w	460				2.16
+P249	Action	w	458				2.16
+P249	Alias	w	7				1.0
+P249	DestPort	w	459				2.16
 P249	Enable	w	8				2.16
 P249	ICMPType	w	68				2.16
-P249	IPVersion	w	107				2.2
+P249	IPVersion	w	107				2.16
 P249	Interface	w	153				2.16
 P249	Log	w	10				2.19
-P249	LogRef	w	438				2.19
-P249	Protocol	w	454				2.16
-P249	SourcePrefixes	w	461				2.16
+P249	LogRef	w	437				2.19
+P249	Protocol	w	453				2.16
+P249	SourcePrefixes	w	460				2.16
 P249	Status	r	48				2.16
 P232	ServiceNumberOfEntries	r	2				2.16
 O232	Set.{i}.	w	0	-1	SetNumberOfEntries	Enable	0Alias|1Name		2.18
-P250	Alias	o	7				1.0
+P250	Alias	w	7				1.0
 P250	Enable	w	10				2.18
-P250	IPVersion	w	107				2.2
-P250	Name	w	462				2.18
-P250	Origin	r	445				2.18
+P250	IPVersion	w	107				2.18
+P250	Name	w	461				2.18
+P250	Origin	r	444				2.18
 O250	Rule.{i}.	w	0	-1	RuleNumberOfEntries		0Alias		2.18
-P251	Alias	o	7				1.0
+P251	Alias	w	7				1.0
 P251	Exclude	w	10				2.18
-P251	IPAddressList	w	463				2.18
-P251	MACAddressList	w	464				2.18
-P251	PortList	w	383				2.18
+P251	IPAddressList	w	462				2.18
+P251	MACAddressList	w	463				2.18
+P251	PortList	w	382				2.18
 P250	RuleNumberOfEntries	r	2				2.18
-P250	Type	w	465				2.18
+P250	Type	w	464				2.18
 P232	SetNumberOfEntries	r	2				2.18
-P232	Type	r	466				2.2
+P232	Type	r	465				2.2
 P232	Version	r	329				2.0
 O0	GRE.	r	1	1					2.8
 O252	Filter.{i}.	w	0	-1	FilterNumberOfEntries	Enable	0Alias		2.8
-P253	Alias	o	7				1.0
+P253	Alias	w	7				1.0
 P253	AllInterfaces	w	10				2.8
-P253	DSCPMarkPolicy	w	467				2.8
+P253	DSCPMarkPolicy	w	466				2.8
 P253	Enable	w	10				2.8
-P253	Interface	w	468				2.8
+P253	Interface	w	467				2.8
 P253	Order	w	67				2.8
 P253	Status	r	48				2.8
-P253	VLANIDCheck	w	469				2.8
+P253	VLANIDCheck	w	468				2.8
 P253	VLANIDExclude	w	10				2.8
 P252	FilterNumberOfEntries	r	2				2.8
 O252	Tunnel.{i}.	w	0	-1	TunnelNumberOfEntries		0Alias		2.8
-P254	Alias	o	7				1.0
+P254	Alias	w	7				1.0
 P254	ConnectedRemoteEndpoint	r	25				2.8
 P254	DefaultDSCPMark	w	212				2.8
-P254	DeliveryHeaderProtocol	w	470				2.8
+P254	DeliveryHeaderProtocol	w	469				2.8
 P254	Enable	w	8				2.8
-O254	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.0
-P255	Alias	o	7				1.0
-P255	Enable	w	10				2.0
+O254	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.8
+P255	Alias	w	7				2.8
+P255	Enable	w	10				2.8
 P255	KeyIdentifier	w	212				2.19
-P255	KeyIdentifierGenerationPolicy	w	471				2.19
-P255	LastChange	r	12	canDeny			2.0
-P255	LowerLayers	w	14				2.0
-P255	Name	r	15				2.0
+P255	KeyIdentifierGenerationPolicy	w	470				2.19
+P255	LastChange	r	12	canDeny			2.8
+P255	LowerLayers	w	14				2.8
+P255	Name	r	15				2.8
 P255	ProtocolIdOverride	w	212				2.19
-O255	Stats.	r	1	1					2.0
+O255	Stats.	r	1	1					2.8
 P256	BroadcastPacketsReceived	r	19	canDeny			2.19
 P256	BroadcastPacketsSent	r	19	canDeny			2.19
-P256	BytesReceived	r	20	canDeny			2.0
-P256	BytesSent	r	20	canDeny			2.0
+P256	BytesReceived	r	20	canDeny			2.8
+P256	BytesSent	r	20	canDeny			2.8
 P256	DiscardChecksumReceived	r	21				2.19
 P256	DiscardPacketsReceived	r	21	canDeny			2.19
 P256	DiscardPacketsSent	r	21	canDeny			2.19
 P256	DiscardSequenceNumberReceived	r	21				2.19
-P256	ErrorsReceived	r	21	canDeny			2.0
-P256	ErrorsSent	r	21	canDeny			2.0
+P256	ErrorsReceived	r	21	canDeny			2.8
+P256	ErrorsSent	r	21	canDeny			2.8
 P256	MulticastPacketsReceived	r	19	canDeny			2.19
 P256	MulticastPacketsSent	r	19	canDeny			2.19
-P256	PacketsReceived	r	19	canDeny			2.0
-P256	PacketsSent	r	19	canDeny			2.0
+P256	PacketsReceived	r	19	canDeny			2.8
+P256	PacketsSent	r	19	canDeny			2.8
 P256	Reset	w	22				2.19
 P256	UnicastPacketsReceived	r	19	canDeny			2.19
 P256	UnicastPacketsSent	r	19	canDeny			2.19
 P256	UnknownProtoPacketsReceived	r	21	canDeny			2.19
-P255	Status	r	23				2.0
+P255	Status	r	23				2.8
 P255	UseChecksum	w	10				2.19
 P255	UseSequenceNumber	w	10				2.19
-P254	InterfaceNumberOfEntries	r	2				2.19
-P254	KeepAlivePolicy	w	472				2.8
-P254	KeepAliveThreshold	w	473				2.8
+P254	InterfaceNumberOfEntries	r	2				2.8
+P254	KeepAlivePolicy	w	471				2.8
+P254	KeepAliveThreshold	w	472				2.8
 P254	KeepAliveTimeout	w	183				2.8
-P254	RemoteEndpoints	w	474				2.8
+P254	RemoteEndpoints	w	473				2.8
 O254	Stats.	r	1	1					2.8
 P257	BytesReceived	r	20				2.8
 P257	BytesSent	r	20				2.8
 P257	ErrorsReceived	r	21				2.8
 P257	ErrorsSent	r	21				2.8
-P257	KeepAliveReceived	r	475				2.8
-P257	KeepAliveSent	r	475				2.8
+P257	KeepAliveReceived	r	474				2.8
+P257	KeepAliveSent	r	474				2.8
 P257	PacketsReceived	r	19				2.8
 P257	PacketsSent	r	19				2.8
 P254	Status	r	168				2.8
 P252	TunnelNumberOfEntries	r	2				2.8
 O0	GatewayInfo.	r	1	1					2.0
-P258	ManufacturerOUI	r	476	forceDefaultEnabled			2.0
+P258	ManufacturerOUI	r	475	forceDefaultEnabled			2.0
 P258	ProductClass	r	15	forceDefaultEnabled			2.0
 P258	SerialNumber	r	15	forceDefaultEnabled			2.0
 O0	Ghn.	r	1	1					2.4
 O259	Diagnostics.	r	1	1					2.8
 O260	PHYThroughput.	r	1	1					2.8
-P261	DiagnosticsState	w	477				2.8
+P261	DiagnosticsState	w	476				2.8
 O260	PerformanceMonitoring.	r	1	1					2.8
 O262	Channels.	r	1	1					2.8
 O263	Channel.{i}.	r	0	-1	ChannelNumberOfEntries		1DestinationMACAddress		2.8
 P264	DestinationMACAddress	r	170				2.8
-P264	SNR	r	478				2.8
+P264	SNR	r	477				2.8
 P263	ChannelNumberOfEntries	r	2				2.8
 P263	TimeStamp	r	125				2.8
 P262	DiagnoseMACAddress	w	170				2.8
-P262	DiagnosticsState	w	477				2.8
-P262	Interface	w	479				2.8
+P262	DiagnosticsState	w	476				2.8
+P262	Interface	w	478				2.8
 O262	Nodes.	r	1	1					2.8
 P265	CurrentEnd	r	125				2.8
 P265	CurrentStart	r	125				2.8
@@ -3786,10 +3785,10 @@ P266	UnicastPacketsReceived	r	163	canDeny			2.8
 P266	UnicastPacketsSent	r	163	canDeny			2.8
 P266	UnknownProtoPacketsReceived	r	244	canDeny			2.8
 P265	NodeNumberOfEntries	r	2				2.8
-P262	SNRGroupLength	w	480				2.8
+P262	SNRGroupLength	w	479				2.8
 P262	SampleInterval	w	12				2.8
-O259	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
-P267	Alias	o	7				1.0
+O259	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.4
+P267	Alias	w	7				2.4
 O267	AssociatedDevice.{i}.	r	0	-1	AssociatedDeviceNumberOfEntries		1MACAddress		2.4
 P268	Active	r	8				2.4
 P268	DeviceId	r	2				2.4
@@ -3799,46 +3798,46 @@ P268	TxPhyRate	r	230	canDeny			2.4
 P267	AssociatedDeviceNumberOfEntries	r	2				2.19
 O267	DMInfo.	r	1	1					2.8
 P269	DomainId	r	2				2.8
-P269	DomainName	w	481				2.8
-P269	DomainNameIdentifier	r	482				2.8
-P269	MACCycleDuration	w	483				2.8
+P269	DomainName	w	480				2.8
+P269	DomainNameIdentifier	r	481				2.8
+P269	MACCycleDuration	w	482				2.8
 P269	MaxSupportedBandplan	w	2				2.8
 P269	MinSupportedBandplan	w	2				2.8
-P269	ReregistrationTimePeriod	w	484				2.8
+P269	ReregistrationTimePeriod	w	483				2.8
 P269	SCDeviceId	w	2				2.8
 P269	SCMACAddress	w	170				2.8
-P269	TopologyPeriodicInterval	w	485				2.8
+P269	TopologyPeriodicInterval	w	484				2.8
 P267	DMRequested	w	8				2.8
 P267	DeviceId	r	2				2.19
 P267	DomainId	r	2				2.19
 P267	DomainName	r	326				2.19
 P267	DomainNameIdentifier	r	2				2.19
-P267	Enable	w	8				2.0
+P267	Enable	w	8				2.4
 P267	FirmwareVersion	r	15				2.19
 P267	IsDM	r	8				2.8
 P267	IsSC	r	8				2.8
-P267	LastChange	r	12	canDeny			2.0
-P267	LowerLayers	w	116				2.0
+P267	LastChange	r	12	canDeny			2.4
+P267	LowerLayers	w	116				2.4
 P267	MACAddress	r	170				2.19
 P267	MaxBandPlan	r	2				2.8
-P267	MaxBitRate	r	230				2.0
+P267	MaxBitRate	r	230				2.4
 P267	MaxTransmitRate	r	230				2.8
-P267	MediumType	r	486				2.8
-P267	Name	r	15				2.0
+P267	MediumType	r	485				2.8
+P267	Name	r	15				2.4
 P267	NodeTypeDMCapable	r	8				2.19
 P267	NodeTypeDMConfig	w	8				2.19
 P267	NodeTypeDMStatus	r	8				2.19
 P267	NodeTypeSCCapable	r	8				2.19
 P267	NodeTypeSCStatus	r	8				2.19
-P267	NotchedAmateurRadioBands	w	482				2.8
+P267	NotchedAmateurRadioBands	w	481				2.8
 P267	PHYThroughputDiagnosticsEnable	w	181				2.8
-P267	PSM	w	487				2.12
+P267	PSM	w	486				2.12
 P267	PerformanceMonitoringDiagnosticsEnable	w	181				2.8
 O267	SCInfo.	r	1	1					2.8
 P270	Location	r	8				2.8
-P270	MICSize	w	488				2.8
-P270	ModeEnabled	w	489				2.8
-P270	ModesSupported	r	490				2.8
+P270	MICSize	w	487				2.8
+P270	ModeEnabled	w	488				2.8
+P270	ModesSupported	r	489				2.8
 P267	SCRequested	w	8				2.8
 O267	SMMaskedBand.{i}.	w	0	32	SMMaskedBandNumberOfEntries	Enable	1BandNumber		2.8
 P271	BandNumber	w	2				2.8
@@ -3847,62 +3846,62 @@ P271	StartSubCarrier	w	2				2.8
 P271	StopSubCarrier	w	2				2.8
 P267	SMMaskedBandNumberOfEntries	r	2				2.8
 P267	StandardVersions	r	111				2.8
-O267	Stats.	r	1	1					2.0
+O267	Stats.	r	1	1					2.4
 P272	BlocksErrorsReceived	r	244	canDeny			2.8
 P272	BlocksReceived	r	163	canDeny			2.8
 P272	BlocksResent	r	244	canDeny			2.8
 P272	BlocksSent	r	163	canDeny			2.8
-P272	BroadcastPacketsReceived	r	19	canDeny			2.0
-P272	BroadcastPacketsSent	r	19	canDeny			2.0
-P272	BytesReceived	r	20	canDeny			2.0
-P272	BytesSent	r	20	canDeny			2.0
-P272	DiscardPacketsReceived	r	21	canDeny			2.0
-P272	DiscardPacketsSent	r	21	canDeny			2.0
-P272	ErrorsReceived	r	21	canDeny			2.0
-P272	ErrorsSent	r	21	canDeny			2.0
+P272	BroadcastPacketsReceived	r	19	canDeny			2.4
+P272	BroadcastPacketsSent	r	19	canDeny			2.4
+P272	BytesReceived	r	20	canDeny			2.4
+P272	BytesSent	r	20	canDeny			2.4
+P272	DiscardPacketsReceived	r	21	canDeny			2.4
+P272	DiscardPacketsSent	r	21	canDeny			2.4
+P272	ErrorsReceived	r	21	canDeny			2.4
+P272	ErrorsSent	r	21	canDeny			2.4
 P272	MgmtBytesReceived	r	163	canDeny			2.8
 P272	MgmtBytesSent	r	163	canDeny			2.8
 P272	MgmtPacketsReceived	r	163	canDeny			2.8
 P272	MgmtPacketsSent	r	163	canDeny			2.8
-P272	MulticastPacketsReceived	r	19	canDeny			2.0
-P272	MulticastPacketsSent	r	19	canDeny			2.0
-P272	PacketsReceived	r	19	canDeny			2.0
-P272	PacketsSent	r	19	canDeny			2.0
+P272	MulticastPacketsReceived	r	19	canDeny			2.4
+P272	MulticastPacketsSent	r	19	canDeny			2.4
+P272	PacketsReceived	r	19	canDeny			2.4
+P272	PacketsSent	r	19	canDeny			2.4
 P272	Reset	w	22				2.19
-P272	UnicastPacketsReceived	r	19	canDeny			2.0
-P272	UnicastPacketsSent	r	19	canDeny			2.0
-P272	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P267	Status	r	127				2.0
-P267	TAIFG	r	491				2.8
-P267	TargetDomainNames	w	492				2.19
-P267	Upstream	r	8				2.0
-P259	InterfaceNumberOfEntries	r	2				2.19
+P272	UnicastPacketsReceived	r	19	canDeny			2.4
+P272	UnicastPacketsSent	r	19	canDeny			2.4
+P272	UnknownProtoPacketsReceived	r	21	canDeny			2.4
+P267	Status	r	127				2.4
+P267	TAIFG	r	490				2.8
+P267	TargetDomainNames	w	491				2.19
+P267	Upstream	r	8				2.4
+P259	InterfaceNumberOfEntries	r	2				2.4
 O0	HPNA.	r	1	1					2.0
 O273	Diagnostics.	r	1	1					2.0
 O274	PHYThroughput.	r	1	1					2.0
 P275	BurstInterval	w	0				2.0
-P275	DiagnosticsState	w	493				2.0
-P275	Interface	w	494				2.0
+P275	DiagnosticsState	w	492				2.0
+P275	Interface	w	493				2.0
 P275	NumPacketsInBurst	w	2				2.0
 P275	PayloadDataGen	w	2				2.0
 P275	PayloadEncoding	w	2				2.0
-P275	PayloadType	w	495				2.0
+P275	PayloadType	w	494				2.0
 P275	PriorityLevel	w	32				2.0
 O275	Result.{i}.	r	0	-1	ResultNumberOfEntries		1SrcMACAddress~DestMACAddress		2.0
-P276	Attenuation	r	496				2.0
-P276	BaudRate	r	497				2.0
+P276	Attenuation	r	495				2.0
+P276	BaudRate	r	496				2.0
 P276	DestMACAddress	r	170				2.0
 P276	PHYRate	r	230				2.0
 P276	PacketsReceived	r	2				2.0
-P276	SNR	r	496				2.0
+P276	SNR	r	495				2.0
 P276	SrcMACAddress	r	170				2.0
-P275	ResultNumberOfEntries	r	2				2.19
-P275	TestPacketPayloadLength	w	498				2.0
+P275	ResultNumberOfEntries	r	2				2.0
+P275	TestPacketPayloadLength	w	497				2.0
 O274	PerformanceMonitoring.	r	1	1					2.0
 O277	Channels.	r	1	1					2.0
 O278	Channel.{i}.	r	0	-1	ChannelNumberOfEntries		1HostSrcMACAddress~HostDestMACAddress		2.0
-P279	BaudRate	r	497				2.0
-P279	FlowSpec	r	499				2.0
+P279	BaudRate	r	496				2.0
+P279	FlowSpec	r	498				2.0
 P279	HPNADestMACAddress	r	170				2.0
 P279	HPNASrcMACAddress	r	170				2.0
 P279	HostDestMACAddress	r	170				2.0
@@ -3911,38 +3910,38 @@ P279	LARQPacketsReceived	r	2				2.0
 P279	PHYRate	r	230				2.0
 P279	PacketsReceived	r	2				2.0
 P279	PacketsSent	r	2				2.0
-P279	SNR	r	496				2.0
+P279	SNR	r	495				2.0
 P278	ChannelNumberOfEntries	r	2				2.0
 P278	TimeStamp	r	125				2.0
-P277	DiagnosticsState	w	500				2.0
-P277	Interface	w	494				2.0
+P277	DiagnosticsState	w	499				2.0
+P277	Interface	w	493				2.0
 O277	Nodes.	r	1	1					2.0
 P280	CurrentEnd	r	125				2.0
 P280	CurrentStart	r	125				2.0
 O280	Node.{i}.	r	1	-1	NodeNumberOfEntries		1MACAddress		2.0
 P281	BroadcastPacketsInternalControl	r	2				2.0
-P281	BroadcastPacketsReceived	r	501				2.0
-P281	BroadcastPacketsSent	r	501				2.0
-P281	BroadcastPacketsSentWire	r	501				2.0
-P281	BytesReceived	r	501				2.0
-P281	BytesSent	r	501				2.0
+P281	BroadcastPacketsReceived	r	500				2.0
+P281	BroadcastPacketsSent	r	500				2.0
+P281	BroadcastPacketsSentWire	r	500				2.0
+P281	BytesReceived	r	500				2.0
+P281	BytesSent	r	500				2.0
 P281	ControlReplyLocal	r	2				2.0
 P281	ControlReplyRemote	r	2				2.0
 P281	ControlRequestLocal	r	2				2.0
 P281	ControlRequestRemote	r	2				2.0
 P281	MACAddress	r	170				2.0
-P281	MulticastPacketsReceived	r	501				2.0
-P281	MulticastPacketsSent	r	501				2.0
-P281	MulticastPacketsSentWire	r	501				2.0
-P281	NodeUtilization	r	502				2.0
+P281	MulticastPacketsReceived	r	500				2.0
+P281	MulticastPacketsSent	r	500				2.0
+P281	MulticastPacketsSentWire	r	500				2.0
+P281	NodeUtilization	r	501				2.0
 P281	PacketsCrcErrored	r	2				2.0
 P281	PacketsCrcErroredHost	r	2				2.0
 P281	PacketsInternalControl	r	2				2.0
-P281	PacketsReceived	r	501				2.0
+P281	PacketsReceived	r	500				2.0
 P281	PacketsReceivedForwardUnknown	r	2				2.0
 P281	PacketsReceivedQueued	r	2				2.0
-P281	PacketsSent	r	501				2.0
-P281	PacketsSentWire	r	501				2.0
+P281	PacketsSent	r	500				2.0
+P281	PacketsSentWire	r	500				2.0
 P281	PacketsShortErrored	r	2				2.0
 P281	PacketsShortErroredHost	r	2				2.0
 P281	RxPacketsDropped	r	2				2.0
@@ -3950,7 +3949,7 @@ P281	TxPacketsDropped	r	2				2.0
 P280	NodeNumberOfEntries	r	2				2.0
 P277	SampleInterval	w	12				2.0
 O273	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
-P282	Alias	o	7				1.0
+P282	Alias	w	7				1.0
 O282	AssociatedDevice.{i}.	r	0	-1	AssociatedDeviceNumberOfEntries		1MACAddress		2.0
 P283	Active	r	8				2.0
 P283	IsMaster	r	8				2.0
@@ -3961,7 +3960,7 @@ P283	PHYDiagnosticsEnable	w	8				2.0
 P283	Synced	r	8				2.0
 P283	TotalSyncTime	r	12	canDeny			2.0
 P282	AssociatedDeviceNumberOfEntries	r	2				2.19
-P282	ConnectionType	w	503				2.19
+P282	ConnectionType	w	502				2.19
 P282	DefaultNonLARQPER	w	2				2.19
 P282	Enable	w	8				2.0
 P282	FirmwareVersion	r	15				2.19
@@ -3971,34 +3970,34 @@ P282	LastChange	r	12	canDeny			2.0
 P282	LowerLayers	w	116				2.0
 P282	MACAddress	r	170				2.19
 P282	MTU	w	344				2.19
-P282	MasterSelectionMode	w	504				2.19
+P282	MasterSelectionMode	w	503				2.19
 P282	MaxBitRate	r	230				2.0
 P282	MinMulticastRate	w	230				2.19
 P282	Name	r	15				2.0
 P282	NegMulticastRate	r	230				2.19
-P282	NetworkUtilization	r	502				2.19
+P282	NetworkUtilization	r	501				2.19
 P282	NodeID	r	2				2.19
-P282	NoiseMargin	w	496				2.19
-P282	PossibleConnectionTypes	r	505				2.19
-P282	PossibleSpectralModes	r	506				2.19
+P282	NoiseMargin	w	495				2.19
+P282	PossibleConnectionTypes	r	504				2.19
+P282	PossibleSpectralModes	r	505				2.19
 O282	QoS.	r	1	1					2.0
 O284	FlowSpec.{i}.	w	0	-1	FlowSpecNumberOfEntries	Enable	0Alias		2.0
-P285	Alias	o	7				1.0
+P285	Alias	w	7				1.0
 P285	AvgRate	w	212				2.0
 P285	Enable	w	10				2.0
-P285	FlowType	w	507				2.0
-P285	Jitter	w	508				2.0
-P285	Latency	w	508				2.0
+P285	FlowType	w	506				2.0
+P285	Jitter	w	507				2.0
+P285	Latency	w	507				2.0
 P285	MaxRate	w	212				2.0
 P285	MinRate	w	212				2.0
 P285	PER	w	212				2.0
-P285	PacketSize	w	509				2.0
-P285	Priority	w	510				2.0
+P285	PacketSize	w	508				2.0
+P285	Priority	w	509				2.0
 P285	Status	r	48				2.0
-P285	Timeout	w	511				2.0
+P285	Timeout	w	510				2.0
 P285	TrafficClasses	w	65				2.0
 P284	FlowSpecNumberOfEntries	r	2				2.0
-P282	SpectralMode	w	512				2.19
+P282	SpectralMode	w	511				2.19
 O282	Stats.	r	1	1					2.0
 P286	BroadcastPacketsReceived	r	19	canDeny			2.0
 P286	BroadcastPacketsSent	r	19	canDeny			2.0
@@ -4020,17 +4019,17 @@ P282	Status	r	127				2.0
 P282	Synced	r	8				2.19
 P282	TotalSyncTime	r	12	canDeny			2.19
 P282	Upstream	r	8				2.0
-P273	InterfaceNumberOfEntries	r	2				2.19
+P273	InterfaceNumberOfEntries	r	2				2.0
 O0	HomePlug.	r	1	1					2.0
 O287	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
-P288	Alias	o	7				1.0
+P288	Alias	w	7				1.0
 O288	AssociatedDevice.{i}.	r	0	-1	AssociatedDeviceNumberOfEntries		1MACAddress		2.0
 P289	Active	r	8				2.0
-P289	AvgAttenuation	r	496				2.0
-P289	EndStationMACs	r	513				2.0
+P289	AvgAttenuation	r	495				2.0
+P289	EndStationMACs	r	512				2.0
 P289	MACAddress	r	170				2.0
 P289	RxPhyRate	r	230				2.0
-P289	SNRPerTone	r	514				2.0
+P289	SNRPerTone	r	513				2.0
 P289	TxPhyRate	r	230				2.0
 P288	AssociatedDeviceNumberOfEntries	r	2				2.19
 P288	Enable	w	8				2.0
@@ -4042,7 +4041,7 @@ P288	LowerLayers	w	116				2.0
 P288	MACAddress	r	170				2.19
 P288	MaxBitRate	r	230				2.0
 P288	Name	r	15				2.0
-P288	NetworkPassword	w	515				2.19
+P288	NetworkPassword	w	514				2.19
 P288	OtherNetworksPresent	r	335				2.19
 O288	Stats.	r	1	1					2.0
 P290	BroadcastPacketsReceived	r	19	canDeny			2.0
@@ -4053,11 +4052,11 @@ P290	DiscardPacketsReceived	r	21	canDeny			2.0
 P290	DiscardPacketsSent	r	21	canDeny			2.0
 P290	ErrorsReceived	r	21	canDeny			2.0
 P290	ErrorsSent	r	21	canDeny			2.0
-P290	MPDURxAck	r	501				2.19
-P290	MPDURxFailed	r	501				2.19
-P290	MPDUTxAck	r	501				2.19
-P290	MPDUTxCol	r	501				2.19
-P290	MPDUTxFailed	r	501				2.19
+P290	MPDURxAck	r	500				2.19
+P290	MPDURxFailed	r	500				2.19
+P290	MPDUTxAck	r	500				2.19
+P290	MPDUTxCol	r	500				2.19
+P290	MPDUTxFailed	r	500				2.19
 P290	MulticastPacketsReceived	r	19	canDeny			2.0
 P290	MulticastPacketsSent	r	19	canDeny			2.0
 P290	PacketsReceived	r	19	canDeny			2.0
@@ -4069,30 +4068,30 @@ P290	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P288	Status	r	127				2.0
 P288	Upstream	r	8				2.0
 P288	Version	r	329				2.19
-P287	InterfaceNumberOfEntries	r	2				2.19
+P287	InterfaceNumberOfEntries	r	2				2.0
 O0	Hosts.	r	1	1					2.0
 O291	AccessControl.{i}.	w	0	-1	AccessControlNumberOfEntries	Enable	0Alias|1PhysAddress		2.14
-P292	AccessPolicy	w	516				2.14
-P292	Alias	o	7				1.0
+P292	AccessPolicy	w	515				2.14
+P292	Alias	w	7				1.0
 P292	Enable	w	10				2.14
 P292	HostName	w	25				2.14
-P292	Origin	r	445				2.17
+P292	Origin	r	444				2.17
 P292	PhysAddress	w	15				2.14
 P292	PhysAddressMask	w	51				2.17
 O292	Schedule.{i}.	w	0	-1	ScheduleNumberOfEntries	Enable	0Alias	d	2.14
-P293	Alias	o	7				1.0
-P293	Day	w	517				2.14
-P293	Duration	w	419				2.14
+P293	Alias	w	7				1.0
+P293	Day	w	516				2.14
+P293	Duration	w	418				2.14
 P293	Enable	w	10				2.14
-P293	StartTime	w	518				2.14
+P293	StartTime	w	517				2.14
 P292	ScheduleNumberOfEntries	r	2			d	2.14
-P292	ScheduleRef	w	455				2.18
+P292	ScheduleRef	w	454				2.18
 P291	AccessControlNumberOfEntries	r	2				2.14
 O291	Host.{i}.	r	0	-1	HostNumberOfEntries		1PhysAddress		2.0
 P294	Active	r	8				2.0
 P294	ActiveLastChange	r	125				2.10
-P294	AssociatedDevice	r	519				2.2
-P294	DHCPClient	r	520				2.2
+P294	AssociatedDevice	r	518				2.2
+P294	DHCPClient	r	519				2.2
 P294	HostName	r	15				2.0
 P294	IPAddress	r	109				2.0
 O294	IPv4Address.{i}.	r	0	-1	IPv4AddressNumberOfEntries		1IPAddress		2.2
@@ -4101,8 +4100,8 @@ P294	IPv4AddressNumberOfEntries	r	2				2.2
 O294	IPv6Address.{i}.	r	0	-1	IPv6AddressNumberOfEntries		1IPAddress		2.2
 P296	IPAddress	r	196				2.2
 P294	IPv6AddressNumberOfEntries	r	2				2.2
-P294	InterfaceType	r	521				2.13
-P294	Layer1Interface	r	519				2.0
+P294	InterfaceType	r	520				2.13
+P294	Layer1Interface	r	518				2.0
 P294	Layer3Interface	r	333				2.0
 P294	PhysAddress	r	15				2.0
 O294	WANStats.	r	1	1					2.12
@@ -4120,14 +4119,14 @@ O299	ForwardingTable.	r	1	1					2.9
 O300	ForwardingRule.{i}.	w	0	-1	ForwardingRuleNumberOfEntries				2.9
 P301	EtherType	w	2				2.9
 P301	EtherTypeFlag	w	10				2.9
-P301	InterfaceList	w	522				2.9
+P301	InterfaceList	w	521				2.9
 P301	MACDestinationAddress	w	170				2.9
 P301	MACDestinationAddressFlag	w	10				2.9
 P301	MACSourceAddress	w	170				2.9
 P301	MACSourceAddressFlag	w	10				2.9
 P301	PCP	w	32				2.9
 P301	PCPFlag	w	10				2.9
-P301	Vid	w	523				2.9
+P301	Vid	w	522				2.9
 P301	VidFlag	w	10				2.9
 P300	ForwardingRuleNumberOfEntries	r	2				2.9
 P300	SetForwardingEnabled	w	8				2.9
@@ -4135,155 +4134,155 @@ P299	IEEE1905Id	r	170				2.9
 O299	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		1InterfaceId		2.9
 P302	GenericPhyOUI	r	346				2.9
 P302	GenericPhyURL	r	83				2.9
-P302	GenericPhyVariant	r	524				2.9
+P302	GenericPhyVariant	r	523				2.9
 P302	InterfaceId	r	170				2.9
 P302	InterfaceStackReference	r	25	canDeny			2.9
 P302	LastChange	r	12	canDeny			2.9
 O302	Link.{i}.	r	0	-1	LinkNumberOfEntries		1InterfaceId~IEEE1905Id		2.9
 P303	GenericPhyOUI	r	346				2.9
 P303	GenericPhyURL	r	83				2.9
-P303	GenericPhyVariant	r	524				2.9
+P303	GenericPhyVariant	r	523				2.9
 P303	IEEE1905Id	r	170				2.9
 P303	InterfaceId	r	170				2.9
-P303	MediaType	r	525				2.9
+P303	MediaType	r	524				2.9
 O303	Metric.	r	1	1					2.9
 P304	IEEE802dot1Bridge	r	8				2.9
-P304	LinkAvailability	r	379	canDeny			2.9
-P304	MACThroughputCapacity	r	526	canDeny			2.9
-P304	PHYRate	r	526	canDeny			2.9
-P304	PacketErrors	r	527	canDeny			2.9
-P304	PacketErrorsReceived	r	527	canDeny			2.9
-P304	PacketsReceived	r	527	canDeny			2.9
-P304	RSSI	r	528	canDeny			2.9
-P304	TransmittedPackets	r	527	canDeny			2.9
+P304	LinkAvailability	r	378	canDeny			2.9
+P304	MACThroughputCapacity	r	525	canDeny			2.9
+P304	PHYRate	r	525	canDeny			2.9
+P304	PacketErrors	r	526	canDeny			2.9
+P304	PacketErrorsReceived	r	526	canDeny			2.9
+P304	PacketsReceived	r	526	canDeny			2.9
+P304	RSSI	r	527	canDeny			2.9
+P304	TransmittedPackets	r	526	canDeny			2.9
 P302	LinkNumberOfEntries	r	2				2.9
 P302	LowerLayers	r	116				2.9
-P302	MediaType	r	525				2.9
-P302	PowerState	w	529				2.9
+P302	MediaType	r	524				2.9
+P302	PowerState	w	528				2.9
 P302	SetIntfPowerStateEnabled	w	8				2.9
 P302	Status	r	127				2.9
 O302	VendorProperties.{i}.	r	0	-1	VendorPropertiesNumberOfEntries				2.9
-P305	Information	r	530				2.9
+P305	Information	r	529				2.9
 P305	OUI	r	346				2.9
 P302	VendorPropertiesNumberOfEntries	r	2				2.9
 P299	InterfaceNumberOfEntries	r	2				2.9
 P299	LastChange	r	12	canDeny			2.9
-P299	LowerLayers	r	531				2.9
+P299	LowerLayers	r	530				2.9
 O299	NetworkTopology.	r	1	1					2.9
 O306	ChangeLog.{i}.	r	0	-1	ChangeLogNumberOfEntries				2.9
-P307	EventType	r	532				2.9
+P307	EventType	r	531				2.9
 P307	NeighborId	r	170				2.9
-P307	NeighborType	r	533				2.9
+P307	NeighborType	r	532				2.9
 P307	ReporterDeviceId	r	170				2.9
 P307	ReporterInterfaceId	r	170				2.9
 P307	TimeStamp	r	125				2.9
 P306	ChangeLogNumberOfEntries	r	2				2.9
 P306	Enable	w	8				2.9
 O306	IEEE1905Device.{i}.	r	0	-1	IEEE1905DeviceNumberOfEntries		1IEEE1905Id		2.9
-P308	AssocWiFiNetworkDeviceRef	r	534				2.13
+P308	AssocWiFiNetworkDeviceRef	r	533				2.13
 O308	BridgingTuple.{i}.	r	0	-1	BridgingTupleNumberOfEntries				2.9
-P309	InterfaceList	r	535				2.9
+P309	InterfaceList	r	534				2.9
 P308	BridgingTupleNumberOfEntries	r	2				2.9
 P308	ControlURL	r	83				2.9
 P308	FriendlyName	r	80				2.9
 P308	IEEE1905Id	r	170				2.9
 O308	IEEE1905Neighbor.{i}.	r	0	-1	IEEE1905NeighborNumberOfEntries		1LocalInterface~NeighborDeviceId		2.9
-P310	LocalInterface	r	536				2.9
+P310	LocalInterface	r	535				2.9
 O310	Metric.{i}.	r	0	-1	MetricNumberOfEntries		1NeighborMACAddress		2.9
 P311	IEEE802dot1Bridge	r	8				2.9
-P311	LinkAvailability	r	379				2.9
-P311	MACThroughputCapacity	r	526				2.9
+P311	LinkAvailability	r	378				2.9
+P311	MACThroughputCapacity	r	525				2.9
 P311	NeighborMACAddress	r	170				2.9
-P311	PHYRate	r	526				2.9
-P311	PacketErrors	r	527				2.9
-P311	PacketErrorsReceived	r	527				2.9
-P311	PacketsReceived	r	527				2.9
-P311	RSSI	r	528				2.9
-P311	TransmittedPackets	r	527				2.9
+P311	PHYRate	r	525				2.9
+P311	PacketErrors	r	526				2.9
+P311	PacketErrorsReceived	r	526				2.9
+P311	PacketsReceived	r	526				2.9
+P311	RSSI	r	527				2.9
+P311	TransmittedPackets	r	526				2.9
 P310	MetricNumberOfEntries	r	2				2.9
 P310	NeighborDeviceId	r	170				2.9
 P308	IEEE1905NeighborNumberOfEntries	r	2				2.9
 O308	IPv4Address.{i}.	r	0	-1	IPv4AddressNumberOfEntries		1MACAddress~IPv4Address		2.9
 P312	DHCPServer	r	109				2.9
 P312	IPv4Address	r	166				2.9
-P312	IPv4AddressType	r	537				2.9
+P312	IPv4AddressType	r	536				2.9
 P312	MACAddress	r	170				2.9
 P308	IPv4AddressNumberOfEntries	r	2				2.9
 O308	IPv6Address.{i}.	r	0	-1	IPv6AddressNumberOfEntries		1MACAddress~IPv6Address		2.9
 P313	IPv6Address	r	196				2.9
 P313	IPv6AddressOrigin	r	196				2.9
-P313	IPv6AddressType	r	538				2.9
+P313	IPv6AddressType	r	537				2.9
 P313	MACAddress	r	170				2.9
 P308	IPv6AddressNumberOfEntries	r	2				2.9
 O308	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		1InterfaceId		2.9
-P314	APChannelBand	r	524				2.9
-P314	FrequencyIndex1	r	524				2.9
-P314	FrequencyIndex2	r	524				2.9
+P314	APChannelBand	r	523				2.9
+P314	FrequencyIndex1	r	523				2.9
+P314	FrequencyIndex2	r	523				2.9
 P314	GenericPhyOUI	r	346				2.9
 P314	GenericPhyURL	r	83				2.9
-P314	GenericPhyVariant	r	524				2.9
+P314	GenericPhyVariant	r	523				2.9
 P314	InterfaceId	r	170				2.9
-P314	MediaType	r	525				2.9
+P314	MediaType	r	524				2.9
 P314	NetworkMembership	r	170				2.9
-P314	PowerState	r	529				2.9
-P314	Role	r	539				2.9
+P314	PowerState	r	528				2.9
+P314	Role	r	538				2.9
 P308	InterfaceNumberOfEntries	r	2				2.9
 O308	L2Neighbor.{i}.	r	0	-1	L2NeighborNumberOfEntries		1LocalInterface~NeighborInterfaceId		2.9
-P315	BehindInterfaceIds	r	540				2.9
-P315	LocalInterface	r	536				2.9
+P315	BehindInterfaceIds	r	539				2.9
+P315	LocalInterface	r	535				2.9
 P315	NeighborInterfaceId	r	170				2.9
 P308	L2NeighborNumberOfEntries	r	2				2.9
 P308	ManufacturerModel	r	80				2.9
 P308	ManufacturerName	r	80				2.9
 O308	NonIEEE1905Neighbor.{i}.	r	0	-1	NonIEEE1905NeighborNumberOfEntries		1LocalInterface~NeighborInterfaceId		2.9
-P316	LocalInterface	r	536				2.9
+P316	LocalInterface	r	535				2.9
 P316	NeighborInterfaceId	r	170				2.9
 P308	NonIEEE1905NeighborNumberOfEntries	r	2				2.9
-P308	RegistrarFreqBand	r	541				2.9
+P308	RegistrarFreqBand	r	540				2.9
 O308	VendorProperties.{i}.	r	0	-1	VendorPropertiesNumberOfEntries				2.9
 P317	Information	r	180				2.9
-P317	MessageType	r	524				2.9
+P317	MessageType	r	523				2.9
 P317	OUI	r	346				2.9
 P308	VendorPropertiesNumberOfEntries	r	2				2.9
-P308	Version	r	542				2.9
+P308	Version	r	541				2.9
 P306	IEEE1905DeviceNumberOfEntries	r	2				2.9
-P306	LastChange	r	543				2.9
+P306	LastChange	r	542				2.9
 P306	MaxChangeLogEntries	w	4				2.9
-P306	Status	r	544				2.9
+P306	Status	r	543				2.9
 O299	NetworkingRegistrar.	r	1	1					2.9
-P318	Registrar2dot4	r	540				2.9
-P318	Registrar5	r	540				2.9
-P318	Registrar60	r	540				2.9
-P299	RegistrarFreqBand	r	541				2.9
+P318	Registrar2dot4	r	539				2.9
+P318	Registrar5	r	539				2.9
+P318	Registrar60	r	539				2.9
+P299	RegistrarFreqBand	r	540				2.9
 O299	Security.	r	1	1					2.9
-P319	Password	w	545				2.9
-P319	SetupMethod	w	546				2.9
-P299	Status	r	547				2.9
-P298	Version	r	542				2.9
+P319	Password	w	544				2.9
+P319	SetupMethod	w	545				2.9
+P299	Status	r	546				2.9
+P298	Version	r	541				2.9
 O0	IEEE8021x.	r	1	1					2.0
 O320	Supplicant.{i}.	w	1	-1	SupplicantNumberOfEntries	Enable	0Alias|1Interface		2.0
-P321	Alias	o	7				1.0
+P321	Alias	w	7				1.0
 P321	AuthPeriod	w	12				2.0
-P321	AuthenticationCapabilities	r	548				2.0
-P321	AuthenticationSuccessPolicy	w	549				2.0
+P321	AuthenticationCapabilities	r	547				2.0
+P321	AuthenticationSuccessPolicy	w	548				2.0
 P321	Disconnect	w	22				2.19
 P321	EAPIdentity	w	25				2.0
 O321	EAPMD5.	r	1	1					2.0
 P322	Enable	w	8				2.0
 P322	SharedSecret	w	88				2.0
 O321	EAPTLS.	r	1	1					2.0
-P323	CABundle	w	550				2.19
-P323	Certificate	w	551				2.0
+P323	CABundle	w	549				2.19
+P323	Certificate	w	550				2.19
 P323	Enable	w	8				2.0
 P323	MutualAuthenticationEnable	w	8				2.0
 P321	Enable	w	10				2.0
-P321	HeldPeriod	w	419				2.0
-P321	Interface	w	435				2.0
-P321	MaxStart	w	552				2.0
-P321	PAEState	r	553				2.0
+P321	HeldPeriod	w	418				2.0
+P321	Interface	w	434				2.0
+P321	MaxStart	w	551				2.0
+P321	PAEState	r	552				2.0
 P321	Reset	w	22				2.19
-P321	StartFailurePolicy	w	554				2.0
-P321	StartPeriod	w	419				2.0
+P321	StartFailurePolicy	w	553				2.0
+P321	StartPeriod	w	418				2.0
 O321	Stats.	r	1	1					2.0
 P324	FailureCount	r	244				2.18
 P324	LastFrameSourceMACAddress	r	170				2.0
@@ -4308,16 +4307,16 @@ P326	LocalIPAddress	r	109				2.0
 P326	LocalPort	r	34				2.0
 P326	RemoteIPAddress	r	109				2.0
 P326	RemotePort	r	34				2.0
-P326	Status	r	555				2.0
+P326	Status	r	554				2.0
 P325	ActivePortNumberOfEntries	r	2				2.0
 O325	Diagnostics.	r	1	1					2.0
 O327	DownloadDiagnostics.	r	1	1					2.0
 P328	BOMTime	r	125	canDeny			2.0
-P328	DSCP	w	556				2.0
-P328	DiagnosticsState	w	557				2.0
+P328	DSCP	w	555				2.0
+P328	DiagnosticsState	w	556				2.0
 P328	DownloadDiagnosticMaxConnections	r	4				2.9
 P328	DownloadDiagnosticsMaxIncrementalResult	r	4				2.9
-P328	DownloadTransports	r	558				2.0
+P328	DownloadTransports	r	557				2.0
 P328	DownloadURL	w	83				2.0
 P328	EOMTime	r	125	canDeny			2.0
 P328	EnablePerConnectionResults	w	8	canDeny			2.9
@@ -4342,156 +4341,156 @@ P330	TestBytesReceived	r	20	canDeny			2.9
 P330	TotalBytesReceived	r	20	canDeny			2.9
 P330	TotalBytesSent	r	20	canDeny			2.9
 P328	PerConnectionResultNumberOfEntries	r	2				2.9
-P328	PeriodOfFullLoading	r	559				2.9
-P328	ProtocolVersion	w	560				2.9
+P328	PeriodOfFullLoading	r	558				2.9
+P328	ProtocolVersion	w	559				2.9
 P328	ROMTime	r	125	canDeny			2.0
 P328	TCPOpenRequestTime	r	125	canDeny			2.0
 P328	TCPOpenResponseTime	r	125	canDeny			2.0
 P328	TestBytesReceived	r	20				2.0
 P328	TestBytesReceivedUnderFullLoading	r	20				2.9
-P328	TimeBasedTestDuration	w	561				2.9
-P328	TimeBasedTestMeasurementInterval	w	561				2.9
-P328	TimeBasedTestMeasurementOffset	w	562				2.9
+P328	TimeBasedTestDuration	w	560				2.9
+P328	TimeBasedTestMeasurementInterval	w	560				2.9
+P328	TimeBasedTestMeasurementOffset	w	561				2.9
 P328	TotalBytesReceived	r	20				2.0
 P328	TotalBytesReceivedUnderFullLoading	r	20				2.9
 P328	TotalBytesSent	r	20				2.9
 P328	TotalBytesSentUnderFullLoading	r	20				2.9
 O327	IPLayerCapacityMetrics.	r	1	1					2.14
-P331	ActiveFlows	r	563				2.17
+P331	ActiveFlows	r	562				2.17
 P331	AuthenticationAlias	w	123				2.19
-P331	AuthenticationCode	w	545				2.19
+P331	AuthenticationCode	w	544				2.19
 P331	AuthenticationEnabled	w	349				2.19
 P331	AuthenticationKeyFileLocation	w	123				2.19
 P331	BOMTime	r	125	canDeny			2.14
-P331	DSCP	w	556				2.14
-P331	DiagnosticsState	w	564				2.14
+P331	DSCP	w	555				2.14
+P331	DiagnosticsState	w	563				2.14
 P331	EOMTime	r	125	canDeny			2.14
 P331	EthernetPriority	w	32				2.14
 P331	FlowCount	w	2				2.17
-P331	HSpeedThresh	w	565				2.14
-P331	HighSpeedDelta	w	566				2.14
+P331	HSpeedThresh	w	564				2.14
+P331	HighSpeedDelta	w	565				2.14
 P331	Host	w	25			o	2.14
 P331	IPDVEnable	w	8				2.14
 P331	IPLayerCapSupportedControlProtocolVersion	r	15				2.15
-P331	IPLayerCapSupportedMetrics	r	567				2.14
+P331	IPLayerCapSupportedMetrics	r	566				2.14
 P331	IPLayerCapSupportedSoftwareVersion	r	15				2.15
 O331	IPLayerCapacityAuthCode.{i}.	w	1	256	IPLayerCapacityAuthCodeNumberOfEntries		0Alias		2.19
-P332	Alias	o	7				1.0
-P332	AuthenticationKey	w	545				2.19
+P332	Alias	w	7				1.0
+P332	AuthenticationKey	w	544				2.19
 P331	IPLayerCapacityAuthCodeNumberOfEntries	r	2				2.19
-P331	IPLayerCapacitySummary	r	568				2.15
+P331	IPLayerCapacitySummary	r	567				2.15
 P331	IPLayerMaxConnections	r	4				2.14
 P331	IPLayerMaxIncrementalResult	r	4				2.14
 P331	IPRREnable	w	8				2.14
 O331	IncrementalResult.{i}.	r	0	-1	IncrementalResultNumberOfEntries				2.14
-P333	IPLayerCapacity	r	568				2.14
-P333	InterfaceEthMbps	r	568				2.15
-P333	LossRatio	r	569				2.14
-P333	MinOnewayDelay	r	570				2.14
-P333	PDVRange	r	570				2.14
-P333	RTTRange	r	570				2.14
-P333	ReorderedRatio	r	569				2.14
-P333	ReplicatedRatio	r	569				2.15
+P333	IPLayerCapacity	r	567				2.14
+P333	InterfaceEthMbps	r	567				2.15
+P333	LossRatio	r	568				2.14
+P333	MinOnewayDelay	r	569				2.14
+P333	PDVRange	r	569				2.14
+P333	RTTRange	r	569				2.14
+P333	ReorderedRatio	r	568				2.14
+P333	ReplicatedRatio	r	568				2.15
 P333	TimeOfSubInterval	r	125	canDeny			2.14
-P331	IncrementalResultNumberOfEntries	r	2				2.19
+P331	IncrementalResultNumberOfEntries	r	2				2.14
 P331	Interface	w	208				2.14
-P331	InterfaceEthMbpsAtMax	r	568				2.15
-P331	InterfaceEthMbpsSummary	r	568				2.15
+P331	InterfaceEthMbpsAtMax	r	567				2.15
+P331	InterfaceEthMbpsSummary	r	567				2.15
 P331	JumboFramesPermitted	w	8				2.14
-P331	LocalInterfaceRateIncluded	w	444				2.19
-P331	LossRatioAtMax	r	569				2.14
-P331	LossRatioSummary	r	569				2.15
-P331	LowerThresh	w	571				2.14
-P331	MTU	w	572				2.19
-P331	MaxETHCapacityNoFCS	r	568				2.15
-P331	MaxETHCapacityWithFCS	r	568				2.15
-P331	MaxETHCapacityWithFCSVLAN	r	568				2.15
-P331	MaxIPLayerCapacity	r	568				2.14
+P331	LocalInterfaceRateIncluded	w	443				2.19
+P331	LossRatioAtMax	r	568				2.14
+P331	LossRatioSummary	r	568				2.15
+P331	LowerThresh	w	570				2.14
+P331	MTU	w	571				2.19
+P331	MaxETHCapacityNoFCS	r	567				2.15
+P331	MaxETHCapacityWithFCS	r	567				2.15
+P331	MaxETHCapacityWithFCSVLAN	r	567				2.15
+P331	MaxIPLayerCapacity	r	567				2.14
 P331	MaximumFlows	w	2				2.17
-P331	MaximumTestBandwidth	w	573				2.19
-P331	MinOnewayDelayAtMax	r	570				2.14
-P331	MinOnewayDelaySummary	r	570				2.15
-P331	MinRTTSummary	r	570				2.15
+P331	MaximumTestBandwidth	w	572				2.19
+P331	MinOnewayDelayAtMax	r	569				2.14
+P331	MinOnewayDelaySummary	r	569				2.15
+P331	MinRTTSummary	r	569				2.15
 O331	ModalResult.{i}.	r	1	-1	ModalResultNumberOfEntries				2.15
-P334	InterfaceEthMbpsAtMax	r	568				2.15
-P334	LossRatioAtMax	r	569				2.15
-P334	MaxETHCapacityNoFCS	r	568				2.15
-P334	MaxETHCapacityWithFCS	r	568				2.15
-P334	MaxETHCapacityWithFCSVLAN	r	568				2.15
-P334	MaxIPLayerCapacity	r	568				2.15
-P334	MinOnewayDelayAtMax	r	570				2.15
-P334	PDVRangeAtMax	r	570				2.15
-P334	RTTRangeAtMax	r	570				2.15
-P334	ReorderedRatioAtMax	r	569				2.15
-P334	ReplicatedRatioAtMax	r	569				2.15
+P334	InterfaceEthMbpsAtMax	r	567				2.15
+P334	LossRatioAtMax	r	568				2.15
+P334	MaxETHCapacityNoFCS	r	567				2.15
+P334	MaxETHCapacityWithFCS	r	567				2.15
+P334	MaxETHCapacityWithFCSVLAN	r	567				2.15
+P334	MaxIPLayerCapacity	r	567				2.15
+P334	MinOnewayDelayAtMax	r	569				2.15
+P334	PDVRangeAtMax	r	569				2.15
+P334	RTTRangeAtMax	r	569				2.15
+P334	ReorderedRatioAtMax	r	568				2.15
+P334	ReplicatedRatioAtMax	r	568				2.15
 P334	TimeOfMax	r	125				2.15
 P331	ModalResultNumberOfEntries	r	2				2.15
-P331	NumberFirstModeTestSubIntervals	w	574				2.15
+P331	NumberFirstModeTestSubIntervals	w	573				2.15
 P331	NumberOfConnections	w	4			o	2.14
-P331	NumberTestSubIntervals	w	575				2.14
-P331	PDVRangeAtMax	r	570				2.14
-P331	PDVRangeSummary	r	570				2.15
+P331	NumberTestSubIntervals	w	574				2.14
+P331	PDVRangeAtMax	r	569				2.14
+P331	PDVRangeSummary	r	569				2.15
 P331	Port	w	110	canDeny		o	2.14
-P331	PortMax	w	576				2.14
-P331	PortMin	w	576				2.14
-P331	PortOptionalMax	w	577				2.14
-P331	PortOptionalMin	w	577				2.14
-P331	PreambleDuration	w	578				2.14
-P331	ProtocolVersion	w	560				2.14
+P331	PortMax	w	575				2.14
+P331	PortMin	w	575				2.14
+P331	PortOptionalMax	w	576				2.14
+P331	PortOptionalMin	w	576				2.14
+P331	PreambleDuration	w	577				2.14
+P331	ProtocolVersion	w	559				2.14
 P331	RIPREnable	w	8				2.15
-P331	RTTMaxAtMax	r	569				2.19
-P331	RTTMinAtMax	r	569				2.19
-P331	RTTRangeAtMax	r	570				2.14
-P331	RTTRangeSummary	r	570				2.15
-P331	RateAdjAlgorithm	w	579				2.16
+P331	RTTMaxAtMax	r	568				2.19
+P331	RTTMinAtMax	r	568				2.19
+P331	RTTRangeAtMax	r	569				2.14
+P331	RTTRangeSummary	r	569				2.15
+P331	RateAdjAlgorithm	w	578				2.16
 P331	ReordDupIgnoreEnable	w	8				2.15
-P331	ReorderedRatioAtMax	r	569				2.14
-P331	ReorderedRatioSummary	r	569				2.15
-P331	ReplicatedRatioAtMax	r	569				2.15
-P331	ReplicatedRatioSummary	r	569				2.15
-P331	RetryThresh	w	580				2.16
-P331	Role	w	581				2.14
-P331	SeqErrThresh	w	574				2.15
-P331	ServerList	w	582				2.17
-P331	SlowAdjThresh	w	566				2.14
-P331	StartSendingRate	w	583				2.14
-P331	StartSendingRateIndex	w	584				2.16
+P331	ReorderedRatioAtMax	r	568				2.14
+P331	ReorderedRatioSummary	r	568				2.15
+P331	ReplicatedRatioAtMax	r	568				2.15
+P331	ReplicatedRatioSummary	r	568				2.15
+P331	RetryThresh	w	579				2.16
+P331	Role	w	580				2.14
+P331	SeqErrThresh	w	573				2.15
+P331	ServerList	w	581				2.17
+P331	SlowAdjThresh	w	565				2.14
+P331	StartSendingRate	w	582				2.14
+P331	StartSendingRateIndex	w	583				2.16
 P331	StatusCode	r	2				2.19
-P331	StatusFeedbackInterval	w	571				2.14
+P331	StatusFeedbackInterval	w	570				2.14
 P331	StatusMessage	r	123				2.19
 P331	TestInterval	r	12				2.14
-P331	TestSubInterval	w	585				2.14
-P331	TestType	w	586				2.14
+P331	TestSubInterval	w	584				2.14
+P331	TestType	w	585				2.14
 P331	TimeOfMax	r	125				2.14
-P331	TimeoutNoStatusMessage	w	587				2.15
-P331	TimeoutNoTestTraffic	w	587				2.15
-P331	TimestampResolution	w	588				2.14
-P331	TimestampResolutionUsed	r	559				2.14
-P331	Tmax	w	589				2.14
-P331	TmaxRTT	w	589				2.14
+P331	TimeoutNoStatusMessage	w	586				2.15
+P331	TimeoutNoTestTraffic	w	586				2.15
+P331	TimestampResolution	w	587				2.14
+P331	TimestampResolutionUsed	r	558				2.14
+P331	Tmax	w	588				2.14
+P331	TmaxRTT	w	588				2.14
 P331	TmaxRTTUsed	r	0				2.14
 P331	TmaxUsed	r	0				2.14
-P331	UDPPayloadContent	w	590				2.15
-P331	UDPPayloadMax	w	591				2.14
-P331	UDPPayloadMin	w	591				2.14
-P331	UpperThresh	w	571				2.14
+P331	UDPPayloadContent	w	589				2.15
+P331	UDPPayloadMax	w	590				2.14
+P331	UDPPayloadMin	w	590				2.14
+P331	UpperThresh	w	570				2.14
 P327	IPLayerCapacitySupported	r	8				2.14
 O327	IPPing.	r	1	1					2.0
 P335	AverageResponseTime	r	0	canDeny			2.0
-P335	AverageResponseTimeDetailed	r	559	canDeny			2.7
-P335	DSCP	w	556				2.0
+P335	AverageResponseTimeDetailed	r	558	canDeny			2.7
+P335	DSCP	w	555				2.0
 P335	DataBlockSize	w	110				2.0
-P335	DiagnosticsState	w	592				2.0
+P335	DiagnosticsState	w	591				2.0
 P335	FailureCount	r	2	canDeny			2.0
 P335	Host	w	25				2.0
 P335	IPAddressUsed	r	109				2.8
 P335	Interface	w	208				2.0
 P335	MaximumResponseTime	r	0				2.0
-P335	MaximumResponseTimeDetailed	r	559				2.7
+P335	MaximumResponseTimeDetailed	r	558				2.7
 P335	MinimumResponseTime	r	0	canDeny			2.0
-P335	MinimumResponseTimeDetailed	r	559	canDeny			2.7
+P335	MinimumResponseTimeDetailed	r	558	canDeny			2.7
 P335	NumberOfRepetitions	w	4				2.0
-P335	ProtocolVersion	w	560				2.8
+P335	ProtocolVersion	w	559				2.8
 P335	SuccessCount	r	2	canDeny			2.0
 P335	Timeout	w	5				2.0
 P327	IPv4DownloadDiagnosticsSupported	r	8				2.9
@@ -4507,35 +4506,35 @@ P327	IPv6TraceRouteSupported	r	8				2.8
 P327	IPv6UDPEchoDiagnosticsSupported	r	8				2.9
 P327	IPv6UploadDiagnosticsSupported	r	8				2.9
 O327	ServerSelectionDiagnostics.	r	1	1					2.9
-P336	AverageResponseTime	r	559	canDeny			2.9
-P336	DiagnosticsState	w	593	canDeny			2.9
+P336	AverageResponseTime	r	558	canDeny			2.9
+P336	DiagnosticsState	w	592	canDeny			2.9
 P336	FastestHost	r	123	canDeny			2.9
-P336	HostList	w	594				2.9
+P336	HostList	w	593				2.9
 P336	IPAddressUsed	r	109				2.9
 P336	Interface	w	217				2.9
-P336	MaximumResponseTime	r	559				2.9
-P336	MinimumResponseTime	r	559	canDeny			2.9
+P336	MaximumResponseTime	r	558				2.9
+P336	MinimumResponseTime	r	558	canDeny			2.9
 P336	NumberOfRepetitions	w	4				2.9
-P336	Protocol	w	595				2.9
-P336	ProtocolVersion	w	596				2.9
+P336	Protocol	w	594				2.9
+P336	ProtocolVersion	w	595				2.9
 P336	Timeout	w	5				2.9
 O327	TraceRoute.	r	1	1					2.0
-P337	DSCP	w	556				2.0
+P337	DSCP	w	555				2.0
 P337	DataBlockSize	w	110				2.0
-P337	DiagnosticsState	w	597				2.0
+P337	DiagnosticsState	w	596				2.0
 P337	Host	w	25				2.0
 P337	IPAddressUsed	r	109				2.8
 P337	Interface	w	208				2.0
-P337	MaxHopCount	w	598				2.0
-P337	NumberOfTries	w	599				2.0
-P337	ProtocolVersion	w	560				2.8
+P337	MaxHopCount	w	597				2.0
+P337	NumberOfTries	w	598				2.0
+P337	ProtocolVersion	w	559				2.8
 P337	ResponseTime	r	0	canDeny			2.0
 O337	RouteHops.{i}.	r	0	-1	RouteHopsNumberOfEntries				2.0
 P338	ErrorCode	r	2	canDeny			2.0
 P338	Host	r	25	canDeny			2.0
 P338	HostAddress	r	123	canDeny			2.0
-P338	RTTimes	r	600				2.0
-P337	RouteHopsNumberOfEntries	r	2	canDeny			2.19
+P338	RTTimes	r	599				2.0
+P337	RouteHopsNumberOfEntries	r	2	canDeny			2.0
 P337	Timeout	w	5				2.0
 O327	UDPEchoConfig.	r	1	1					2.0
 P339	BytesReceived	r	2	canDeny			2.0
@@ -4551,10 +4550,10 @@ P339	TimeFirstPacketReceived	r	125	canDeny			2.0
 P339	TimeLastPacketReceived	r	125	canDeny			2.0
 P339	UDPPort	w	2				2.0
 O327	UDPEchoDiagnostics.	r	1	1					2.9
-P340	AverageResponseTime	r	559				2.9
-P340	DSCP	w	556	canDeny			2.9
-P340	DataBlockSize	w	601	canDeny			2.9
-P340	DiagnosticsState	w	593	canDeny			2.9
+P340	AverageResponseTime	r	558				2.9
+P340	DSCP	w	555	canDeny			2.9
+P340	DataBlockSize	w	600	canDeny			2.9
+P340	DiagnosticsState	w	592	canDeny			2.9
 P340	EnableIndividualPacketResults	w	8	canDeny			2.9
 P340	FailureCount	r	2				2.9
 P340	Host	w	25	canDeny			2.9
@@ -4564,25 +4563,25 @@ P341	PacketReceiveTime	r	125				2.9
 P341	PacketSendTime	r	125				2.9
 P341	PacketSuccess	r	8				2.9
 P341	TestGenSN	r	2				2.9
-P341	TestRespRcvTimeStamp	r	559				2.9
+P341	TestRespRcvTimeStamp	r	558				2.9
 P341	TestRespReplyFailureCount	r	2				2.9
-P341	TestRespReplyTimeStamp	r	559				2.9
+P341	TestRespReplyTimeStamp	r	558				2.9
 P341	TestRespSN	r	2				2.9
-P340	IndividualPacketResultNumberOfEntries	r	2				2.19
-P340	InterTransmissionTime	w	602	canDeny			2.9
+P340	IndividualPacketResultNumberOfEntries	r	2				2.9
+P340	InterTransmissionTime	w	601	canDeny			2.9
 P340	Interface	w	217				2.9
-P340	MaximumResponseTime	r	559				2.9
-P340	MinimumResponseTime	r	559				2.9
+P340	MaximumResponseTime	r	558				2.9
+P340	MinimumResponseTime	r	558				2.9
 P340	NumberOfRepetitions	w	4	canDeny			2.9
-P340	Port	w	603	canDeny			2.9
-P340	ProtocolVersion	w	560				2.9
+P340	Port	w	602	canDeny			2.9
+P340	ProtocolVersion	w	559				2.9
 P340	SuccessCount	r	2				2.9
 P340	Timeout	w	5	canDeny			2.9
 P340	UDPEchoDiagnosticsMaxResults	r	4				2.9
 O327	UploadDiagnostics.	r	1	1					2.0
 P342	BOMTime	r	125	canDeny			2.0
-P342	DSCP	w	556				2.0
-P342	DiagnosticsState	w	604				2.0
+P342	DSCP	w	555				2.0
+P342	DiagnosticsState	w	603				2.0
 P342	EOMTime	r	125	canDeny			2.0
 P342	EnablePerConnectionResults	w	8	canDeny			2.9
 P342	EthernetPriority	w	32				2.0
@@ -4606,24 +4605,24 @@ P344	TestBytesSent	r	20				2.9
 P344	TotalBytesReceived	r	20	canDeny			2.9
 P344	TotalBytesSent	r	20	canDeny			2.9
 P342	PerConnectionResultNumberOfEntries	r	2				2.9
-P342	PeriodOfFullLoading	r	559				2.9
-P342	ProtocolVersion	w	560				2.9
+P342	PeriodOfFullLoading	r	558				2.9
+P342	ProtocolVersion	w	559				2.9
 P342	ROMTime	r	125	canDeny			2.0
 P342	TCPOpenRequestTime	r	125	canDeny			2.0
 P342	TCPOpenResponseTime	r	125	canDeny			2.0
 P342	TestBytesSent	r	20				2.9
 P342	TestBytesSentUnderFullLoading	r	20				2.9
-P342	TestFileLength	w	605				2.0
-P342	TimeBasedTestDuration	w	561				2.9
-P342	TimeBasedTestMeasurementInterval	w	561				2.9
-P342	TimeBasedTestMeasurementOffset	w	562				2.9
+P342	TestFileLength	w	604				2.0
+P342	TimeBasedTestDuration	w	560				2.9
+P342	TimeBasedTestMeasurementInterval	w	560				2.9
+P342	TimeBasedTestMeasurementOffset	w	561				2.9
 P342	TotalBytesReceived	r	20				2.9
 P342	TotalBytesReceivedUnderFullLoading	r	20				2.9
 P342	TotalBytesSent	r	20				2.0
 P342	TotalBytesSentUnderFullLoading	r	20				2.9
 P342	UploadDiagnosticsMaxConnections	r	4				2.9
 P342	UploadDiagnosticsMaxIncrementalResult	r	4				2.9
-P342	UploadTransports	r	558				2.0
+P342	UploadTransports	r	557				2.0
 P342	UploadURL	w	83				2.0
 P325	IPv4Capable	r	8				2.0
 P325	IPv4Enable	w	8				2.2
@@ -4632,12 +4631,12 @@ P325	IPv6Capable	r	8				2.2
 P325	IPv6Enable	w	8				2.2
 P325	IPv6Status	r	168				2.2
 O325	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.0
-P345	Alias	o	7				1.0
+P345	Alias	w	7				1.0
 P345	AutoIPEnable	w	10				2.19
 P345	Enable	w	10				2.0
 O345	IPv4Address.{i}.	w	0	-1	IPv4AddressNumberOfEntries	Enable	0Alias|1IPAddress~SubnetMask		2.0
-P346	AddressingType	r	606				2.0
-P346	Alias	o	7				1.0
+P346	AddressingType	r	605				2.0
+P346	Alias	w	7				1.0
 P346	Enable	w	10				2.0
 P346	IPAddress	w	166				2.0
 P346	Status	r	48				2.2
@@ -4645,40 +4644,40 @@ P346	SubnetMask	w	149				2.0
 P345	IPv4AddressNumberOfEntries	r	2				2.19
 P345	IPv4Enable	w	8				2.2
 O345	IPv6Address.{i}.	w	0	-1	IPv6AddressNumberOfEntries	Enable	0Alias|1IPAddress		2.2
-P347	Alias	o	7				1.0
+P347	Alias	w	7				1.0
 P347	Anycast	w	10				2.2
 P347	Enable	w	10				2.2
 P347	IPAddress	w	204				2.2
-P347	IPAddressStatus	r	607				2.2
-P347	Origin	r	608				2.2
-P347	PreferredLifetime	w	437				2.2
-P347	Prefix	w	609				2.2
+P347	IPAddressStatus	r	606				2.2
+P347	Origin	r	607				2.2
+P347	PreferredLifetime	w	436				2.2
+P347	Prefix	w	608				2.2
 P347	Status	r	48				2.2
-P347	ValidLifetime	w	437				2.2
+P347	ValidLifetime	w	436				2.2
 P345	IPv6AddressNumberOfEntries	r	2				2.2
 P345	IPv6Enable	w	8				2.2
 O345	IPv6Prefix.{i}.	w	0	-1	IPv6PrefixNumberOfEntries	Enable	0Alias|1Prefix		2.2
-P348	Alias	o	7				1.0
+P348	Alias	w	7				1.0
 P348	Autonomous	w	10				2.2
-P348	ChildPrefixBits	w	610				2.2
+P348	ChildPrefixBits	w	609				2.2
 P348	Enable	w	10				2.2
 P348	OnLink	w	10				2.2
-P348	Origin	r	611				2.2
-P348	ParentPrefix	w	612				2.2
-P348	PreferredLifetime	w	437				2.2
-P348	Prefix	w	610				2.2
-P348	PrefixStatus	r	613				2.2
-P348	StaticType	w	614				2.2
+P348	Origin	r	610				2.2
+P348	ParentPrefix	w	611				2.2
+P348	PreferredLifetime	w	436				2.2
+P348	Prefix	w	609				2.2
+P348	PrefixStatus	r	612				2.2
+P348	StaticType	w	613				2.2
 P348	Status	r	50				2.2
-P348	ValidLifetime	w	437				2.2
+P348	ValidLifetime	w	436				2.2
 P345	IPv6PrefixNumberOfEntries	r	2				2.2
 P345	LastChange	r	12	canDeny			2.0
 P345	Loopback	w	10				2.19
 P345	LowerLayers	w	14				2.0
-P345	MaxMTUSize	w	615				2.19
+P345	MaxMTUSize	w	614				2.19
 P345	Name	r	15				2.0
 P345	Reset	w	156				2.19
-P345	Router	w	616				2.19
+P345	Router	w	615				2.19
 O345	Stats.	r	1	1					2.0
 P349	BroadcastPacketsReceived	r	19	canDeny			2.0
 P349	BroadcastPacketsSent	r	19	canDeny			2.0
@@ -4698,24 +4697,24 @@ P349	UnicastPacketsSent	r	19	canDeny			2.0
 P349	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P345	Status	r	23				2.0
 O345	TWAMPReflector.{i}.	w	0	-1	TWAMPReflectorNumberOfEntries	Enable	0Alias|1Port		2.12
-P350	Alias	o	7				1.0
+P350	Alias	w	7				1.0
 P350	Enable	w	8				2.12
-P350	IPAllowedList	w	617				2.12
-P350	MaximumTTL	w	618				2.12
-P350	Port	w	619				2.12
-P350	PortAllowedList	w	617				2.12
-P350	Status	r	620				2.12
+P350	IPAllowedList	w	616				2.12
+P350	MaximumTTL	w	617				2.12
+P350	Port	w	618				2.12
+P350	PortAllowedList	w	616				2.12
+P350	Status	r	619				2.12
 P345	TWAMPReflectorNumberOfEntries	r	2				2.12
-P345	Type	r	621				2.19
+P345	Type	r	620				2.19
 P345	ULAEnable	w	10				2.2
-P325	InterfaceNumberOfEntries	r	2				2.19
+P325	InterfaceNumberOfEntries	r	2				2.0
 P325	ULAPrefix	w	198				2.2
 O0	IPsec.	r	1	1					2.5
 P351	AHSupported	r	8				2.5
-P351	ESPSupportedEncryptionAlgorithms	r	622				2.5
+P351	ESPSupportedEncryptionAlgorithms	r	621				2.5
 P351	Enable	w	8				2.5
 O351	Filter.{i}.	w	0	-1	FilterNumberOfEntries	Enable	0Alias		2.5
-P352	Alias	o	7				1.0
+P352	Alias	w	7				1.0
 P352	AllInterfaces	w	10				2.5
 P352	DestIP	w	57				2.5
 P352	DestIPExclude	w	10				2.5
@@ -4724,10 +4723,10 @@ P352	DestPort	w	64				2.5
 P352	DestPortExclude	w	10				2.5
 P352	DestPortRangeMax	w	64				2.5
 P352	Enable	w	10				2.5
-P352	Interface	w	435				2.5
+P352	Interface	w	434				2.5
 P352	Order	w	67				2.5
-P352	ProcessingChoice	w	623				2.5
-P352	Profile	w	624				2.5
+P352	ProcessingChoice	w	622				2.5
+P352	Profile	w	623				2.5
 P352	Protocol	w	68				2.5
 P352	ProtocolExclude	w	10				2.5
 P352	SourceIP	w	57				2.5
@@ -4739,9 +4738,9 @@ P352	SourcePortRangeMax	w	64				2.5
 P352	Status	r	48				2.5
 P351	FilterNumberOfEntries	r	2				2.5
 O351	IKEv2SA.{i}.	r	0	-1	IKEv2SANumberOfEntries		1Tunnel|0Alias		2.5
-P353	Alias	o	7				1.0
+P353	Alias	w	7				1.0
 O353	ChildSA.{i}.	r	0	-1	ChildSANumberOfEntries		1InboundSPI|1OutboundSPI|0Alias		2.5
-P354	Alias	o	7				1.0
+P354	Alias	w	7				1.0
 P354	CreationTime	r	125				2.5
 P354	InboundSPI	r	2				2.5
 P354	OutboundSPI	r	2				2.5
@@ -4756,19 +4755,19 @@ P355	PacketsReceived	r	19				2.5
 P355	PacketsSent	r	19				2.5
 P355	PolicyErrors	r	21				2.5
 P355	ReplayErrors	r	21				2.5
-P354	Status	r	625				2.5
+P354	Status	r	624				2.5
 P353	ChildSANumberOfEntries	r	2				2.5
 P353	CreationTime	r	125				2.5
 P353	DiffieHellmanGroupTransform	r	15				2.5
 P353	EncryptionAlgorithm	r	15				2.5
-P353	EncryptionKeyLength	r	626				2.5
+P353	EncryptionKeyLength	r	625				2.5
 P353	IntegrityAlgorithm	r	15				2.5
 P353	LocalAddress	r	109				2.5
-P353	NATDetected	r	627				2.5
+P353	NATDetected	r	626				2.5
 P353	PseudoRandomFunction	r	15				2.5
 O353	ReceivedCPAttr.{i}.	w	0	-1	ReceivedCPAttrNumberOfEntries				2.5
-P356	Type	r	628				2.5
-P356	Value	r	530				2.5
+P356	Type	r	627				2.5
+P356	Value	r	529				2.5
 P353	ReceivedCPAttrNumberOfEntries	r	2				2.5
 P353	RemoteAddress	r	109				2.5
 O353	Stats.	r	1	1					2.5
@@ -4780,43 +4779,43 @@ P357	IntegrityErrors	r	21				2.5
 P357	OtherReceiveErrors	r	21				2.5
 P357	PacketsReceived	r	19				2.5
 P357	PacketsSent	r	19				2.5
-P353	Status	r	625				2.5
-P353	Tunnel	r	629				2.5
+P353	Status	r	624				2.5
+P353	Tunnel	r	628				2.5
 P351	IKEv2SANumberOfEntries	r	2				2.5
-P351	IKEv2SupportedEncryptionAlgorithms	r	630				2.5
-P351	IKEv2SupportedPseudoRandomFunctions	r	631				2.5
+P351	IKEv2SupportedEncryptionAlgorithms	r	629				2.5
+P351	IKEv2SupportedPseudoRandomFunctions	r	630				2.5
 P351	MaxFilterEntries	r	2				2.5
 P351	MaxProfileEntries	r	2				2.5
 O351	Profile.{i}.	w	0	-1	ProfileNumberOfEntries		0Alias		2.5
-P358	AHAllowedIntegrityAlgorithms	w	632				2.5
-P358	Alias	o	7				1.0
+P358	AHAllowedIntegrityAlgorithms	w	631				2.5
+P358	Alias	w	7				1.0
 P358	AntiReplayWindowSize	w	212				2.5
-P358	ChildSAExpiryAction	w	633				2.5
+P358	ChildSAExpiryAction	w	632				2.5
 P358	ChildSATimeLimit	w	12				2.5
-P358	ChildSATrafficLimit	w	605				2.5
-P358	DSCPMarkPolicy	w	467				2.5
-P358	DoNotFragment	w	634				2.5
-P358	ESPAllowedEncryptionAlgorithms	w	635				2.5
-P358	ESPAllowedIntegrityAlgorithms	w	632				2.5
+P358	ChildSATrafficLimit	w	604				2.5
+P358	DSCPMarkPolicy	w	466				2.5
+P358	DoNotFragment	w	633				2.5
+P358	ESPAllowedEncryptionAlgorithms	w	634				2.5
+P358	ESPAllowedIntegrityAlgorithms	w	631				2.5
 P358	ForwardingPolicy	w	212				2.5
-P358	IKEv2AllowedDiffieHellmanGroupTransforms	w	636				2.5
-P358	IKEv2AllowedEncryptionAlgorithms	w	637				2.5
-P358	IKEv2AllowedIntegrityAlgorithms	w	638				2.5
-P358	IKEv2AllowedPseudoRandomFunctions	w	639				2.5
-P358	IKEv2AuthenticationMethod	w	396				2.5
+P358	IKEv2AllowedDiffieHellmanGroupTransforms	w	635				2.5
+P358	IKEv2AllowedEncryptionAlgorithms	w	636				2.5
+P358	IKEv2AllowedIntegrityAlgorithms	w	637				2.5
+P358	IKEv2AllowedPseudoRandomFunctions	w	638				2.5
+P358	IKEv2AuthenticationMethod	w	395				2.5
 P358	IKEv2DeadPeerDetectionTimeout	w	12				2.5
 P358	IKEv2NATTKeepaliveTimeout	w	12				2.5
-P358	IKEv2SAExpiryAction	w	633				2.5
+P358	IKEv2SAExpiryAction	w	632				2.5
 P358	IKEv2SATimeLimit	w	12				2.5
-P358	IKEv2SATrafficLimit	w	605				2.5
+P358	IKEv2SATrafficLimit	w	604				2.5
 P358	MaxChildSAs	w	2				2.5
-P358	Protocol	w	640				2.5
-P358	RemoteEndpoints	w	641				2.5
+P358	Protocol	w	639				2.5
+P358	RemoteEndpoints	w	640				2.5
 O358	SentCPAttr.{i}.	w	0	-1	SentCPAttrNumberOfEntries	Enable	0Alias|1Type		2.5
-P359	Alias	o	7				1.0
+P359	Alias	w	7				1.0
 P359	Enable	w	8				2.5
-P359	Type	w	628				2.5
-P359	Value	w	530				2.5
+P359	Type	w	627				2.5
+P359	Value	w	529				2.5
 P358	SentCPAttrNumberOfEntries	r	2				2.5
 P351	ProfileNumberOfEntries	r	2				2.5
 O351	Stats.	r	1	1					2.5
@@ -4833,122 +4832,122 @@ P360	PolicyErrors	r	21				2.5
 P360	ReplayErrors	r	21				2.5
 P360	UnknownSPIErrors	r	21				2.5
 P351	Status	r	168				2.5
-P351	SupportedDiffieHellmanGroupTransforms	r	642				2.5
-P351	SupportedIntegrityAlgorithms	r	643				2.5
+P351	SupportedDiffieHellmanGroupTransforms	r	641				2.5
+P351	SupportedIntegrityAlgorithms	r	642				2.5
 O351	Tunnel.{i}.	r	0	-1	TunnelNumberOfEntries		0Alias|1TunnelInterface~TunneledInterface		2.5
-P361	Alias	o	7				1.0
-P361	Filters	r	644				2.5
+P361	Alias	w	7				1.0
+P361	Filters	r	643				2.5
 O361	Stats.	r	1	1					2.5
 P362	DecryptionErrors	r	21				2.5
 P362	IntegrityErrors	r	21				2.5
 P362	OtherReceiveErrors	r	21				2.5
 P362	PolicyErrors	r	21				2.5
 P362	ReplayErrors	r	21				2.5
-P361	TunnelInterface	r	645				2.5
-P361	TunneledInterface	r	645				2.5
+P361	TunnelInterface	r	644				2.5
+P361	TunneledInterface	r	644				2.5
 P351	TunnelNumberOfEntries	r	2				2.5
 O0	IPv6rd.	r	1	1					2.2
 P363	Enable	w	8				2.2
 O363	InterfaceSetting.{i}.	r	0	-1	InterfaceSettingNumberOfEntries		0Alias		2.2
-P364	AddressSource	w	646				2.2
-P364	Alias	o	7				1.0
+P364	AddressSource	w	645				2.2
+P364	Alias	w	7				1.0
 P364	AllTrafficToBorderRelay	w	8				2.2
 P364	BorderRelayIPv4Addresses	w	173				2.2
 P364	Enable	w	8				2.2
-P364	IPv4MaskLength	w	647				2.2
+P364	IPv4MaskLength	w	646				2.2
 P364	SPIPv6Prefix	w	198				2.2
 P364	Status	r	168				2.2
 P364	TunnelInterface	r	333				2.2
 P364	TunneledInterface	r	333				2.2
 P363	InterfaceSettingNumberOfEntries	r	2				2.2
 O0	InterfaceStack.{i}.	r	0	-1	InterfaceStackNumberOfEntries		1HigherLayer~LowerLayer|0Alias		2.0
-P365	Alias	o	7				1.0
+P365	Alias	w	7				2.3
 P365	HigherAlias	r	15				2.0
-P365	HigherLayer	r	519				2.0
+P365	HigherLayer	r	518				2.0
 P365	LowerAlias	r	15				2.0
-P365	LowerLayer	r	519				2.0
+P365	LowerLayer	r	518				2.0
 P0	InterfaceStackNumberOfEntries	r	2				2.0
 O0	L2TPv3.	r	1	1					2.12
 O366	Filter.{i}.	w	0	-1	FilterNumberOfEntries	Enable	0Alias		2.12
-P367	Alias	o	7				1.0
+P367	Alias	w	7				1.0
 P367	AllInterfaces	w	10				2.12
-P367	DSCPMarkPolicy	w	467				2.12
+P367	DSCPMarkPolicy	w	466				2.12
 P367	Enable	w	10				2.12
-P367	Interface	w	468				2.12
+P367	Interface	w	467				2.12
 P367	Order	w	67				2.12
 P367	Status	r	48				2.12
-P367	VLANIDCheck	w	469				2.12
+P367	VLANIDCheck	w	468				2.12
 P367	VLANIDExclude	w	10				2.12
 P366	FilterNumberOfEntries	r	2				2.12
 O366	Tunnel.{i}.	w	0	-1	TunnelNumberOfEntries		0Alias		2.12
-P368	Alias	o	7				1.0
+P368	Alias	w	7				1.0
 P368	ConnectedRemoteEndpoint	r	25				2.12
 P368	DefaultDSCPMark	w	212				2.12
-P368	DeliveryHeaderProtocol	w	470				2.12
+P368	DeliveryHeaderProtocol	w	469				2.12
 P368	Enable	w	8				2.12
-O368	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.0
-P369	Alias	o	7				1.0
-P369	Cookie	w	501				2.19
-P369	CookiePolicy	w	648				2.19
-P369	Enable	w	10				2.0
-P369	LastChange	r	12	canDeny			2.0
-P369	LowerLayers	w	14				2.0
-P369	Name	r	15				2.0
-P369	SessionID	w	649				2.19
-O369	Stats.	r	1	1					2.0
+O368	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.12
+P369	Alias	w	7				2.12
+P369	Cookie	w	500				2.19
+P369	CookiePolicy	w	647				2.19
+P369	Enable	w	10				2.12
+P369	LastChange	r	12	canDeny			2.12
+P369	LowerLayers	w	14				2.12
+P369	Name	r	15				2.12
+P369	SessionID	w	648				2.19
+O369	Stats.	r	1	1					2.12
 P370	BroadcastPacketsReceived	r	19	canDeny			2.19
 P370	BroadcastPacketsSent	r	19	canDeny			2.19
-P370	BytesReceived	r	20	canDeny			2.0
-P370	BytesSent	r	20	canDeny			2.0
+P370	BytesReceived	r	20	canDeny			2.12
+P370	BytesSent	r	20	canDeny			2.12
 P370	DiscardChecksumReceived	r	21				2.19
 P370	DiscardPacketsReceived	r	21	canDeny			2.19
 P370	DiscardPacketsSent	r	21	canDeny			2.19
 P370	DiscardSequenceNumberReceived	r	21				2.19
-P370	ErrorsReceived	r	21	canDeny			2.0
-P370	ErrorsSent	r	21	canDeny			2.0
+P370	ErrorsReceived	r	21	canDeny			2.12
+P370	ErrorsSent	r	21	canDeny			2.12
 P370	MulticastPacketsReceived	r	19	canDeny			2.19
 P370	MulticastPacketsSent	r	19	canDeny			2.19
-P370	PacketsReceived	r	19	canDeny			2.0
-P370	PacketsSent	r	19	canDeny			2.0
+P370	PacketsReceived	r	19	canDeny			2.12
+P370	PacketsSent	r	19	canDeny			2.12
 P370	Reset	w	22				2.19
 P370	UnicastPacketsReceived	r	19	canDeny			2.19
 P370	UnicastPacketsSent	r	19	canDeny			2.19
 P370	UnknownProtoPacketsReceived	r	21	canDeny			2.19
-P369	Status	r	23				2.0
-P368	InterfaceNumberOfEntries	r	2				2.19
-P368	KeepAlivePolicy	w	472				2.12
-P368	KeepAliveThreshold	w	473				2.12
+P369	Status	r	23				2.12
+P368	InterfaceNumberOfEntries	r	2				2.12
+P368	KeepAlivePolicy	w	471				2.12
+P368	KeepAliveThreshold	w	472				2.12
 P368	KeepAliveTimeout	w	183				2.12
-P368	RemoteEndpoints	w	650				2.12
+P368	RemoteEndpoints	w	649				2.12
 O368	Stats.	r	1	1					2.12
 P371	BytesReceived	r	20				2.12
 P371	BytesSent	r	20				2.12
 P371	ErrorsReceived	r	21				2.12
 P371	ErrorsSent	r	21				2.12
-P371	KeepAliveReceived	r	475				2.12
-P371	KeepAliveSent	r	475				2.12
+P371	KeepAliveReceived	r	474				2.12
+P371	KeepAliveSent	r	474				2.12
 P371	PacketsReceived	r	19				2.12
 P371	PacketsSent	r	19				2.12
 P368	Status	r	168				2.12
-P368	TunnelEncapsulation	w	651				2.12
+P368	TunnelEncapsulation	w	650				2.12
 O368	UDP.	r	1	1					2.12
 P372	EnableChecksum	w	10				2.12
-P372	RemotePort	w	652				2.12
-P372	SourcePort	w	652				2.12
+P372	RemotePort	w	651				2.12
+P372	SourcePort	w	651				2.12
 P366	TunnelNumberOfEntries	r	2				2.12
 O0	LANConfigSecurity.	r	1	1					2.0
-P373	ConfigPassword	w	410				2.0
+P373	ConfigPassword	w	409				2.0
 O0	LEDs.	r	1	1					2.11
 O374	LED.{i}.	r	0	-1	LEDNumberOfEntries		1Name|0Alias		2.11
-P375	Alias	o	7				1.0
+P375	Alias	w	7				1.0
 O375	CurrentCycleElement.	r	1	1					2.11
-P376	Color	r	653	canDeny			2.11
-P376	CycleElementReference	r	654	canDeny			2.11
+P376	Color	r	652	canDeny			2.11
+P376	CycleElementReference	r	653	canDeny			2.11
 P376	Duration	r	0	canDeny			2.11
 O375	CycleElement.{i}.	w	0	-1	CycleElementNumberOfEntries	Enable	1Order|0Alias		2.11
-P377	Alias	o	7				1.0
-P377	Brightness	w	655				2.19
-P377	Color	w	653				2.11
+P377	Alias	w	7				1.0
+P377	Brightness	w	654				2.19
+P377	Color	w	652				2.11
 P377	Duration	w	0				2.11
 P377	Enable	w	8				2.11
 P377	FadeInterval	w	0				2.11
@@ -4962,40 +4961,40 @@ P375	Name	w	123				2.11
 P375	Reason	r	123	canDeny			2.11
 P375	RelativeXPosition	r	2				2.11
 P375	RelativeYPosition	r	2				2.11
-P375	Status	r	656				2.11
+P375	Status	r	655				2.11
 P374	LEDNumberOfEntries	r	2				2.11
 O0	LLDP.	r	1	1					2.8
 O378	Discovery.	r	1	1					2.8
 O379	Device.{i}.	r	0	-1	DeviceNumberOfEntries		1ChassisIDSubtype~ChassisID		2.8
-P380	ChassisID	r	657				2.8
-P380	ChassisIDSubtype	r	658				2.8
+P380	ChassisID	r	656				2.8
+P380	ChassisIDSubtype	r	657				2.8
 O380	DeviceInformation.	r	1	1					2.8
 P381	DeviceCategory	r	111				2.8
-P381	ManufacturerOUI	r	659				2.8
-P381	ModelName	r	462				2.8
-P381	ModelNumber	r	462				2.8
+P381	ManufacturerOUI	r	658				2.8
+P381	ModelName	r	461				2.8
+P381	ModelNumber	r	461				2.8
 O381	VendorSpecific.{i}.	r	0	-1	VendorSpecificNumberOfEntries		1OrganizationCode~InformationType		2.8
-P382	Information	r	660				2.8
-P382	InformationType	r	658				2.8
+P382	Information	r	659				2.8
+P382	InformationType	r	657				2.8
 P382	OrganizationCode	r	346				2.8
 P381	VendorSpecificNumberOfEntries	r	2				2.8
-P380	Host	r	661				2.8
-P380	Interface	r	662				2.8
+P380	Host	r	660				2.8
+P380	Interface	r	661				2.8
 O380	Port.{i}.	r	0	-1	PortNumberOfEntries		1PortIDSubtype~PortID		2.8
 P383	LastUpdate	r	125				2.8
 O383	LinkInformation.	r	1	1					2.8
 P384	InterfaceType	r	2				2.8
-P384	MACForwardingTable	r	663				2.8
-P383	MACAddressList	r	663				2.8
+P384	MACForwardingTable	r	662				2.8
+P383	MACAddressList	r	662				2.8
 P383	PortDescription	r	96				2.8
-P383	PortID	r	657				2.8
-P383	PortIDSubtype	r	658				2.8
-P383	TTL	r	664				2.8
+P383	PortID	r	656				2.8
+P383	PortIDSubtype	r	657				2.8
+P383	TTL	r	663				2.8
 P380	PortNumberOfEntries	r	2				2.8
 P379	DeviceNumberOfEntries	r	2				2.8
 O0	LMAP.	r	1	1					2.12
 O385	Event.{i}.	w	0	-1	EventNumberOfEntries	Enable	0Alias|1Name		2.12
-P386	Alias	o	7				1.0
+P386	Alias	w	7				1.0
 O386	CalendarTimer.	r	1	1					2.12
 P387	EnableScheduleTimezoneOffset	w	8				2.12
 P387	EndTime	w	125				2.12
@@ -5005,9 +5004,9 @@ P387	ScheduleHoursOfDay	w	123				2.12
 P387	ScheduleMinutesOfHour	w	123				2.12
 P387	ScheduleMonths	w	123				2.12
 P387	ScheduleSecondsOfMinute	w	123				2.12
-P387	ScheduleTimezoneOffset	w	665				2.12
+P387	ScheduleTimezoneOffset	w	664				2.12
 P387	StartTime	w	125				2.12
-P386	CycleInterval	w	666				2.12
+P386	CycleInterval	w	665				2.12
 P386	Enable	w	8				2.12
 P386	Name	w	25				2.12
 O386	OneOff.	r	1	1					2.12
@@ -5016,56 +5015,56 @@ O386	PeriodicTimer.	r	1	1					2.12
 P389	EndTime	w	125				2.12
 P389	Interval	w	12				2.12
 P389	StartTime	w	125				2.12
-P386	RandomnessSpread	w	666				2.12
-P386	Type	w	667				2.12
+P386	RandomnessSpread	w	665				2.12
+P386	Type	w	666				2.12
 P385	EventNumberOfEntries	r	2				2.12
 O385	MeasurementAgent.{i}.	w	0	-1	MeasurementAgentNumberOfEntries	Enable	0Alias|1Identifier		2.12
-P390	Alias	o	7				1.0
+P390	Alias	w	7				1.0
 P390	CapabilityTags	r	111				2.12
 O390	CommunicationChannel.{i}.	w	0	-1	CommunicationChannelNumberOfEntries	Enable	0Alias|1Name		2.12
-P391	Alias	o	7				1.0
-P391	BulkDataProfile	w	668				2.12
+P391	Alias	w	7				1.0
+P391	BulkDataProfile	w	667				2.12
 P391	Enable	w	8				2.12
-P391	Interface	w	662				2.12
+P391	Interface	w	661				2.12
 P391	Name	w	25				2.12
 P391	Target	w	83				2.12
-P391	TargetPublicCredential	w	669				2.12
+P391	TargetPublicCredential	w	668				2.12
 P391	UseBulkDataProfile	w	8				2.12
 P390	CommunicationChannelNumberOfEntries	r	2				2.12
 O390	Controller.	r	1	1					2.12
-P392	ControlChannels	w	670				2.12
-P392	ControlSchedules	w	671				2.12
-P392	ControlTasks	w	672				2.12
-P392	ControllerTimeout	w	673				2.12
+P392	ControlChannels	w	669				2.12
+P392	ControlSchedules	w	670				2.12
+P392	ControlTasks	w	671				2.12
+P392	ControllerTimeout	w	672				2.12
 P390	Enable	w	8				2.12
-P390	EventLog	r	674				2.12
+P390	EventLog	r	673				2.12
 P390	GroupIdentifier	w	25				2.12
-P390	Identifier	w	364				2.12
+P390	Identifier	w	363				2.12
 O390	Instruction.{i}.	w	0	-1	InstructionNumberOfEntries	Enable	0Alias		2.12
-P393	Alias	o	7				1.0
+P393	Alias	w	7				1.0
 P393	Enable	w	8				2.12
-P393	InstructionSchedules	w	671				2.12
-P393	InstructionTasks	w	672				2.12
+P393	InstructionSchedules	w	670				2.12
+P393	InstructionTasks	w	671				2.12
 P393	LastChange	r	125				2.12
 O393	MeasurementSuppression.{i}.	w	0	-1	MeasurementSuppressionNumberOfEntries	Enable	0Alias|1Name		2.12
-P394	Alias	o	7				1.0
+P394	Alias	w	7				1.0
 P394	Enable	w	8				2.12
-P394	End	w	675				2.12
+P394	End	w	674				2.12
 P394	Name	w	25				2.12
-P394	Start	w	675				2.12
-P394	State	r	676				2.12
+P394	Start	w	674				2.12
+P394	State	r	675				2.12
 P394	StopRunning	w	10				2.12
 P394	SuppressionMatch	w	111				2.12
 P393	MeasurementSuppressionNumberOfEntries	r	2				2.12
-P393	ReportChannels	w	670				2.12
+P393	ReportChannels	w	669				2.12
 P390	InstructionNumberOfEntries	r	2				2.12
 P390	LastStarted	r	125				2.12
 P390	MeasurementPoint	w	25				2.12
-P390	PrivateCredential	w	677				2.12
-P390	PublicCredential	w	677				2.12
+P390	PrivateCredential	w	676				2.12
+P390	PublicCredential	w	676				2.12
 O390	Schedule.{i}.	w	0	-1	ScheduleNumberOfEntries	Enable	0Alias|1Name		2.12
 O395	Action.{i}.	w	0	-1	ActionNumberOfEntries	Enable	0Alias		2.12
-P396	Alias	o	7				1.0
+P396	Alias	w	7				1.0
 P396	Enable	w	8				2.12
 P396	LastFailedCompletion	r	125				2.12
 P396	LastFailedMessage	r	123				2.12
@@ -5075,66 +5074,66 @@ P396	LastSuccessfulCompletion	r	125				2.12
 P396	LastSuccessfulMessage	r	123				2.12
 P396	LastSuccessfulStatusCode	r	241				2.12
 O396	Option.{i}.	w	0	-1	OptionNumberOfEntries	Enable	0Alias|1Name		2.12
-P397	Alias	o	7				1.0
+P397	Alias	w	7				1.0
 P397	Enable	w	8				2.12
 P397	Name	w	25				2.12
 P397	Order	w	2				2.12
 P397	Value	w	123				2.12
 P396	OptionNumberOfEntries	r	2				2.12
 P396	Order	w	2				2.12
-P396	OutputDestination	w	678				2.12
-P396	State	r	679				2.12
+P396	OutputDestination	w	677				2.12
+P396	State	r	678				2.12
 O396	Stats.	r	1	1					2.12
-P398	Failures	r	501	canDeny			2.12
-P398	Invocations	r	501	canDeny			2.12
-P398	Overlaps	r	501	canDeny			2.12
-P398	Suppressions	r	501	canDeny			2.12
-P396	Storage	r	605	canDeny			2.12
+P398	Failures	r	500	canDeny			2.12
+P398	Invocations	r	500	canDeny			2.12
+P398	Overlaps	r	500	canDeny			2.12
+P398	Suppressions	r	500	canDeny			2.12
+P396	Storage	r	604	canDeny			2.12
 P396	SuppressionTags	w	111				2.12
 P396	Tags	w	111				2.12
-P396	Task	w	680				2.12
+P396	Task	w	679				2.12
 P395	ActionNumberOfEntries	r	2				2.12
-P395	Alias	o	7				1.0
+P395	Alias	w	7				1.0
 P395	Duration	w	160				2.12
 P395	Enable	w	8				2.12
-P395	End	w	681				2.12
-P395	ExecutionMode	w	682				2.12
+P395	End	w	680				2.12
+P395	ExecutionMode	w	681				2.12
 P395	LastInvocation	r	125				2.12
 P395	Name	w	25				2.12
-P395	Start	w	683				2.12
-P395	State	r	679				2.12
+P395	Start	w	682				2.12
+P395	State	r	678				2.12
 O395	Stats.	r	1	1					2.12
-P399	Failures	r	501	canDeny			2.12
-P399	Invocations	r	501	canDeny			2.12
-P399	Overlaps	r	501	canDeny			2.12
-P399	Suppressions	r	501	canDeny			2.12
-P395	Storage	r	605	canDeny			2.12
+P399	Failures	r	500	canDeny			2.12
+P399	Invocations	r	500	canDeny			2.12
+P399	Overlaps	r	500	canDeny			2.12
+P399	Suppressions	r	500	canDeny			2.12
+P395	Storage	r	604	canDeny			2.12
 P395	SuppressionTags	w	111				2.12
 P395	Tags	w	111				2.12
 P390	ScheduleNumberOfEntries	r	2				2.12
 O390	Task.{i}.	w	0	-1	TaskNumberOfEntries	Enable	0Alias|1Name		2.12
-P400	Alias	o	7				1.0
+P400	Alias	w	7				1.0
 P400	Enable	w	8				2.12
 P400	Name	w	25				2.12
 O400	Option.{i}.	w	0	-1	OptionNumberOfEntries	Enable	0Alias|1Name		2.12
-P401	Alias	o	7				1.0
+P401	Alias	w	7				1.0
 P401	Enable	w	8				2.12
 P401	Name	w	25				2.12
 P401	Order	w	2				2.12
 P401	Value	w	123				2.12
 P400	OptionNumberOfEntries	r	2				2.12
 O400	Registry.{i}.	w	0	-1	RegistryNumberOfEntries	Enable	1RegistryEntry|0Alias		2.12
-P402	Alias	o	7				1.0
+P402	Alias	w	7				1.0
 P402	Enable	w	8				2.12
 P402	RegistryEntry	w	123				2.12
-P402	Roles	w	684				2.12
+P402	Roles	w	683				2.12
 P400	RegistryNumberOfEntries	r	2				2.12
 P400	Tags	w	111				2.12
 O390	TaskCapability.{i}.	r	0	-1	TaskCapabilityNumberOfEntries		1Name		2.12
 P403	Name	r	25				2.12
 O403	Registry.{i}.	r	0	-1	TaskCapabilityRegistryNumberOfEntries		1RegistryEntry		2.12
 P404	RegistryEntry	r	123				2.12
-P404	Roles	r	684				2.12
+P404	Roles	r	683				2.12
 P403	TaskCapabilityRegistryNumberOfEntries	r	2				2.12
 P403	Version	r	25				2.12
 P390	TaskCapabilityNumberOfEntries	r	2				2.12
@@ -5145,7 +5144,7 @@ P390	UseMeasurementPointInReports	w	10				2.12
 P390	Version	r	123				2.12
 P385	MeasurementAgentNumberOfEntries	r	2				2.12
 O385	Report.{i}.	r	0	-1	ReportNumberOfEntries				2.12
-P405	AgentIdentifier	r	364				2.12
+P405	AgentIdentifier	r	363				2.12
 P405	GroupIdentifier	r	123				2.12
 P405	MeasurementPoint	r	25				2.12
 P405	ReportDate	r	125				2.12
@@ -5155,7 +5154,7 @@ O406	Conflict.{i}.	r	0	-1	ResultConflictNumberOfEntries		1ScheduleName~ActionNam
 P407	ActionName	r	25				2.12
 P407	ScheduleName	r	25				2.12
 P407	TaskName	r	25				2.12
-P406	CycleNumber	r	685				2.12
+P406	CycleNumber	r	684				2.12
 P406	EndTime	r	125				2.12
 P406	EventTime	r	125				2.12
 O406	Option.{i}.	r	0	-1	OptionNumberOfEntries		1Name		2.12
@@ -5167,7 +5166,7 @@ O406	ReportTable.{i}.	r	0	-1	ResultReportTableNumberOfEntries				2.12
 P409	ColumnLabels	r	111				2.12
 O409	Registry.{i}.	r	0	-1	RegistryNumberOfEntries		1RegistryEntry		2.12
 P410	RegistryEntry	r	123				2.12
-P410	Roles	r	684				2.12
+P410	Roles	r	683				2.12
 P409	RegistryNumberOfEntries	r	2				2.12
 P409	ResultReportRowNumberOfEntries	r	2				2.12
 O409	ResultRow.{i}.	r	0	-1	ResultReportRowNumberOfEntries				2.12
@@ -5182,126 +5181,126 @@ P406	TaskName	r	25				2.12
 P405	ResultNumberOfEntries	r	2				2.12
 P385	ReportNumberOfEntries	r	2				2.12
 O0	Logical.	r	1	1					2.16
-O412	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.0
-P413	Alias	o	7				1.0
-P413	Enable	w	10				2.0
-P413	LastChange	r	12	canDeny			2.0
-P413	LowerLayers	w	14				2.0
-P413	Name	w	15				2.0
-O413	Stats.	r	1	1					2.0
-P414	BroadcastPacketsReceived	r	19	canDeny			2.0
-P414	BroadcastPacketsSent	r	19	canDeny			2.0
-P414	BytesReceived	r	20	canDeny			2.0
-P414	BytesSent	r	20	canDeny			2.0
-P414	DiscardPacketsReceived	r	21	canDeny			2.0
-P414	DiscardPacketsSent	r	21	canDeny			2.0
-P414	ErrorsReceived	r	21	canDeny			2.0
-P414	ErrorsSent	r	21	canDeny			2.0
-P414	MulticastPacketsReceived	r	19	canDeny			2.0
-P414	MulticastPacketsSent	r	19	canDeny			2.0
-P414	PacketsReceived	r	19	canDeny			2.0
-P414	PacketsSent	r	19	canDeny			2.0
+O412	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.16
+P413	Alias	w	7				2.16
+P413	Enable	w	10				2.16
+P413	LastChange	r	12	canDeny			2.16
+P413	LowerLayers	w	14				2.16
+P413	Name	w	15				2.16
+O413	Stats.	r	1	1					2.16
+P414	BroadcastPacketsReceived	r	19	canDeny			2.16
+P414	BroadcastPacketsSent	r	19	canDeny			2.16
+P414	BytesReceived	r	20	canDeny			2.16
+P414	BytesSent	r	20	canDeny			2.16
+P414	DiscardPacketsReceived	r	21	canDeny			2.16
+P414	DiscardPacketsSent	r	21	canDeny			2.16
+P414	ErrorsReceived	r	21	canDeny			2.16
+P414	ErrorsSent	r	21	canDeny			2.16
+P414	MulticastPacketsReceived	r	19	canDeny			2.16
+P414	MulticastPacketsSent	r	19	canDeny			2.16
+P414	PacketsReceived	r	19	canDeny			2.16
+P414	PacketsSent	r	19	canDeny			2.16
 P414	Reset	w	22				2.19
-P414	UnicastPacketsReceived	r	19	canDeny			2.0
-P414	UnicastPacketsSent	r	19	canDeny			2.0
-P414	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P413	Status	r	23				2.0
-P412	InterfaceNumberOfEntries	r	2				2.19
+P414	UnicastPacketsReceived	r	19	canDeny			2.16
+P414	UnicastPacketsSent	r	19	canDeny			2.16
+P414	UnknownProtoPacketsReceived	r	21	canDeny			2.16
+P413	Status	r	23				2.16
+P412	InterfaceNumberOfEntries	r	2				2.16
 O0	MAP.	r	1	1					2.8
 O415	Domain.{i}.	w	0	-1	DomainNumberOfEntries	Enable	0Alias|1WANInterface~IPv6Prefix		2.8
-P416	Alias	o	7				1.0
+P416	Alias	w	7				1.0
 P416	BRIPv6Prefix	w	198				2.8
-P416	DSCPMarkPolicy	w	467				2.8
+P416	DSCPMarkPolicy	w	466				2.8
 P416	Enable	w	10				2.8
-P416	IPv6Prefix	w	686				2.8
-O416	Interface.	r	1	1					2.0
-P417	Alias	o	7			d	1.0
-P417	Enable	w	10				2.19
-P417	LastChange	r	12	canDeny			2.19
-P417	LowerLayers	w	14				2.19
-P417	Name	r	15				2.19
-O417	Stats.	r	1	1					2.0
-P418	BroadcastPacketsReceived	r	19	canDeny			2.0
-P418	BroadcastPacketsSent	r	19	canDeny			2.0
-P418	BytesReceived	r	20	canDeny			2.0
-P418	BytesSent	r	20	canDeny			2.0
-P418	DiscardPacketsReceived	r	21	canDeny			2.0
-P418	DiscardPacketsSent	r	21	canDeny			2.0
-P418	ErrorsReceived	r	21	canDeny			2.0
-P418	ErrorsSent	r	21	canDeny			2.0
-P418	MulticastPacketsReceived	r	19	canDeny			2.0
-P418	MulticastPacketsSent	r	19	canDeny			2.0
-P418	PacketsReceived	r	19	canDeny			2.0
-P418	PacketsSent	r	19	canDeny			2.0
+P416	IPv6Prefix	w	685				2.8
+O416	Interface.	r	1	1					2.8
+P417	Alias	w	7			d	2.8
+P417	Enable	w	10				2.8
+P417	LastChange	r	12	canDeny			2.8
+P417	LowerLayers	w	14				2.8
+P417	Name	r	15				2.8
+O417	Stats.	r	1	1					2.8
+P418	BroadcastPacketsReceived	r	19	canDeny			2.8
+P418	BroadcastPacketsSent	r	19	canDeny			2.8
+P418	BytesReceived	r	20	canDeny			2.8
+P418	BytesSent	r	20	canDeny			2.8
+P418	DiscardPacketsReceived	r	21	canDeny			2.8
+P418	DiscardPacketsSent	r	21	canDeny			2.8
+P418	ErrorsReceived	r	21	canDeny			2.8
+P418	ErrorsSent	r	21	canDeny			2.8
+P418	MulticastPacketsReceived	r	19	canDeny			2.8
+P418	MulticastPacketsSent	r	19	canDeny			2.8
+P418	PacketsReceived	r	19	canDeny			2.8
+P418	PacketsSent	r	19	canDeny			2.8
 P418	Reset	w	22				2.19
-P418	UnicastPacketsReceived	r	19	canDeny			2.0
-P418	UnicastPacketsSent	r	19	canDeny			2.0
-P418	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P417	Status	r	23				2.19
+P418	UnicastPacketsReceived	r	19	canDeny			2.8
+P418	UnicastPacketsSent	r	19	canDeny			2.8
+P418	UnknownProtoPacketsReceived	r	21	canDeny			2.8
+P417	Status	r	23				2.8
 O416	Rule.{i}.	w	0	-1	RuleNumberOfEntries	Enable	0Alias|1IPv6Prefix|1IPv4Prefix		2.8
-P419	Alias	o	7				1.0
-P419	EABitsLength	w	687				2.8
+P419	Alias	w	7				1.0
+P419	EABitsLength	w	686				2.8
 P419	Enable	w	10				2.8
-P419	IPv4Prefix	w	688				2.8
-P419	IPv6Prefix	w	689				2.8
+P419	IPv4Prefix	w	687				2.8
+P419	IPv6Prefix	w	688				2.8
 P419	IncludeSystemPorts	w	10				2.15
 P419	IsFMR	w	10				2.8
-P419	Origin	r	690				2.8
-P419	PSID	w	691				2.12
-P419	PSIDLength	w	692				2.12
-P419	PSIDOffset	w	693				2.12
+P419	Origin	r	689				2.8
+P419	PSID	w	690				2.12
+P419	PSIDLength	w	691				2.12
+P419	PSIDOffset	w	692				2.12
 P419	Status	r	50				2.8
 P416	RuleNumberOfEntries	r	2				2.8
-P416	Status	r	694				2.8
-P416	TransportMode	w	695				2.8
-P416	WANInterface	w	645				2.8
+P416	Status	r	693				2.8
+P416	TransportMode	w	694				2.8
+P416	WANInterface	w	644				2.8
 P415	DomainNumberOfEntries	r	2				2.8
 P415	Enable	w	8				2.8
 O0	MQTT.	r	1	1					2.10
 O420	Broker.{i}.	w	0	-1	BrokerNumberOfEntries	Enable	0Alias|0Name		2.10
-P421	Alias	o	7				1.0
+P421	Alias	w	7				1.0
 O421	Bridge.{i}.	w	0	-1	BridgeNumberOfEntries	Enable	0Alias|0Name		2.10
-P422	Alias	o	7				1.0
+P422	Alias	w	7				1.0
 P422	CleanSession	w	58				2.10
 P422	CleanStart	w	58				2.13
-P422	ClientID	w	696				2.10
-P422	ConnectRetryTime	w	697				2.10
+P422	ClientID	w	695				2.10
+P422	ConnectRetryTime	w	696				2.10
 P422	Enable	w	8				2.10
 P422	ForceReconnect	w	22				2.10
-P422	KeepAliveTime	w	698				2.10
-P422	MessageRetryTime	w	699				2.10
+P422	KeepAliveTime	w	697				2.10
+P422	MessageRetryTime	w	698				2.10
 P422	Name	w	15				2.10
 P422	Password	w	88				2.10
-P422	ProtocolVersion	w	700				2.10
+P422	ProtocolVersion	w	699				2.10
 O422	Server.{i}.	w	0	-1	ServerNumberOfEntries	Enable	0Alias|1Address~Port		2.10
 P423	Address	w	25				2.10
-P423	Alias	o	7				1.0
+P423	Alias	w	7				1.0
 P423	Enable	w	10				2.10
-P423	Port	w	701				2.10
+P423	Port	w	700				2.10
 P423	Priority	w	34				2.10
-P423	Weight	w	702				2.10
-P422	ServerConnection	r	703				2.10
+P423	Weight	w	701				2.10
+P422	ServerConnection	r	702				2.10
 P422	ServerNumberOfEntries	r	2				2.10
-P422	ServerSelectionAlgorithm	w	704				2.10
-P422	Status	r	705				2.10
+P422	ServerSelectionAlgorithm	w	703				2.10
+P422	Status	r	704				2.10
 O422	Subscription.{i}.	w	0	-1	SubscriptionNumberOfEntries	Enable	0Alias|1Topic~Direction		2.10
-P424	Alias	o	7				1.0
-P424	Direction	w	706				2.10
+P424	Alias	w	7				1.0
+P424	Direction	w	705				2.10
 P424	Enable	w	8				2.10
 P424	LocalPrefix	w	25				2.10
 P424	QoS	w	93				2.10
 P424	RemotePrefix	w	25				2.10
-P424	Status	r	707				2.10
+P424	Status	r	706				2.10
 P424	Topic	w	94				2.10
 P422	SubscriptionNumberOfEntries	r	2				2.10
-P422	TransportProtocol	w	708				2.10
+P422	TransportProtocol	w	707				2.10
 P422	Username	w	25				2.10
 P421	BridgeNumberOfEntries	r	2				2.10
 P421	Enable	w	8				2.10
 P421	Interface	w	333				2.10
 P421	Name	w	15				2.10
 P421	Password	w	88				2.10
-P421	Port	w	701				2.10
+P421	Port	w	700				2.10
 O421	Stats.	r	1	1					2.10
 P425	ConnectionErrors	r	244	canDeny			2.10
 P425	MQTTMessagesReceived	r	163	canDeny			2.10
@@ -5313,36 +5312,36 @@ P425	PublishReceived	r	163	canDeny			2.10
 P425	PublishSent	r	163	canDeny			2.10
 P425	Subscriptions	r	2	canDeny			2.10
 P425	TotalNumberOfClients	r	2				2.10
-P421	Status	r	709				2.10
+P421	Status	r	708				2.10
 P421	Username	w	25				2.10
 P420	BrokerNumberOfEntries	r	2				2.10
 O420	Capabilities.	r	1	1					2.10
 P426	MaxNumberOfBrokerBridgeSubscriptions	r	2				2.10
 P426	MaxNumberOfBrokerBridges	r	2				2.10
 P426	MaxNumberOfClientSubscriptions	r	2				2.10
-P426	ProtocolVersionsSupported	r	710				2.10
-P426	TransportProtocolSupported	r	711				2.10
+P426	ProtocolVersionsSupported	r	709				2.10
+P426	TransportProtocolSupported	r	710				2.10
 O420	Client.{i}.	w	0	-1	ClientNumberOfEntries	Enable	0Alias|0Name		2.10
-P427	ALPN	w	712				2.19
-P427	Alias	o	7				1.0
-P427	AuthenticationMethod	w	713				2.13
+P427	ALPN	w	711				2.19
+P427	Alias	w	7				1.0
+P427	AuthenticationMethod	w	712				2.13
 P427	BrokerAddress	w	25				2.10
-P427	BrokerPort	w	701				2.10
+P427	BrokerPort	w	700				2.10
 P427	CleanSession	w	58				2.10
 P427	CleanStart	w	58				2.13
-P427	ClientID	w	696				2.10
+P427	ClientID	w	695				2.10
 P427	ConnectRetryIntervalMultiplier	w	90				2.13
-P427	ConnectRetryMaxInterval	w	714				2.13
-P427	ConnectRetryTime	w	699				2.10
+P427	ConnectRetryMaxInterval	w	713				2.13
+P427	ConnectRetryTime	w	698				2.10
 P427	Enable	w	8				2.10
 P427	ForceReconnect	w	22				2.10
 P427	Interface	w	228				2.16
-P427	KeepAliveTime	w	698				2.10
-P427	MaximumPacketSize	w	715				2.13
-P427	MessageRetryTime	w	699				2.10
+P427	KeepAliveTime	w	697				2.10
+P427	MaximumPacketSize	w	714				2.13
+P427	MessageRetryTime	w	698				2.10
 P427	Name	w	15				2.10
 P427	Password	w	88				2.10
-P427	ProtocolVersion	w	716				2.10
+P427	ProtocolVersion	w	715				2.10
 P427	PublishMessageExpiryInterval	w	12				2.13
 P427	ReceiveMaximum	w	2				2.13
 P427	RequestProblemInfo	w	8				2.13
@@ -5361,26 +5360,26 @@ P428	PublishReceived	r	163	canDeny			2.10
 P428	PublishSent	r	163	canDeny			2.10
 P428	SubscribeSent	r	163	canDeny			2.10
 P428	UnSubscribeSent	r	163	canDeny			2.10
-P427	Status	r	717				2.10
+P427	Status	r	716				2.10
 O427	Subscription.{i}.	w	0	-1	SubscriptionNumberOfEntries	Enable	0Alias|1Topic		2.10
-P429	Alias	o	7				1.0
+P429	Alias	w	7				1.0
 P429	Enable	w	8				2.10
 P429	QoS	w	93				2.10
-P429	Status	r	718				2.10
+P429	Status	r	717				2.10
 P429	Topic	w	94				2.10
 P427	SubscriptionNumberOfEntries	r	2				2.10
 P427	TopicAliasMaximum	w	218				2.13
-P427	TransportProtocol	w	719				2.10
+P427	TransportProtocol	w	718				2.10
 O427	UserProperty.{i}.	w	0	-1	UserPropertyNumberOfEntries	Enable	0Alias|1Name		2.13
-P430	Alias	o	7				1.0
+P430	Alias	w	7				1.0
 P430	Enable	w	8				2.13
 P430	Name	w	94				2.13
-P430	PacketType	w	720				2.13
+P430	PacketType	w	719				2.13
 P430	Value	w	94				2.13
 P427	UserPropertyNumberOfEntries	r	2				2.13
 P427	Username	w	25				2.10
 P427	WillContentType	w	25				2.13
-P427	WillDelayInterval	w	721				2.13
+P427	WillDelayInterval	w	720				2.13
 P427	WillEnable	w	8				2.10
 P427	WillMessageExpiryInterval	w	12				2.13
 P427	WillQoS	w	93				2.10
@@ -5394,29 +5393,29 @@ P431	AliasBasedAddressing	r	8		1		2.3
 P431	AutoCreateInstances	w	249				2.3
 O431	AutonomousTransferCompletePolicy.	r	1	1					2.0
 P432	Enable	w	8				2.0
-P432	FileTypeFilter	w	722				2.0
-P432	ResultTypeFilter	w	723				2.0
-P432	TransferTypeFilter	w	724				2.0
-P431	CWMPRetryIntervalMultiplier	w	725				2.0
-P431	CWMPRetryMinimumWaitInterval	w	726				2.0
-P431	ConnReqAllowedJabberIDs	w	727				2.7
+P432	FileTypeFilter	w	721				2.0
+P432	ResultTypeFilter	w	722				2.0
+P432	TransferTypeFilter	w	723				2.0
+P431	CWMPRetryIntervalMultiplier	w	724				2.0
+P431	CWMPRetryMinimumWaitInterval	w	725				2.0
+P431	ConnReqAllowedJabberIDs	w	726				2.7
 P431	ConnReqJabberID	r	123	forceDefaultEnabled			2.7
-P431	ConnReqXMPPConnection	w	728				2.7
-P431	ConnectionRequestPassword	w	729				2.0
+P431	ConnReqXMPPConnection	w	727				2.7
+P431	ConnectionRequestPassword	w	728				2.0
 P431	ConnectionRequestURL	r	83	forceDefaultEnabled	1		2.0
 P431	ConnectionRequestUsername	w	25				2.0
 O431	DUStateChangeComplPolicy.	r	1	1					2.1
 P433	Enable	w	8				2.1
-P433	FaultCodeFilter	w	730				2.1
-P433	OperationTypeFilter	w	731				2.1
-P433	ResultTypeFilter	w	723				2.1
+P433	FaultCodeFilter	w	729				2.1
+P433	OperationTypeFilter	w	730				2.1
+P433	ResultTypeFilter	w	722				2.1
 P431	DefaultActiveNotificationThrottle	w	12				2.0
 P431	DelayReboot	w	197				2.10
 O431	DownloadAvailability.	r	1	1					2.0
 O434	Announcement.	r	1	1					2.0
 P435	Enable	w	8				2.0
 O435	Group.{i}.	w	0	-1	GroupNumberOfEntries	Enable	1URL|0Alias		2.0
-P436	Alias	w	363				1.0
+P436	Alias	w	7				2.3
 P436	Enable	w	10				2.0
 P436	Status	r	50				2.0
 P436	URL	w	83				2.0
@@ -5428,42 +5427,42 @@ P437	Status	r	168				2.0
 P437	URL	w	83				2.0
 P431	DownloadProgressURL	r	83				2.0
 O431	EmbeddedDevice.{i}.	r	0	-1	EmbeddedDeviceNumberOfEntries		1ControllerID~ProxiedDeviceID		2.3
-P438	CommandProcessed	r	732				2.3
-P438	CommandProcessingErrMsg	r	733				2.3
+P438	CommandProcessed	r	731				2.3
+P438	CommandProcessingErrMsg	r	732				2.3
 P438	ControllerID	r	25				2.3
-P438	DiscoveryProtocol	r	734				2.6
-P438	DiscoveryProtocolReference	r	450				2.6
-P438	Host	r	735				2.3
+P438	DiscoveryProtocol	r	733				2.6
+P438	DiscoveryProtocolReference	r	449				2.6
+P438	Host	r	734				2.3
 P438	LastSyncTime	r	125				2.3
 P438	ProxiedDeviceID	r	25				2.3
 P438	ProxyProtocol	r	362				2.3
-P438	ProxyProtocolReference	r	662				2.6
-P438	Reference	r	662				2.3
-P438	SupportedDataModel	r	736				2.3
+P438	ProxyProtocolReference	r	661				2.6
+P438	Reference	r	661				2.3
+P438	SupportedDataModel	r	735				2.3
 P431	EmbeddedDeviceNumberOfEntries	r	2				2.3
-P431	EnableCWMP	w	417				2.19
-P431	HTTPCompression	w	737				2.7
+P431	EnableCWMP	w	416				2.0
+P431	HTTPCompression	w	736				2.7
 P431	HTTPCompressionSupported	r	85				2.7
-P431	HTTPConnectionRequestEnable	w	417				2.11
+P431	HTTPConnectionRequestEnable	w	416				2.11
 O431	HeartbeatPolicy.	r	1	1					2.12
 P439	Enable	w	8				2.12
 P439	InitiationTime	w	125				2.12
-P439	ReportingInterval	w	738				2.12
+P439	ReportingInterval	w	737				2.12
 O431	InformParameter.{i}.	w	0	-1	InformParameterNumberOfEntries	Enable	0Alias|1ParameterName		2.8
-P440	Alias	w	363				1.0
+P440	Alias	w	7				2.8
 P440	Enable	w	10				2.8
-P440	EventList	w	383				2.8
+P440	EventList	w	382				2.8
 P440	ParameterName	w	89				2.8
 P431	InformParameterNumberOfEntries	r	2				2.8
-P431	InstanceMode	w	739				2.3
+P431	InstanceMode	w	738				2.3
 P431	InstanceWildcardsSupported	r	8				2.12
 P431	KickURL	r	83				2.0
-P431	LightweightNotificationProtocolsSupported	r	740				2.7
-P431	LightweightNotificationProtocolsUsed	w	741				2.7
-P431	LightweightNotificationTriggerInterval	w	742				2.12
+P431	LightweightNotificationProtocolsSupported	r	739				2.7
+P431	LightweightNotificationProtocolsUsed	w	740				2.7
+P431	LightweightNotificationTriggerInterval	w	741				2.12
 P431	LightweightNotificationTriggerTime	w	125				2.12
 O431	ManageableDevice.{i}.	r	0	-1	ManageableDeviceNumberOfEntries		1ManufacturerOUI~SerialNumber~ProductClass		2.0
-P441	Host	r	743				2.0
+P441	Host	r	742				2.0
 P441	ManufacturerOUI	r	346	canDeny			2.0
 P441	ProductClass	r	15	canDeny			2.0
 P441	SerialNumber	r	15	canDeny			2.0
@@ -5471,28 +5470,28 @@ P431	ManageableDeviceNotificationLimit	w	2				2.7
 P431	ManageableDeviceNumberOfEntries	r	2				2.0
 P431	NATDetected	r	8				2.0
 P431	ParameterKey	r	326	canDeny	1		2.0
-P431	Password	w	729				2.0
+P431	Password	w	728				2.0
 P431	PeriodicInformEnable	w	8				2.0
-P431	PeriodicInformInterval	w	419				2.0
+P431	PeriodicInformInterval	w	418				2.0
 P431	PeriodicInformTime	w	125				2.0
 P431	STUNEnable	w	8				2.0
 P431	STUNMaximumKeepAlivePeriod	w	197				2.0
 P431	STUNMinimumKeepAlivePeriod	w	12				2.0
-P431	STUNPassword	w	729				2.0
+P431	STUNPassword	w	728				2.0
 P431	STUNServerAddress	w	25				2.0
 P431	STUNServerPort	w	34				2.0
 P431	STUNUsername	w	25				2.0
 P431	ScheduleReboot	w	125				2.10
 O431	StandbyPolicy.	r	1	1					2.7
 P442	CRAwarenessRequested	w	249				2.7
-P442	CRUnawarenessMaxDuration	w	744				2.7
-P442	MaxMissedPeriodic	w	745				2.7
+P442	CRUnawarenessMaxDuration	w	743				2.7
+P442	MaxMissedPeriodic	w	744				2.7
 P442	NetworkAwarenessCapable	r	8				2.7
 P442	NotifyMissedScheduled	w	249				2.7
 P442	PeriodicAwarenessRequested	w	249				2.7
 P442	ScheduledAwarenessRequested	w	8				2.7
 P442	SelfTimerCapable	r	8				2.7
-P431	SupportedConnReqMethods	r	746				2.7
+P431	SupportedConnReqMethods	r	745				2.7
 P431	UDPConnectionRequestAddress	r	25				2.0
 P431	UDPLightweightNotificationHost	w	25				2.7
 P431	UDPLightweightNotificationPort	w	2				2.7
@@ -5500,26 +5499,26 @@ P431	URL	w	83				2.0
 P431	UpgradesManaged	w	8				2.0
 P431	Username	w	25				2.0
 O431	VirtualDevice.{i}.	r	0	-1	VirtualDeviceNumberOfEntries		1ManufacturerOUI~ProductClass~SerialNumber		2.3
-P443	DiscoveryProtocol	r	734				2.6
-P443	DiscoveryProtocolReference	r	450				2.6
-P443	Host	r	735				2.3
+P443	DiscoveryProtocol	r	733				2.6
+P443	DiscoveryProtocolReference	r	449				2.6
+P443	Host	r	734				2.3
 P443	ManufacturerOUI	r	346				2.3
 P443	ProductClass	r	15				2.3
 P443	ProxyProtocol	r	362				2.3
-P443	ProxyProtocolReference	r	662				2.6
+P443	ProxyProtocolReference	r	661				2.6
 P443	SerialNumber	r	15				2.3
 P431	VirtualDeviceNumberOfEntries	r	2				2.3
 O0	MoCA.	r	1	1					2.0
 O444	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
 P445	AbovePhyThresholdTrap	r	2				2.17
 O445	Aca.	r	1	1					2.17
-P446	Channel	w	2				2.19
-P446	DiagnosticsState	w	747				2.17
-P446	NodeID	w	748				2.19
-P446	PowerProfile	r	749				2.19
-P446	ReportNodeMask	w	325				2.19
-P446	TotalRxPower	r	750				2.19
-P446	Type	w	751				2.19
+P446	Channel	w	2				2.17
+P446	DiagnosticsState	w	746				2.17
+P446	NodeID	w	747				2.17
+P446	PowerProfile	r	748				2.17
+P446	ReportNodeMask	w	325				2.17
+P446	TotalRxPower	r	749				2.17
+P446	Type	w	750				2.17
 O445	AccessControl.{i}.	w	0	-1	AccessControlNumberOfEntries	Enable	1MACAddress		2.17
 P447	Enable	w	58				2.17
 P447	MACAddress	w	170				2.17
@@ -5527,7 +5526,7 @@ P445	AccessControlEnable	w	249				2.17
 P445	AccessControlNumberOfEntries	r	2				2.17
 P445	AeNumber	r	2				2.17
 P445	AggregationSize	r	2				2.17
-P445	Alias	o	7				1.0
+P445	Alias	w	7				1.0
 O445	AssociatedDevice.{i}.	r	0	-1	AssociatedDeviceNumberOfEntries		1MACAddress		2.0
 P448	Active	r	8				2.0
 P448	AeNumber	r	2				2.17
@@ -5535,105 +5534,105 @@ P448	AggregationSize	r	2				2.17
 P448	BondingCapable	r	8				2.17
 P448	EgressNodeNumFlows	r	2				2.17
 P448	EnhancedPrivacyCapable	r	8				2.17
-P448	HighestVersion	r	752				2.0
+P448	HighestVersion	r	751				2.0
 P448	IngressNodeNumFlows	r	2				2.17
-P448	LinkType	r	753				2.17
+P448	LinkType	r	752				2.17
 P448	MACAddress	r	170				2.0
 P448	Moca25PhyCapable	r	8				2.17
-P448	NodeID	r	748				2.0
+P448	NodeID	r	747				2.0
 P448	PDelay	r	241				2.17
 P448	PHYRxRate	r	230				2.0
 P448	PHYTxRate	r	230				2.0
-P448	PacketAggregationCapability	r	754				2.0
-P448	PowerState	r	755				2.17
-P448	PowerStateCapability	r	755				2.17
+P448	PacketAggregationCapability	r	753				2.0
+P448	PowerState	r	754				2.17
+P448	PowerStateCapability	r	754				2.17
 P448	PreferredNC	r	249				2.0
 P448	QAM256Capable	r	8				2.0
-P448	RxBcastPowerLevel	r	750	canDeny			2.0
+P448	RxBcastPowerLevel	r	749	canDeny			2.0
 P448	RxCorrected	r	163				2.17
 P448	RxErroredAndMissedPackets	r	244				2.0
 P448	RxPackets	r	163	canDeny			2.0
-P448	RxPowerLevel	r	756	canDeny		o	2.0
-P448	RxPwrList	r	757				2.17
-P448	RxSNR	r	758			o	2.0
-P448	RxSNRList	r	757				2.17
+P448	RxPowerLevel	r	755	canDeny		o	2.0
+P448	RxPwrList	r	756				2.17
+P448	RxSNR	r	757			o	2.0
+P448	RxSNRList	r	756				2.17
 P448	SupportedEgressPqosFlows	r	2				2.17
 P448	SupportedIngressPqosFlows	r	2				2.17
-P448	TxBcastRate	r	759				2.0
+P448	TxBcastRate	r	758				2.0
 P448	TxDrops	r	244				2.17
 P448	TxPackets	r	163	canDeny			2.0
-P448	TxPowerControlReduction	r	758			o	2.0
-P448	TxPwrList	r	757				2.17
-P448	TxPwrReductionList	r	757				2.17
+P448	TxPowerControlReduction	r	757			o	2.0
+P448	TxPwrList	r	756				2.17
+P448	TxPwrReductionList	r	756				2.17
 P445	AssociatedDeviceNumberOfEntries	r	2				2.19
 P445	AvbSupport	r	8				2.17
-P445	BackupNC	r	748				2.19
-P445	Band	w	760				2.17
-P445	BeaconPowerDistributed	w	761				2.17
-P445	BeaconPowerLimit	w	762			o	2.19
-P445	BeaconPowerLocal	w	763				2.17
+P445	BackupNC	r	747				2.19
+P445	Band	w	759				2.17
+P445	BeaconPowerDistributed	w	760				2.17
+P445	BeaconPowerLimit	w	761			o	2.19
+P445	BeaconPowerLocal	w	762				2.17
 P445	BeaconPowerMePie	w	327				2.17
 P445	BeaconPowerMePieSend	w	8				2.17
 P445	BeaconPowerNetConfig	w	8				2.17
 P445	BelowPhyThresholdTrap	r	2				2.17
 O445	Bridge.{i}.	r	0	-1	BridgeNumberOfEntries		1NodeIndex		2.17
-P449	MACAddresses	r	764				2.17
-P449	NodeIndex	r	748				2.17
+P449	MACAddresses	r	763				2.17
+P449	NodeIndex	r	747				2.17
 P445	BridgeNumberOfEntries	r	2				2.17
 P445	ConnectedNodesChangeTrap	r	2				2.17
 P445	ConnectedNodesChangeTrapEn	w	249				2.17
-P445	ConnectedNodesDropReason	r	749				2.17
-P445	ConnectedNodesInfo	r	765				2.17
+P445	ConnectedNodesDropReason	r	748				2.17
+P445	ConnectedNodesInfo	r	764				2.17
 P445	CurrentOperFreq	r	2				2.19
-P445	CurrentVersion	r	752				2.19
-P445	Enable	w	417				2.0
-P445	EnhancedPassword	w	766				2.17
+P445	CurrentVersion	r	751				2.19
+P445	Enable	w	416				2.0
+P445	EnhancedPassword	w	765				2.17
 P445	FirmwareVersion	r	15				2.19
-P445	FirstOffset	w	767				2.17
-P445	FreqCapabilityMask	r	768				2.19
-P445	FreqCurrentMask	r	768				2.19
-P445	FreqCurrentMaskSetting	w	768				2.19
+P445	FirstOffset	w	766				2.17
+P445	FreqCapabilityMask	r	767				2.19
+P445	FreqCurrentMask	r	767				2.19
+P445	FreqCurrentMaskSetting	w	767				2.19
 P445	HandoffToLowerVersionEnable	w	249				2.17
-P445	HighestVersion	r	752				2.19
-P445	KeyPassphrase	w	769				2.19
+P445	HighestVersion	r	751				2.19
+P445	KeyPassphrase	w	768				2.19
 P445	LastChange	r	12	canDeny			2.0
 P445	LastOperFreq	w	2				2.19
 P445	LastOperFreqUpdateEnable	w	8				2.17
 P445	LinkDownCount	r	244				2.17
 P445	LinkFailureTrap	r	2				2.17
-P445	LinkState	r	653				2.17
-P445	LmoNodeID	r	748				2.17
+P445	LinkState	r	652				2.17
+P445	LmoNodeID	r	747				2.17
 P445	LmoStatusTrap	r	2				2.17
 P445	LmoTrapEnable	w	249				2.17
 P445	LowerLayers	w	116				2.0
 P445	MACAddress	r	170				2.19
 P445	MaxBitRate	r	230				2.0
-P445	MaxEgressBW	r	770				2.19
-P445	MaxIngressBW	r	770				2.19
+P445	MaxEgressBW	r	769				2.19
+P445	MaxIngressBW	r	769				2.19
 P445	MaxNodes	r	8				2.19
 O445	Mesh.{i}.	r	0	-1	MeshNumberOfEntries		1TxNodeIndex~RxNodeIndex		2.17
-P450	LinkType	r	771				2.17
-P450	Power	r	772				2.17
-P450	PowerReduction	r	772				2.17
-P450	RxNodeIndex	r	748				2.17
-P450	RxSNR	r	772				2.17
-P450	TxNodeIndex	r	748				2.17
-P450	TxRate	r	759				2.17
-P450	TxRateNper	r	759				2.17
-P450	TxRateVlper	r	759				2.17
+P450	LinkType	r	770				2.17
+P450	Power	r	771				2.17
+P450	PowerReduction	r	771				2.17
+P450	RxNodeIndex	r	747				2.17
+P450	RxSNR	r	771				2.17
+P450	TxNodeIndex	r	747				2.17
+P450	TxRate	r	758				2.17
+P450	TxRateNper	r	758				2.17
+P450	TxRateVlper	r	758				2.17
 P445	MeshNumberOfEntries	r	2				2.17
 O445	MeshScMod.{i}.	r	0	-1	MeshScModNumberOfEntries		1TxNodeIndex~RxNodeIndex~ChannelIndex		2.17
-P451	ChannelIndex	r	773				2.17
-P451	Mod	r	774				2.17
-P451	ModM25	r	774				2.17
-P451	Nper	r	774				2.17
-P451	RxNodeIndex	r	748				2.17
-P451	TxNodeIndex	r	748				2.17
-P451	Vlper	r	774				2.17
+P451	ChannelIndex	r	772				2.17
+P451	Mod	r	773				2.17
+P451	ModM25	r	773				2.17
+P451	Nper	r	773				2.17
+P451	RxNodeIndex	r	747				2.17
+P451	TxNodeIndex	r	747				2.17
+P451	Vlper	r	773				2.17
 P445	MeshScModNumberOfEntries	r	2				2.17
-P445	MgntEntityNetIePayloadRespTimeout	w	775				2.17
-P445	MgntEntityNetIePayloadRx	r	776				2.17
-P445	MgntEntityNetIePayloadTx	w	776				2.17
+P445	MgntEntityNetIePayloadRespTimeout	w	774				2.17
+P445	MgntEntityNetIePayloadRx	r	775				2.17
+P445	MgntEntityNetIePayloadTx	w	775				2.17
 P445	MgntEntityNetwIePayloadRecTrap	r	2				2.17
 P445	MgntEntityNetwIePayloadRecTrapEn	w	249				2.17
 P445	Moca25PhyCapable	r	8				2.17
@@ -5642,13 +5641,13 @@ P445	MpsInitScanRecTrap	r	2				2.17
 P445	MpsPairFailTrap	r	2				2.17
 P445	MpsPrivacyChangedTrap	r	2				2.17
 P445	MpsPrivacyDown	w	249				2.17
-P445	MpsPrivacyReceive	w	417				2.17
+P445	MpsPrivacyReceive	w	416				2.17
 P445	MpsReset	w	8				2.17
 P445	MpsState	r	8				2.17
 P445	MpsTrapEn	w	249				2.17
 P445	MpsTriggered	w	8				2.17
-P445	MpsUnpairedTime	w	777				2.17
-P445	MpsWalkTime	w	778				2.17
+P445	MpsUnpairedTime	w	776				2.17
+P445	MpsWalkTime	w	777				2.17
 P445	MrNetworkFailTrap	r	2				2.17
 P445	MrNetworkSuccessTrap	r	2				2.17
 P445	MrRstFailTrap	r	2				2.17
@@ -5656,55 +5655,55 @@ P445	MrRstSuccessTrap	r	2				2.17
 P445	Name	r	15				2.0
 P445	NcPrivSupportedRecTrapEn	w	249				2.17
 P445	NcPrivacySupportedRecTrap	r	2				2.17
-P445	NcVersion	r	779				2.17
-P445	NetworkCoordinator	r	748				2.19
+P445	NcVersion	r	778				2.17
+P445	NetworkCoordinator	r	747				2.19
 P445	NetworkJoin	w	8				2.17
-P445	NetworkNameAdmissionRule	w	780				2.17
+P445	NetworkNameAdmissionRule	w	779				2.17
 P445	NetworkNameNcNn	w	123				2.17
-P445	NetworkNamePayload	r	781				2.17
+P445	NetworkNamePayload	r	780				2.17
 P445	NetworkNameRecTrap	r	2				2.17
 P445	NetworkNameRecTrapEn	w	249				2.17
-P445	NetworkState	r	782				2.17
-P445	NetworkTabooMask	r	768				2.19
+P445	NetworkState	r	781				2.17
+P445	NetworkTabooMask	r	767				2.19
 P445	NodeDropAdmFailureTrap	r	2				2.17
 P445	NodeDropMpsTriggeredTrap	r	2				2.17
 P445	NodeDropNcChgTrap	r	2				2.17
 P445	NodeDropNcTrap	r	2				2.17
 P445	NodeDropTrapEn	w	249				2.17
-P445	NodeID	r	748				2.19
-P445	NodeTabooMask	r	768				2.19
-P445	NumChannels	w	783				2.17
-P445	NumNodes	r	784				2.17
+P445	NodeID	r	747				2.19
+P445	NodeTabooMask	r	767				2.19
+P445	NumChannels	w	782				2.17
+P445	NumNodes	r	783				2.17
 P445	NumNodesChangeEnable	w	249				2.17
 P445	NumNodesChangeTrap	r	2				2.17
-P445	PacketAggregationCapability	r	754				2.19
+P445	PacketAggregationCapability	r	753				2.19
 P445	PasswordHash	r	325				2.17
-P445	Per25Mode	w	785				2.17
+P445	Per25Mode	w	784				2.17
 P445	PerMode	w	2				2.17
-P445	PhyThreshold	w	786				2.17
+P445	PhyThreshold	w	785				2.17
 P445	PhyThresholdTrapEnable	w	249				2.17
 P445	PolicingEnable	w	249				2.17
-P445	PowerCntlPhyTarget	w	787				2.19
+P445	PowerCntlPhyTarget	w	786				2.19
 P445	PowerStateBcstRecTrap	r	2				2.17
-P445	PowerStateCap	r	755				2.17
+P445	PowerStateCap	r	754				2.17
 P445	PowerStateM0NcTrap	r	2				2.17
 P445	PowerStateNc1xTrap	r	2				2.17
 P445	PowerStateNetVerTrap	r	2				2.17
-P445	PowerStateRequest	w	788				2.17
+P445	PowerStateRequest	w	787				2.17
 P445	PowerStateResp	r	8				2.17
 P445	PowerStateRespTrap	r	2				2.17
-P445	PowerStateStatus	r	755				2.17
+P445	PowerStateStatus	r	754				2.17
 P445	PowerStateTrapEnable	w	249				2.17
 P445	PowerStateTrnsReqTrap	r	2				2.17
 P445	PowerStateUcstPenTrap	r	2				2.17
 P445	PowerStateWupUrTrap	r	2				2.17
 P445	PreferredNC	w	249				2.19
 P445	PrimaryChannelOffset	r	241				2.17
-P445	PrimaryOffset	w	789				2.17
+P445	PrimaryOffset	w	788				2.17
 P445	PrivacyEnabled	r	8			o	2.19
 P445	PrivacyEnabledSetting	w	249				2.19
-P445	PrivacyNc	r	790				2.17
-P445	PrivacySupported	w	791				2.17
+P445	PrivacyNc	r	789				2.17
+P445	PrivacySupported	w	790				2.17
 P445	QAM256Capable	r	8				2.19
 O445	QoS.	r	1	1					2.0
 P452	EgressNumFlows	r	2				2.0
@@ -5715,7 +5714,7 @@ P453	EgressGuid	r	170				2.17
 P453	FlowID	r	170				2.0
 P453	FlowPackets	r	244	canDeny			2.0
 P453	FlowPer	r	2				2.17
-P453	IngressClassify	r	792				2.17
+P453	IngressClassify	r	791				2.17
 P453	IngressGuid	r	170				2.17
 P453	LeaseTime	r	12				2.0
 P453	LeaseTimeLeft	r	12	canDeny			2.0
@@ -5731,33 +5730,33 @@ P452	IngressNumFlows	r	2				2.0
 O445	Reset.	r	1	1					2.17
 P454	NetworkTrapEnable	w	8				2.17
 P454	NodeMask	w	325				2.17
-P454	StartTime	w	793				2.17
+P454	StartTime	w	792				2.17
 P454	StatusTrapEnable	w	8				2.17
 P445	ResetCount	r	244				2.17
-P445	ResetReason	r	794				2.17
+P445	ResetReason	r	793				2.17
 O445	Rlapm.{i}.	w	0	-1	RlapmNumberOfEntries	Enable	1Profile~Frequency~GlobalAggrRxPwrLevel		2.17
 P455	Enable	w	58				2.17
 P455	Frequency	w	2				2.17
-P455	GlobalAggrRxPwrLevel	w	795				2.17
-P455	PhyMargin	w	796				2.17
+P455	GlobalAggrRxPwrLevel	w	794				2.17
+P455	PhyMargin	w	795				2.17
 P455	Profile	w	2				2.17
-P455	Status	r	797				2.17
+P455	Status	r	796				2.17
 P445	RlapmEnable	w	8				2.17
 P445	RlapmNumberOfEntries	r	2				2.17
 P445	RlapmProfileSelect	w	2				2.17
 O445	Sapm.{i}.	w	0	-1	SapmNumberOfEntries	Enable	1Profile~Frequency		2.17
-P456	AggrRxPwrLevelThreshold	w	795				2.17
+P456	AggrRxPwrLevelThreshold	w	794				2.17
 P456	Enable	w	58				2.17
 P456	Frequency	w	2				2.17
-P456	PhyMargin	w	798				2.17
+P456	PhyMargin	w	797				2.17
 P456	Profile	w	2				2.17
-P456	Status	r	797				2.17
+P456	Status	r	796				2.17
 P445	SapmEnable	w	8				2.17
 P445	SapmNumberOfEntries	r	2				2.17
 P445	SapmProfileSelect	w	2				2.17
 P445	SecondaryChannelOffset	r	241				2.17
-P445	SecondaryOffset	w	799				2.17
-P445	SeqNumMr	w	800				2.17
+P445	SecondaryOffset	w	798				2.17
+P445	SeqNumMr	w	799				2.17
 O445	Stats.	r	1	1					2.0
 P457	BroadcastPacketsReceived	r	19	canDeny			2.0
 P457	BroadcastPacketsSent	r	19	canDeny			2.0
@@ -5779,117 +5778,117 @@ P457	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P445	Status	r	127				2.0
 P445	StatusChangeEnable	w	249				2.17
 P445	StatusChangeTrap	r	2				2.17
-P445	SupportedBands	r	760				2.17
+P445	SupportedBands	r	759				2.17
 P445	SupportedEgressPqosFlows	r	2				2.17
 P445	SupportedIngressPqosFlows	r	2				2.17
 P445	TlpMax	w	2				2.17
-P445	TlpMin	w	785				2.17
-P445	TpcEnable	w	417				2.17
-P445	TpcTargetRateNper	w	759				2.17
-P445	TrafficPermissionEthertype	w	801				2.17
-P445	TrafficPermissionLink	w	749				2.17
+P445	TlpMin	w	784				2.17
+P445	TpcEnable	w	416				2.17
+P445	TpcTargetRateNper	w	758				2.17
+P445	TrafficPermissionEthertype	w	800				2.17
+P445	TrafficPermissionLink	w	748				2.17
 P445	TurboModeEnable	w	249				2.17
-P445	TxBcastPowerReduction	r	758				2.19
-P445	TxBcastRate	r	759				2.19
-P445	TxPowerLimit	w	762				2.19
+P445	TxBcastPowerReduction	r	757				2.19
+P445	TxBcastRate	r	758				2.19
+P445	TxPowerLimit	w	761				2.19
 P445	Upstream	r	8				2.0
-P444	InterfaceNumberOfEntries	r	2				2.19
+P444	InterfaceNumberOfEntries	r	2				2.0
 O0	NAT.	r	1	1					2.0
 O458	InterfaceSetting.{i}.	w	0	-1	InterfaceSettingNumberOfEntries	Enable	0Alias|1Interface		2.0
-P459	Alias	o	7				1.0
+P459	Alias	w	7				1.0
 P459	Enable	w	10				2.0
 P459	Interface	w	153				2.0
-P459	SourceNetwork	w	802				2.16
-P459	Status	r	803				2.0
-P459	TCPTranslationTimeout	w	804				2.13
-P459	UDPTranslationTimeout	w	805				2.13
+P459	SourceNetwork	w	801				2.16
+P459	Status	r	802				2.0
+P459	TCPTranslationTimeout	w	803				2.13
+P459	UDPTranslationTimeout	w	804				2.13
 P458	InterfaceSettingNumberOfEntries	r	2				2.0
 P458	MaxNumberOfPortMappings	r	2				2.17
 P458	MaxNumberOfPortTriggers	r	2				2.17
 O458	PortMapping.{i}.	w	0	-1	PortMappingNumberOfEntries	Enable	0Alias|1RemoteHost~ExternalPort~Protocol		2.0
-P460	Alias	o	7				1.0
+P460	Alias	w	7				1.0
 P460	AllInterfaces	w	10				2.0
 P460	Description	w	89				2.0
 P460	Enable	w	10				2.0
 P460	ExternalPort	w	34				2.0
-P460	ExternalPortEndRange	w	691				2.0
+P460	ExternalPortEndRange	w	690				2.0
 P460	Interface	w	153				2.0
 P460	InternalClient	w	89				2.0
 P460	InternalPort	w	34				2.0
 P460	LeaseDuration	w	12	canDeny			2.0
 P460	Log	w	10				2.19
-P460	LogRef	w	438				2.19
-P460	Origin	r	453				2.17
+P460	LogRef	w	437				2.19
+P460	Origin	r	452				2.17
 P460	Protocol	w	219				2.0
 P460	RemainingLeaseTime	r	12	canDeny			2.18
-P460	RemoteHost	w	381				2.0
-P460	ScheduleRef	w	455				2.18
-P460	Status	r	457				2.0
+P460	RemoteHost	w	380				2.0
+P460	ScheduleRef	w	454				2.18
+P460	Status	r	456				2.0
 P458	PortMappingNumberOfEntries	r	2				2.0
 O458	PortTrigger.{i}.	w	0	-1	PortTriggerNumberOfEntries		0Alias		2.16
 P461	ActivationDate	r	102				2.16
-P461	Alias	o	7				1.0
+P461	Alias	w	7				1.0
 P461	AutoDisableDuration	w	160				2.16
 P461	Description	w	25				2.16
 P461	Enable	w	8				2.16
 P461	Interface	w	153				2.16
 P461	Log	w	10				2.19
-P461	LogRef	w	438				2.19
-P461	Origin	r	445				2.16
-P461	Port	w	691				2.16
-P461	PortEndRange	w	691				2.16
+P461	LogRef	w	437				2.19
+P461	Origin	r	444				2.16
+P461	Port	w	690				2.16
+P461	PortEndRange	w	690				2.16
 P461	Protocol	w	219				2.16
 O461	Rule.{i}.	w	0	-1	RuleNumberOfEntries		0Alias		2.16
-P462	Alias	o	7				1.0
-P462	Port	w	691				2.16
-P462	PortEndRange	w	691				2.16
+P462	Alias	w	7				1.0
+P462	Port	w	690				2.16
+P462	PortEndRange	w	690				2.16
 P462	Protocol	w	219				2.16
 P461	RuleNumberOfEntries	r	2				2.16
-P461	ScheduleRef	w	455				2.18
-P461	Status	r	457				2.16
+P461	ScheduleRef	w	454				2.18
+P461	Status	r	456				2.16
 P458	PortTriggerNumberOfEntries	r	2				2.16
 O0	NeighborDiscovery.	r	1	1					2.2
 P463	Enable	w	8				2.2
 O463	InterfaceSetting.{i}.	w	0	-1	InterfaceSettingNumberOfEntries	Enable	0Alias|1Interface		2.2
-P464	Alias	o	7				1.0
-P464	DADTransmits	w	806				2.13
+P464	Alias	w	7				1.0
+P464	DADTransmits	w	805				2.13
 P464	Enable	w	10				2.2
-P464	Interface	w	807				2.2
-P464	MaxRtrSolicitations	w	473				2.2
+P464	Interface	w	806				2.2
+P464	MaxRtrSolicitations	w	472				2.2
 P464	NUDEnable	w	8				2.2
 P464	RSEnable	w	8				2.2
-P464	RetransTimer	w	808				2.2
-P464	RtrSolicitationInterval	w	809				2.2
+P464	RetransTimer	w	807				2.2
+P464	RtrSolicitationInterval	w	808				2.2
 P464	Status	r	48				2.2
 P463	InterfaceSettingNumberOfEntries	r	2				2.2
 O0	Optical.	r	1	1					2.4
-O465	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
-P466	Alias	o	7				1.0
-P466	Enable	w	8				2.0
-P466	LastChange	r	12	canDeny			2.0
-P466	LowerLayers	w	116				2.0
+O465	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.4
+P466	Alias	w	7				2.4
+P466	Enable	w	8				2.4
+P466	LastChange	r	12	canDeny			2.4
+P466	LowerLayers	w	116				2.4
 P466	MaxBitRate	w	232				2.18
-P466	Name	r	15				2.0
-P466	OpticalSignalLevel	r	810				2.19
-P466	SFPReferenceList	r	392				2.19
-O466	Stats.	r	1	1					2.0
-P467	BytesReceived	r	20	canDeny			2.0
-P467	BytesSent	r	20	canDeny			2.0
-P467	DiscardPacketsReceived	r	21	canDeny			2.0
-P467	DiscardPacketsSent	r	21	canDeny			2.0
-P467	ErrorsReceived	r	21	canDeny			2.0
-P467	ErrorsSent	r	21	canDeny			2.0
-P467	PacketsReceived	r	19	canDeny			2.0
-P467	PacketsSent	r	19	canDeny			2.0
+P466	Name	r	15				2.4
+P466	OpticalSignalLevel	r	809				2.19
+P466	SFPReferenceList	r	391				2.19
+O466	Stats.	r	1	1					2.4
+P467	BytesReceived	r	20	canDeny			2.4
+P467	BytesSent	r	20	canDeny			2.4
+P467	DiscardPacketsReceived	r	21	canDeny			2.4
+P467	DiscardPacketsSent	r	21	canDeny			2.4
+P467	ErrorsReceived	r	21	canDeny			2.4
+P467	ErrorsSent	r	21	canDeny			2.4
+P467	PacketsReceived	r	19	canDeny			2.4
+P467	PacketsSent	r	19	canDeny			2.4
 P467	Reset	w	22				2.18
-P466	Status	r	127				2.0
-P466	TransmitOpticalLevel	r	810				2.19
-P466	Upstream	r	8				2.0
-P465	InterfaceNumberOfEntries	r	2				2.19
+P466	Status	r	127				2.4
+P466	TransmitOpticalLevel	r	809				2.19
+P466	Upstream	r	8				2.4
+P465	InterfaceNumberOfEntries	r	2				2.4
 O0	PCP.	r	1	1					2.8
 O468	Client.{i}.	w	0	-1	ClientNumberOfEntries	Enable	0Alias|1WANInterface		2.8
 P469	ANNOUNCEEnable	w	8				2.8
-P469	Alias	o	7				1.0
+P469	Alias	w	7				1.0
 P469	Enable	w	8				2.8
 P469	FILTEREnable	w	8				2.8
 P469	MAPEnable	w	8				2.8
@@ -5899,140 +5898,140 @@ P470	HighestVersion	r	34				2.8
 P470	Status	r	168				2.8
 P469	PEEREnable	w	8				2.8
 O469	Server.{i}.	w	0	-1	ServerNumberOfEntries	Enable	0Alias|1ServerNameOrAddress		2.8
-P471	AdditionalServerAddresses	r	811				2.8
-P471	Alias	o	7				1.0
-P471	Capabilities	r	812				2.8
+P471	AdditionalServerAddresses	r	810				2.8
+P471	Alias	w	7				1.0
+P471	Capabilities	r	811				2.8
 P471	CurrentVersion	r	34				2.8
 P471	Enable	w	58				2.8
 P471	ExternalIPAddress	r	109				2.8
 O471	InboundMapping.{i}.	w	0	-1	InboundMappingNumberOfEntries	Enable	0Alias|1InternalPort~ProtocolNumber~ThirdPartyAddress		2.8
-P472	Alias	o	7				1.0
+P472	Alias	w	7				1.0
 P472	AssignedExternalIPAddress	r	57				2.8
 P472	AssignedExternalPort	r	34				2.8
-P472	AssignedExternalPortEndRange	r	691				2.8
+P472	AssignedExternalPortEndRange	r	690				2.8
 P472	Description	w	89				2.8
 P472	Enable	w	10				2.8
-P472	ErrorCode	r	813				2.8
+P472	ErrorCode	r	812				2.8
 O472	Filter.{i}.	w	0	-1	FilterNumberOfEntries		0Alias		2.8
-P473	Alias	o	7				1.0
-P473	PrefixLength	w	814				2.8
+P473	Alias	w	7				1.0
+P473	PrefixLength	w	813				2.8
 P473	RemoteHostIPAddress	w	57				2.8
 P473	RemotePort	w	34				2.8
-P473	RemotePortEndRange	w	691				2.8
+P473	RemotePortEndRange	w	690				2.8
 P472	FilterNumberOfEntries	r	2				2.8
 P472	InternalPort	w	110				2.8
 P472	Lifetime	w	12	canDeny			2.8
-P472	Origin	r	815				2.8
-P472	ProtocolNumber	w	816				2.8
-P472	Status	r	817				2.8
+P472	Origin	r	814				2.8
+P472	ProtocolNumber	w	815				2.8
+P472	Status	r	816				2.8
 P472	SuggestedExternalIPAddress	w	57				2.8
-P472	SuggestedExternalPort	w	691				2.8
-P472	SuggestedExternalPortEndRange	w	691				2.8
+P472	SuggestedExternalPort	w	690				2.8
+P472	SuggestedExternalPortEndRange	w	690				2.8
 P472	ThirdPartyAddress	w	109				2.8
 P471	InboundMappingNumberOfEntries	r	2				2.8
 P471	MaximumFilters	w	2				2.8
-P471	Origin	r	818				2.8
+P471	Origin	r	817				2.8
 O471	OutboundMapping.{i}.	w	0	-1	OutboundMappingNumberOfEntries	Enable	0Alias|1InternalPort~ProtocolNumber~ThirdPartyAddress~RemoteHostIPAddress~RemotePort		2.8
-P474	Alias	o	7				1.0
+P474	Alias	w	7				1.0
 P474	AssignedExternalIPAddress	r	57				2.8
 P474	AssignedExternalPort	r	34				2.8
 P474	Description	w	89				2.8
 P474	Enable	w	10				2.8
-P474	ErrorCode	r	813				2.8
+P474	ErrorCode	r	812				2.8
 P474	InternalPort	w	110				2.8
 P474	Lifetime	w	12				2.8
-P474	Origin	r	815				2.8
-P474	ProtocolNumber	w	816				2.8
+P474	Origin	r	814				2.8
+P474	ProtocolNumber	w	815				2.8
 P474	RemoteHostIPAddress	w	109				2.8
 P474	RemotePort	w	110				2.8
-P474	Status	r	817				2.8
+P474	Status	r	816				2.8
 P474	SuggestedExternalIPAddress	w	57				2.8
-P474	SuggestedExternalPort	w	691				2.8
+P474	SuggestedExternalPort	w	690				2.8
 P474	ThirdPartyAddress	w	109				2.8
 P471	OutboundMappingNumberOfEntries	r	2				2.8
-P471	PortQuota	w	819				2.8
+P471	PortQuota	w	818				2.8
 P471	PreferredLifetime	w	12				2.8
 P471	ServerAddressInUse	r	109				2.8
 P471	ServerNameOrAddress	w	25				2.8
-P471	Status	r	820				2.8
+P471	Status	r	819				2.8
 P469	ServerNumberOfEntries	r	2				2.8
-P469	Status	r	821				2.8
+P469	Status	r	820				2.8
 P469	THIRDPARTYEnable	w	8				2.8
 P469	THIRDPARTYStatus	r	168				2.8
 O469	UPnPIWF.	r	1	1					2.8
 P475	Enable	w	8				2.8
 P475	Status	r	168				2.8
-P469	WANInterface	r	645				2.8
+P469	WANInterface	r	644				2.8
 P468	ClientNumberOfEntries	r	2				2.8
 P468	Enable	w	8				2.16
-P468	OptionList	r	822				2.8
+P468	OptionList	r	821				2.8
 P468	PreferredVersion	w	34				2.8
-P468	SupportedVersions	r	823				2.8
+P468	SupportedVersions	r	822				2.8
 O0	PDU.	r	1	1				d	2.14
 O476	Session.{i}.	r	0	-1	SessionNumberOfEntries		0Alias	d	2.14
-P477	Alias	o	7				1.0
+P477	Alias	w	7				1.0
 P477	AlwaysOn	r	8			d	2.14
-P477	DNN	r	824			d	2.14
+P477	DNN	r	823			d	2.14
 P477	Interface	r	333			d	2.14
 P477	LastError	r	2			d	2.14
 O477	NetworkSlice.	r	1	1				d	2.14
 P478	SliceDifferentiator	r	2			d	2.14
-P478	SliceServiceType	r	825			d	2.14
+P478	SliceServiceType	r	824			d	2.14
 O477	PCO.	r	1	1				d	2.14
-P479	IPv4DNS	r	684			d	2.14
+P479	IPv4DNS	r	683			d	2.14
 P479	IPv4PCSCF	r	166			d	2.14
-P479	IPv6DNS	r	684			d	2.14
+P479	IPv6DNS	r	683			d	2.14
 P479	IPv6PCSCF	r	196			d	2.14
 P477	PDUIPv4Address	r	166			d	2.14
 P477	PDUIPv6InterfaceIdentifier	r	123			d	2.14
 P477	PTI	r	157			d	2.14
 O477	QoSFlow.{i}.	r	0	-1	QoSFlowNumberOfEntries		0Alias|1QFI	d	2.14
-P480	Alias	o	7				1.0
+P480	Alias	w	7				1.0
 P480	AveragingWindow	r	0			d	2.14
 P480	EPSBearer	r	2			d	2.14
-P480	FiveQI	r	813			d	2.14
-P480	GFBRDownlink	r	826			d	2.14
-P480	GFBRUplink	r	826			d	2.14
-P480	MFBRDownlink	r	826			d	2.14
-P480	MFBRUplink	r	826			d	2.14
-P480	QFI	r	827			d	2.14
+P480	FiveQI	r	812			d	2.14
+P480	GFBRDownlink	r	825			d	2.14
+P480	GFBRUplink	r	825			d	2.14
+P480	MFBRDownlink	r	825			d	2.14
+P480	MFBRUplink	r	825			d	2.14
+P480	QFI	r	826			d	2.14
 P477	QoSFlowNumberOfEntries	r	2			d	2.14
 O477	QoSRule.{i}.	r	0	-1	QoSRuleNumberOfEntries		0Alias|1Identifier	d	2.14
-P481	Alias	o	7				1.0
+P481	Alias	w	7				1.0
 P481	DQR	r	8			d	2.14
 O481	Filter.{i}.	r	0	-1	FilterNumberOfEntries		0Alias	d	2.14
-P482	Alias	o	7				1.0
-P482	Direction	r	828			d	2.14
+P482	Alias	w	7				1.0
+P482	Direction	r	827			d	2.14
 P482	Type	r	2			d	2.14
-P482	Value	r	733			d	2.14
+P482	Value	r	732			d	2.14
 P481	FilterNumberOfEntries	r	2			d	2.14
-P481	Identifier	r	813			d	2.14
+P481	Identifier	r	812			d	2.14
 P481	Precedence	r	171			d	2.14
-P481	QFI	r	827			d	2.14
+P481	QFI	r	826			d	2.14
 P481	Segregation	r	8			d	2.14
 P477	QoSRuleNumberOfEntries	r	2			d	2.14
 P477	RQTimerValue	r	12			d	2.14
-P477	SSC	r	599			d	2.14
-P477	SessionAMBRDownlink	r	826			d	2.14
-P477	SessionAMBRUplink	r	826			d	2.14
-P477	SessionID	r	829			d	2.14
-P477	SessionType	r	830			d	2.14
+P477	SSC	r	598			d	2.14
+P477	SessionAMBRDownlink	r	825			d	2.14
+P477	SessionAMBRUplink	r	825			d	2.14
+P477	SessionID	r	828			d	2.14
+P477	SessionType	r	829			d	2.14
 P476	SessionNumberOfEntries	r	2			d	2.14
 O0	PPP.	r	1	1					2.0
 O483	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.0
-P484	Alias	o	7				1.0
-P484	AuthenticationProtocol	r	831				2.19
+P484	Alias	w	7				1.0
+P484	AuthenticationProtocol	r	830				2.19
 P484	AutoDisconnectTime	w	12				2.19
-P484	CompressionProtocol	r	832				2.19
-P484	ConnectionStatus	r	833				2.19
-P484	ConnectionTrigger	w	834				2.19
-P484	CurrentMRUSize	r	615				2.19
+P484	CompressionProtocol	r	831				2.19
+P484	ConnectionStatus	r	832				2.19
+P484	ConnectionTrigger	w	833				2.19
+P484	CurrentMRUSize	r	614				2.19
 P484	Enable	w	10				2.0
-P484	EncryptionProtocol	r	835				2.19
+P484	EncryptionProtocol	r	834				2.19
 O484	IPCP.	r	1	1					2.0
-P485	DNSServers	r	836				2.0
+P485	DNSServers	r	835				2.0
 P485	LocalIPAddress	r	149				2.0
-P485	PassthroughDHCPPool	w	837				2.0
+P485	PassthroughDHCPPool	w	836				2.0
 P485	PassthroughEnable	w	10				2.0
 P485	RemoteIPAddress	r	149				2.0
 P484	IPCPEnable	w	8				2.2
@@ -6045,15 +6044,15 @@ P484	LCPEcho	w	12				2.19
 P484	LCPEchoAdaptive	w	58				2.16
 P484	LCPEchoRetry	w	2				2.19
 P484	LastChange	r	12	canDeny			2.0
-P484	LastConnectionError	r	838				2.19
+P484	LastConnectionError	r	837				2.19
 P484	LowerLayers	w	14				2.0
-P484	MaxMRUSize	w	839				2.19
+P484	MaxMRUSize	w	838				2.19
 P484	Name	r	15				2.0
 O484	PPPoE.	r	0	1					2.0
 P487	ACName	w	25				2.0
 P487	ServiceName	w	25				2.0
 P487	SessionID	r	4				2.0
-P484	Password	w	410				2.19
+P484	Password	w	409				2.19
 P484	Reset	w	156				2.19
 O484	Stats.	r	1	1					2.0
 P488	BroadcastPacketsReceived	r	19	canDeny			2.0
@@ -6075,11 +6074,11 @@ P488	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P484	Status	r	23				2.0
 P484	Username	w	15				2.19
 P484	WarnDisconnectDelay	w	12				2.19
-P483	InterfaceNumberOfEntries	r	2				2.19
-P483	SupportedNCPs	r	840				2.2
+P483	InterfaceNumberOfEntries	r	2				2.0
+P483	SupportedNCPs	r	839				2.2
 O0	PTM.	r	1	1					2.0
 O489	Link.{i}.	w	0	-1	LinkNumberOfEntries	Enable	0Alias|0Name		2.0
-P490	Alias	o	7				1.0
+P490	Alias	w	7				1.0
 P490	Enable	w	10				2.0
 P490	LastChange	r	12	canDeny			2.0
 P490	LowerLayers	w	14				2.0
@@ -6103,21 +6102,21 @@ P491	UnicastPacketsReceived	r	19	canDeny			2.0
 P491	UnicastPacketsSent	r	19	canDeny			2.0
 P491	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P490	Status	r	23				2.0
-P489	LinkNumberOfEntries	r	2				2.19
+P489	LinkNumberOfEntries	r	2				2.0
 O0	PacketCaptureDiagnostics.	r	1	1					2.13
 P492	ByteCount	w	2				2.13
 P492	DiagnosticsState	w	1				2.13
-P492	Duration	w	419				2.13
+P492	Duration	w	418				2.13
 P492	FileTarget	w	83				2.13
 P492	FilterExpression	w	25				2.13
-P492	Format	r	841				2.13
+P492	Format	r	840				2.13
 P492	Interface	w	208				2.13
 O492	PacketCaptureResult.{i}.	r	0	-1	PacketCaptureResultNumberOfEntries				2.13
 P493	Count	r	2				2.13
 P493	EndTime	r	125				2.13
 P493	FileLocation	r	83				2.13
 P493	StartTime	r	125				2.13
-P492	PacketCaptureResultNumberOfEntries	r	2				2.19
+P492	PacketCaptureResultNumberOfEntries	r	2				2.13
 P492	PacketCount	w	2				2.13
 P492	Password	w	88				2.13
 P492	Username	w	25				2.13
@@ -6125,59 +6124,59 @@ O0	PeriodicStatistics.	r	1	1					2.0
 P494	MaxReportSamples	r	2				2.0
 P494	MinSampleInterval	r	12				2.0
 O494	SampleSet.{i}.	w	0	-1	SampleSetNumberOfEntries	Enable	1Name|0Alias		2.0
-P495	Alias	o	7				1.0
+P495	Alias	w	7				2.3
 P495	Enable	w	10				2.0
 P495	FetchSamples	w	212				2.19
 P495	ForceSample	w	156				2.19
-P495	Name	w	842				2.0
+P495	Name	w	841				2.0
 O495	Parameter.{i}.	w	0	-1	ParameterNumberOfEntries	Enable	1Reference|0Alias		2.0
-P496	Alias	o	7				1.0
-P496	CalculationMode	w	843				2.0
+P496	Alias	w	7				2.3
+P496	CalculationMode	w	842				2.0
 P496	Enable	w	10				2.0
 P496	Failures	r	212				2.0
-P496	HighThreshold	w	844				2.0
+P496	HighThreshold	w	843				2.0
 P496	HistogramBinBoundaries	w	111				2.18
-P496	LowThreshold	w	844				2.0
-P496	Reference	w	845				2.0
-P496	SampleMode	w	846				2.0
-P496	SampleSeconds	r	847	canDeny			2.0
-P496	SuspectData	r	848	canDeny			2.0
-P496	Values	r	383	canDeny			2.0
-P496	ValuesIfHistogram	r	849	canDeny			2.18
+P496	LowThreshold	w	843				2.0
+P496	Reference	w	844				2.0
+P496	SampleMode	w	845				2.0
+P496	SampleSeconds	r	846	canDeny			2.0
+P496	SuspectData	r	847	canDeny			2.0
+P496	Values	r	382	canDeny			2.0
+P496	ValuesIfHistogram	r	848	canDeny			2.18
 P495	ParameterNumberOfEntries	r	2				2.0
 P495	ReportEndTime	r	102				2.0
-P495	ReportSamples	w	850				2.0
+P495	ReportSamples	w	849				2.0
 P495	ReportStartTime	r	102				2.0
-P495	SampleInterval	w	851				2.0
-P495	SampleSeconds	r	847	canDeny			2.0
-P495	Status	r	852				2.19
+P495	SampleInterval	w	850				2.0
+P495	SampleSeconds	r	846	canDeny			2.0
+P495	Status	r	851				2.19
 P495	TimeReference	w	102				2.19
 P494	SampleSetNumberOfEntries	r	2				2.0
 O0	QoS.	r	1	1					2.0
 O497	App.{i}.	w	0	-1	AppNumberOfEntries	Enable	0Alias		2.0
-P498	Alias	o	7				1.0
-P498	DefaultDSCPMark	w	853				2.0
-P498	DefaultEthernetPriorityMark	w	853				2.0
+P498	Alias	w	7				1.0
+P498	DefaultDSCPMark	w	852				2.0
+P498	DefaultEthernetPriorityMark	w	852				2.0
 P498	DefaultForwardingPolicy	w	212				2.0
-P498	DefaultInnerEthernetPriorityMark	w	854				2.7
-P498	DefaultPolicer	w	855				2.0
+P498	DefaultInnerEthernetPriorityMark	w	853				2.7
+P498	DefaultPolicer	w	854				2.0
 P498	DefaultTrafficClass	w	212				2.0
 P498	Enable	w	10				2.0
 P498	Name	w	51				2.0
 P498	ProtocolIdentifier	w	89				2.0
 P498	Status	r	50				2.0
 P497	AppNumberOfEntries	r	2				2.0
-P497	AvailableAppList	r	373				2.0
+P497	AvailableAppList	r	372				2.0
 O497	Classification.{i}.	w	0	-1	ClassificationNumberOfEntries	Enable	0Alias		2.0
-P499	Alias	o	7				1.0
+P499	Alias	w	7				1.0
 P499	AllInterfaces	w	10				2.0
-P499	App	w	856				2.0
+P499	App	w	855				2.0
 P499	DHCPType	w	56				2.2
-P499	DSAP	w	469				2.0
+P499	DSAP	w	468				2.0
 P499	DSAPExclude	w	10				2.0
-P499	DSCPCheck	w	434				2.0
+P499	DSCPCheck	w	433				2.0
 P499	DSCPExclude	w	10				2.0
-P499	DSCPMark	w	853				2.0
+P499	DSCPMark	w	852				2.0
 P499	DestClientID	w	60				2.0
 P499	DestClientIDExclude	w	10				2.0
 P499	DestIP	w	57				2.0
@@ -6198,34 +6197,34 @@ P499	DestVendorClassIDv6	w	60				2.2
 P499	DestVendorSpecificInfo	w	60				2.0
 P499	DestVendorSpecificInfoEnterprise	w	212				2.0
 P499	DestVendorSpecificInfoExclude	w	10				2.0
-P499	DestVendorSpecificInfoSubOption	w	857				2.0
+P499	DestVendorSpecificInfoSubOption	w	856				2.0
 P499	Enable	w	10				2.0
-P499	EthernetDEICheck	w	469				2.7
+P499	EthernetDEICheck	w	468				2.7
 P499	EthernetDEIExclude	w	10				2.7
-P499	EthernetPriorityCheck	w	469				2.0
+P499	EthernetPriorityCheck	w	468				2.0
 P499	EthernetPriorityExclude	w	10				2.0
-P499	EthernetPriorityMark	w	853				2.0
-P499	Ethertype	w	469				2.0
+P499	EthernetPriorityMark	w	852				2.0
+P499	Ethertype	w	468				2.0
 P499	EthertypeExclude	w	10				2.0
 P499	ForwardingPolicy	w	212				2.0
 P499	IPLengthExclude	w	10				2.0
-P499	IPLengthMax	w	858				2.0
-P499	IPLengthMin	w	858				2.0
-P499	IPVersion	w	107				2.2
-P499	InnerEthernetPriorityCheck	w	469				2.7
+P499	IPLengthMax	w	857				2.0
+P499	IPLengthMin	w	857				2.0
+P499	IPVersion	w	107				2.16
+P499	InnerEthernetPriorityCheck	w	468				2.7
 P499	InnerEthernetPriorityExclude	w	10				2.7
-P499	InnerEthernetPriorityMark	w	853				2.7
-P499	Interface	w	435				2.0
-P499	LLCControl	w	469				2.0
+P499	InnerEthernetPriorityMark	w	852				2.7
+P499	Interface	w	434				2.0
+P499	LLCControl	w	468				2.0
 P499	LLCControlExclude	w	10				2.0
 P499	Order	w	67				2.0
-P499	OutOfBandInfo	w	469				2.0
-P499	Policer	w	855				2.0
+P499	OutOfBandInfo	w	468				2.0
+P499	Policer	w	854				2.0
 P499	Protocol	w	68				2.0
 P499	ProtocolExclude	w	10				2.0
-P499	SNAPOUI	w	469				2.0
+P499	SNAPOUI	w	468				2.0
 P499	SNAPOUIExclude	w	10				2.0
-P499	SSAP	w	469				2.0
+P499	SSAP	w	468				2.0
 P499	SSAPExclude	w	10				2.0
 P499	SourceClientID	w	60				2.0
 P499	SourceClientIDExclude	w	10				2.0
@@ -6247,35 +6246,35 @@ P499	SourceVendorClassIDv6	w	60				2.2
 P499	SourceVendorSpecificInfo	w	60				2.0
 P499	SourceVendorSpecificInfoEnterprise	w	212				2.0
 P499	SourceVendorSpecificInfoExclude	w	10				2.0
-P499	SourceVendorSpecificInfoSubOption	w	857				2.0
+P499	SourceVendorSpecificInfoSubOption	w	856				2.0
 P499	Status	r	48				2.0
 P499	TCPACK	w	10				2.0
 P499	TCPACKExclude	w	10				2.0
-P499	TrafficClass	w	469				2.0
-P499	VLANIDCheck	w	469				2.0
+P499	TrafficClass	w	468				2.0
+P499	VLANIDCheck	w	468				2.0
 P499	VLANIDExclude	w	10				2.0
 P497	ClassificationNumberOfEntries	r	2				2.0
-P497	DefaultDSCPMark	w	854				2.0
-P497	DefaultEthernetPriorityMark	w	854				2.0
+P497	DefaultDSCPMark	w	853				2.0
+P497	DefaultEthernetPriorityMark	w	853				2.0
 P497	DefaultForwardingPolicy	w	2				2.0
-P497	DefaultInnerEthernetPriorityMark	w	854				2.7
-P497	DefaultPolicer	w	859				2.0
-P497	DefaultQueue	w	860				2.0
+P497	DefaultInnerEthernetPriorityMark	w	853				2.7
+P497	DefaultPolicer	w	858				2.0
+P497	DefaultQueue	w	859				2.0
 P497	DefaultTrafficClass	w	2				2.0
 O497	Flow.{i}.	w	0	-1	FlowNumberOfEntries	Enable	0Alias		2.0
-P500	Alias	o	7				1.0
-P500	App	w	856				2.0
-P500	DSCPMark	w	853				2.0
+P500	Alias	w	7				1.0
+P500	App	w	855				2.0
+P500	DSCPMark	w	852				2.0
 P500	Enable	w	10				2.0
-P500	EthernetPriorityMark	w	853				2.0
+P500	EthernetPriorityMark	w	852				2.0
 P500	ForwardingPolicy	w	212				2.0
-P500	InnerEthernetPriorityMark	w	853				2.7
+P500	InnerEthernetPriorityMark	w	852				2.7
 P500	Name	w	51				2.0
-P500	Policer	w	855				2.0
+P500	Policer	w	854				2.0
 P500	Status	r	50				2.0
 P500	TrafficClass	w	212				2.0
 P500	Type	w	89				2.0
-P500	TypeParameters	w	802				2.0
+P500	TypeParameters	w	801				2.0
 P497	FlowNumberOfEntries	r	2				2.0
 P497	MaxAppEntries	r	2				2.0
 P497	MaxClassificationEntries	r	2				2.0
@@ -6285,164 +6284,164 @@ P497	MaxQueueEntries	r	2				2.0
 P497	MaxSchedulerEntries	r	2				2.16
 P497	MaxShaperEntries	r	2				2.0
 O497	Policer.{i}.	w	0	-1	PolicerNumberOfEntries	Enable	0Alias		2.0
-P501	Alias	o	7				1.0
-P501	CommittedBurstSize	w	858				2.0
-P501	CommittedRate	w	861				2.0
-P501	ConformingAction	w	862				2.0
+P501	Alias	w	7				1.0
+P501	CommittedBurstSize	w	857				2.0
+P501	CommittedRate	w	860				2.0
+P501	ConformingAction	w	861				2.0
 P501	ConformingCountedBytes	r	212	canDeny			2.0
 P501	ConformingCountedPackets	r	212	canDeny			2.0
 P501	Enable	w	10				2.0
-P501	ExcessBurstSize	w	858				2.0
-P501	MeterType	w	863				2.0
-P501	NonConformingAction	w	864				2.0
+P501	ExcessBurstSize	w	857				2.0
+P501	MeterType	w	862				2.0
+P501	NonConformingAction	w	863				2.0
 P501	NonConformingCountedBytes	r	212	canDeny			2.0
 P501	NonConformingCountedPackets	r	212	canDeny			2.0
-P501	PartialConformingAction	w	864				2.0
+P501	PartialConformingAction	w	863				2.0
 P501	PartiallyConformingCountedBytes	r	212	canDeny			2.0
 P501	PartiallyConformingCountedPackets	r	212	canDeny			2.0
-P501	PeakBurstSize	w	858				2.0
-P501	PeakRate	w	861				2.0
-P501	PossibleMeterTypes	r	865				2.0
+P501	PeakBurstSize	w	857				2.0
+P501	PeakRate	w	860				2.0
+P501	PossibleMeterTypes	r	864				2.0
 P501	Status	r	50				2.0
 P501	TotalCountedBytes	r	212	canDeny			2.0
 P501	TotalCountedPackets	r	212	canDeny			2.0
 P497	PolicerNumberOfEntries	r	2				2.0
 O497	Queue.{i}.	w	0	-1	QueueNumberOfEntries	Enable	0Alias		2.0
-P502	Alias	o	7				1.0
+P502	Alias	w	7				1.0
 P502	AllInterfaces	w	10				2.0
-P502	AssuredRate	w	866				2.16
+P502	AssuredRate	w	865				2.16
 P502	BufferLength	r	344				2.0
-P502	Children	w	450				2.16
-P502	CurrentAssuredRate	r	866				2.16
-P502	CurrentShapingRate	r	867				2.16
-P502	DropAlgorithm	w	868				2.0
+P502	Children	w	449				2.16
+P502	CurrentAssuredRate	r	865				2.16
+P502	CurrentShapingRate	r	866				2.16
+P502	DropAlgorithm	w	867				2.0
 P502	Enable	w	10				2.0
 P502	HardwareAssisted	r	10				2.0
-P502	Interface	w	435				2.0
-P502	Precedence	w	869				2.0
-P502	REDPercentage	w	870				2.0
-P502	REDThreshold	w	870				2.0
-P502	SchedulerAlgorithm	w	871				2.0
+P502	Interface	w	434				2.0
+P502	Precedence	w	868				2.0
+P502	REDPercentage	w	869				2.0
+P502	REDThreshold	w	869				2.0
+P502	SchedulerAlgorithm	w	870				2.0
 P502	ShapingBurstSize	w	344				2.0
-P502	ShapingRate	w	866				2.0
+P502	ShapingRate	w	865				2.0
 P502	Status	r	48				2.0
 P502	TrafficClasses	w	65				2.0
 P502	Weight	w	212				2.0
 P497	QueueNumberOfEntries	r	2				2.0
 O497	QueueStats.{i}.	w	0	-1	QueueStatsNumberOfEntries	Enable	0Alias|1Queue~Interface		2.0
-P503	Alias	o	7				1.0
-P503	DroppedBytes	r	858	canDeny			2.0
+P503	Alias	w	7				1.0
+P503	DroppedBytes	r	857	canDeny			2.0
 P503	DroppedPackets	r	212	canDeny			2.0
 P503	Enable	w	10				2.0
-P503	Interface	w	435				2.0
-P503	OutputBytes	r	858	canDeny			2.0
+P503	Interface	w	434				2.0
+P503	OutputBytes	r	857	canDeny			2.0
 P503	OutputPackets	r	212	canDeny			2.0
-P503	Queue	w	872				2.0
+P503	Queue	w	871				2.0
 P503	QueueOccupancyPackets	r	212	canDeny			2.0
-P503	QueueOccupancyPercentage	r	873	canDeny			2.0
-P503	Status	r	874				2.0
+P503	QueueOccupancyPercentage	r	872	canDeny			2.0
+P503	Status	r	873				2.0
 P497	QueueStatsNumberOfEntries	r	2				2.0
 O497	Scheduler.{i}.	w	0	-1	SchedulerNumberOfEntries	Enable	0Alias		2.16
-P504	Alias	o	7				1.0
-P504	AssuredRate	w	866				2.16
-P504	Children	w	450				2.16
-P504	DefaultQueue	w	435				2.16
+P504	Alias	w	7				1.0
+P504	AssuredRate	w	865				2.16
+P504	Children	w	449				2.16
+P504	DefaultQueue	w	434				2.16
 P504	Enable	w	10				2.16
-P504	Interface	w	435				2.16
-P504	SchedulerAlgorithm	w	871				2.16
-P504	ShapingRate	w	866				2.16
+P504	Interface	w	434				2.16
+P504	SchedulerAlgorithm	w	870				2.16
+P504	ShapingRate	w	865				2.16
 P504	Status	r	48				2.16
 P497	SchedulerNumberOfEntries	r	2				2.16
 O497	Shaper.{i}.	w	0	-1	ShaperNumberOfEntries	Enable	0Alias|1Interface		2.0
-P505	Alias	o	7				1.0
-P505	Children	w	450				2.16
+P505	Alias	w	7				1.0
+P505	Children	w	449				2.16
 P505	Enable	w	10				2.0
-P505	Interface	w	435				2.0
+P505	Interface	w	434				2.0
 P505	ShapingBurstSize	w	344				2.0
-P505	ShapingRate	w	866				2.0
+P505	ShapingRate	w	865				2.0
 P505	Status	r	48				2.0
 P497	ShaperNumberOfEntries	r	2				2.0
 O0	RadSecProxy.	r	1	1					2.19
 O506	Client.{i}.	w	1	-1	ClientNumberOfEntries	Enable	0Alias|1Address		2.19
 P507	Address	w	25				2.19
-P507	Alias	o	7				1.0
+P507	Alias	w	7				1.0
 P507	Enable	w	8				2.19
-P507	Protocol	w	875				2.19
-P507	Secret	w	545				2.19
+P507	Protocol	w	874				2.19
+P507	Secret	w	544				2.19
 P507	Status	r	168				2.19
-P507	TLS	w	876				2.19
+P507	TLS	w	875				2.19
 P506	ClientNumberOfEntries	r	2				2.19
 P506	Enable	w	8				2.19
 O506	ListenConfig.{i}.	r	1	-1	ListenConfigNumberOfEntries		0Alias		2.19
-P508	Alias	o	7				1.0
+P508	Alias	w	7				1.0
 P508	Interface	w	217				2.19
 P508	Port	w	110				2.19
-P508	Protocol	w	875				2.19
+P508	Protocol	w	874				2.19
 P506	ListenConfigNumberOfEntries	r	2				2.19
 O506	Realm.{i}.	w	1	-1	RealmNumberOfEntries	Enable	0Alias|1Pattern		2.19
 P509	AccountingResponse	w	10				2.19
-P509	AccountingServer	w	368				2.19
-P509	Alias	o	7				1.0
+P509	AccountingServer	w	367				2.19
+P509	Alias	w	7				1.0
 P509	Enable	w	8				2.19
 P509	Pattern	w	123				2.19
-P509	Server	w	368				2.19
+P509	Server	w	367				2.19
 P509	Status	r	168				2.19
 P506	RealmNumberOfEntries	r	2				2.19
 O506	Server.{i}.	w	0	-1	ServerNumberOfEntries	Enable	0Alias|1Address		2.19
 P510	Address	w	25				2.19
-P510	Alias	o	7				1.0
+P510	Alias	w	7				1.0
 P510	Enable	w	8				2.19
 P510	Port	w	110				2.19
-P510	Protocol	w	875				2.19
-P510	Secret	w	545				2.19
+P510	Protocol	w	874				2.19
+P510	Secret	w	544				2.19
 P510	Status	r	168				2.19
-P510	TLS	w	876				2.19
+P510	TLS	w	875				2.19
 P506	ServerNumberOfEntries	r	2				2.19
 O506	SourceConfig.{i}.	r	0	-1	SourceConfigNumberOfEntries		0Alias		2.19
-P511	Alias	o	7				1.0
+P511	Alias	w	7				1.0
 P511	Interface	w	217				2.19
 P511	Port	w	110				2.19
-P511	Protocol	w	875				2.19
+P511	Protocol	w	874				2.19
 P506	SourceConfigNumberOfEntries	r	2				2.19
 P506	Status	r	168				2.19
 O506	TLS.{i}.	w	0	-1	TLSNumberOfEntries		0Alias		2.19
-P512	Alias	o	7				1.0
-P512	CABundle	w	550				2.19
-P512	Certificate	w	551				2.0
-P512	TLSVersion	w	877				2.19
+P512	Alias	w	7				1.0
+P512	CABundle	w	549				2.19
+P512	Certificate	w	550				2.19
+P512	TLSVersion	w	876				2.19
 P506	TLSNumberOfEntries	r	2				2.19
-P0	RootDataModelVersion	r	878		1		2.4
+P0	RootDataModelVersion	r	877		1		2.4
 O0	RouterAdvertisement.	r	1	1					2.2
 P513	Enable	w	8				2.2
 O513	InterfaceSetting.{i}.	w	0	-1	InterfaceSettingNumberOfEntries	Enable	0Alias|1Interface		2.2
-P514	AdvCurHopLimit	w	879				2.2
-P514	AdvDNSSLLifetime	w	880				2.17
-P514	AdvDefaultLifetime	w	881				2.2
+P514	AdvCurHopLimit	w	878				2.2
+P514	AdvDNSSLLifetime	w	879				2.17
+P514	AdvDefaultLifetime	w	880				2.2
 P514	AdvLinkMTU	w	212				2.2
 P514	AdvManagedFlag	w	10				2.2
 P514	AdvMobileAgentFlag	w	10				2.2
 P514	AdvNDProxyFlag	w	10				2.2
 P514	AdvOtherConfigFlag	w	10				2.2
-P514	AdvPreferredRouterFlag	w	882				2.2
-P514	AdvRDNSSLifetime	w	880				2.17
-P514	AdvReachableTime	w	883				2.2
-P514	AdvRetransTimer	w	511				2.2
-P514	Alias	o	7				1.0
-P514	DNSSL	w	383				2.17
+P514	AdvPreferredRouterFlag	w	881				2.2
+P514	AdvRDNSSLifetime	w	879				2.17
+P514	AdvReachableTime	w	882				2.2
+P514	AdvRetransTimer	w	510				2.2
+P514	Alias	w	7				1.0
+P514	DNSSL	w	382				2.17
 P514	Enable	w	10				2.2
-P514	Interface	w	807				2.2
-P514	ManualPrefixes	w	884				2.2
-P514	MaxRtrAdvInterval	w	885				2.2
-P514	MinRtrAdvInterval	w	886				2.2
+P514	Interface	w	806				2.2
+P514	ManualPrefixes	w	883				2.2
+P514	MaxRtrAdvInterval	w	884				2.2
+P514	MinRtrAdvInterval	w	885				2.2
 O514	Option.{i}.	w	0	-1	OptionNumberOfEntries	Enable	0Alias|1Tag		2.2
-P515	Alias	o	7				1.0
+P515	Alias	w	7				1.0
 P515	Enable	w	10				2.2
 P515	Tag	w	34				2.2
 P515	Value	w	180				2.2
 P514	OptionNumberOfEntries	r	2				2.2
-P514	Prefixes	r	887				2.2
-P514	RDNSS	w	888				2.17
-P514	RDNSSMode	w	889				2.17
+P514	Prefixes	r	886				2.2
+P514	RDNSS	w	887				2.17
+P514	RDNSSMode	w	888				2.17
 P514	Status	r	48				2.2
 P513	InterfaceSettingNumberOfEntries	r	2				2.2
 O0	Routing.	r	1	1					2.0
@@ -6451,11 +6450,11 @@ O517	Constants.	r	1	1					2.15
 P518	MulticastGroup	w	196				2.15
 P518	UDPPort	w	110				2.15
 O517	DTLSCertSet.{i}.	w	0	-1	DTLSCertSetNumberOfEntries		0Alias		2.15
-P519	Alias	o	7				1.0
+P519	Alias	w	7				1.0
 O519	DTLSCert.{i}.	w	0	-1	DTLSCertNumberOfEntries		0Alias		2.15
-P520	Alias	o	7				1.0
-P520	CertPrivateKey	w	890				2.15
-P520	CertType	w	891				2.15
+P520	Alias	w	7				1.0
+P520	CertPrivateKey	w	889				2.15
+P520	CertType	w	890				2.15
 P520	CertValue	w	25				2.15
 P519	DTLSCertNumberOfEntries	r	2				2.15
 P519	DefaultApply	w	8				2.15
@@ -6463,32 +6462,32 @@ P517	DTLSCertSetNumberOfEntries	r	2				2.15
 P517	Enable	w	8				2.15
 P517	ImplementationVersion	r	326				2.15
 O517	InterfaceSetting.{i}.	w	0	-1	InterfaceSettingNumberOfEntries	Enable	0Alias		2.15
-P521	Alias	o	7				1.0
+P521	Alias	w	7				1.0
 P521	CachedInfoEnabled	w	8				2.15
-P521	DTLSCertPrefer	w	892				2.15
+P521	DTLSCertPrefer	w	891				2.15
 P521	DTLSEnabled	w	8				2.15
 P521	Enable	w	8				2.15
-P521	InterfaceDTLSCertSets	w	893				2.15
-P521	InterfaceMACKeySets	w	894				2.15
-P521	InterfaceMetricAlgorithm	r	895				2.15
-P521	InterfaceReference	r	896				2.15
+P521	InterfaceDTLSCertSets	w	892				2.15
+P521	InterfaceMACKeySets	w	893				2.15
+P521	InterfaceMetricAlgorithm	r	894				2.15
+P521	InterfaceReference	r	895				2.15
 P521	MACEnabled	w	8				2.15
 P521	MACVerify	w	8				2.15
-P521	McastHelloInterval	r	897				2.15
+P521	McastHelloInterval	r	896				2.15
 P521	McastHelloSeqno	r	218				2.15
 O521	Neighbor.{i}.	r	0	-1	NeighborNumberOfEntries		1NeighborAddress		2.15
 P522	Cost	r	218				2.15
-P522	ExpectedMCastHelloSeqno	r	898				2.15
-P522	ExpectedUCastHelloSeqno	r	898				2.15
-P522	HelloMCastHistory	r	749				2.15
-P522	HelloUCastHistory	r	749				2.15
+P522	ExpectedMCastHelloSeqno	r	897				2.15
+P522	ExpectedUCastHelloSeqno	r	897				2.15
+P522	HelloMCastHistory	r	748				2.15
+P522	HelloUCastHistory	r	748				2.15
 P522	NeighborAddress	r	109				2.15
 P522	RXCost	r	218				2.15
 P522	TXCost	r	218				2.15
-P522	UnicastHelloInterval	r	897				2.15
-P522	UnicastHelloSeqno	r	898				2.15
+P522	UnicastHelloInterval	r	896				2.15
+P522	UnicastHelloSeqno	r	897				2.15
 P521	NeighborNumberOfEntries	r	2				2.15
-P521	PacketLog	r	899				2.15
+P521	PacketLog	r	898				2.15
 P521	PacketLogEnable	w	8				2.15
 P521	SplitHorizonEnabled	w	8				2.15
 O521	Stats.	r	1	1					2.15
@@ -6499,110 +6498,110 @@ P523	SentMcastUpdate	r	163				2.15
 P523	SentUcastHello	r	163				2.15
 P523	SentUcastUpdate	r	163				2.15
 P521	Status	r	48				2.15
-P521	UpdateInterval	r	897				2.15
+P521	UpdateInterval	r	896				2.15
 P517	InterfaceSettingNumberOfEntries	r	2				2.15
 O517	MACKeySet.{i}.	w	0	-1	MACKeySetNumberOfEntries		0Alias		2.15
-P524	Alias	o	7				1.0
+P524	Alias	w	7				1.0
 P524	DefaultApply	w	8				2.15
 O524	MACKey.{i}.	w	0	-1	MACKeyNumberOfEntries		0Alias		2.15
-P525	Alias	o	7				1.0
-P525	InputMAC	w	749				2.15
-P525	InputString	w	749				2.15
+P525	Alias	w	7				1.0
+P525	InputMAC	w	748				2.15
+P525	InputString	w	748				2.15
 P525	KeyUseSend	w	8				2.15
 P525	KeyUseVerify	w	8				2.15
-P525	KeyValue	w	890				2.15
-P525	MACKeyAlgorithm	w	900				2.15
-P525	MACTestState	w	477				2.15
+P525	KeyValue	w	889				2.15
+P525	MACKeyAlgorithm	w	899				2.15
+P525	MACTestState	w	476				2.15
 P525	Match	r	8				2.15
 P524	MACKeyNumberOfEntries	r	2				2.15
 P517	MACKeySetNumberOfEntries	r	2				2.15
 O517	Route.{i}.	r	0	-1	RouteNumberOfEntries		1RoutePrefix~SourceRouterID		2.15
-P526	CalculatedMetric	r	898				2.15
-P526	Neighbor	r	901				2.15
+P526	CalculatedMetric	r	897				2.15
+P526	Neighbor	r	900				2.15
 P526	NextHop	r	109				2.15
-P526	ReceivedMetric	r	898				2.15
+P526	ReceivedMetric	r	897				2.15
 P526	RouteFeasible	r	8				2.15
-P526	RoutePrefix	r	902				2.15
+P526	RoutePrefix	r	901				2.15
 P526	RouteSelected	r	8				2.15
 P526	RouteSeqno	r	218				2.15
-P526	SourceRouterID	r	749				2.15
+P526	SourceRouterID	r	748				2.15
 P517	RouteNumberOfEntries	r	2				2.15
-P517	SelfRouterID	r	749				2.15
+P517	SelfRouterID	r	748				2.15
 P517	SelfSeqno	r	218				2.15
 P517	StatsEnable	w	8				2.15
 P517	StatsReset	w	22				2.15
-P517	Status	r	709				2.15
-P517	SupportedDTLSCertTypes	r	903				2.15
-P517	SupportedMACAlgorithms	r	904				2.15
-P517	SupportedMetricCompAlgorithms	r	905				2.15
-P517	SupportedSecurityMechanisms	r	906				2.15
+P517	Status	r	708				2.15
+P517	SupportedDTLSCertTypes	r	902				2.15
+P517	SupportedMACAlgorithms	r	903				2.15
+P517	SupportedMetricCompAlgorithms	r	904				2.15
+P517	SupportedSecurityMechanisms	r	905				2.15
 O516	RIP.	r	1	1					2.0
 P527	Enable	w	8				2.0
 O527	InterfaceSetting.{i}.	w	0	-1	InterfaceSettingNumberOfEntries	Enable	0Alias|1Interface		2.0
 P528	AcceptRA	w	8				2.0
-P528	Alias	o	7				1.0
+P528	Alias	w	7				1.0
 P528	Enable	w	10				2.0
 P528	Interface	w	167				2.0
 P528	SendRA	w	8				2.0
 P528	Status	r	48				2.0
 P527	InterfaceSettingNumberOfEntries	r	2				2.0
-P527	SupportedModes	r	907				2.0
+P527	SupportedModes	r	906				2.0
 O516	RouteInformation.	r	1	1					2.2
 P529	Enable	w	8				2.2
 O529	InterfaceSetting.{i}.	r	0	-1	InterfaceSettingNumberOfEntries		1Interface		2.2
 P530	HomeAgent	r	8				2.16
-P530	Interface	r	908				2.2
+P530	Interface	r	907				2.2
 P530	ManagedAddressConfiguration	r	8				2.16
 O530	Option.{i}.	r	0	-1	OptionNumberOfEntries		0Alias|1Tag		2.16
-P531	Alias	o	7				1.0
+P531	Alias	w	7				1.0
 P531	Tag	r	34				2.16
 P531	Value	r	180				2.16
 P530	OptionNumberOfEntries	r	2				2.16
 P530	OtherConfiguration	r	8				2.16
-P530	PreferredRouteFlag	r	909				2.2
+P530	PreferredRouteFlag	r	908				2.2
 P530	Prefix	r	198				2.2
-P530	ReachableTime	r	910				2.16
+P530	ReachableTime	r	909				2.16
 P530	RetransTimer	r	0				2.16
 P530	RouteLifetime	r	125				2.2
 P530	SourceRouter	r	196				2.2
-P530	Status	r	911				2.2
+P530	Status	r	910				2.2
 P529	InterfaceSettingNumberOfEntries	r	2				2.2
 O516	Router.{i}.	w	0	-1	RouterNumberOfEntries	Enable	0Alias		2.0
-P532	Alias	o	7				1.0
+P532	Alias	w	7				1.0
 P532	Enable	w	10				2.0
 O532	IPv4Forwarding.{i}.	w	0	-1	IPv4ForwardingNumberOfEntries	Enable	0Alias|1DestIPAddress~DestSubnetMask~ForwardingPolicy~GatewayIPAddress~Interface~ForwardingMetric		2.0
-P533	Alias	o	7				1.0
+P533	Alias	w	7				1.0
 P533	DestIPAddress	w	149				2.0
 P533	DestSubnetMask	w	149				2.0
 P533	Enable	w	10				2.0
-P533	ForwardingMetric	w	469				2.0
-P533	ForwardingPolicy	w	469				2.0
+P533	ForwardingMetric	w	468				2.0
+P533	ForwardingPolicy	w	468				2.0
 P533	GatewayIPAddress	w	149				2.0
 P533	Interface	w	167				2.0
-P533	Origin	r	912				2.2
+P533	Origin	r	911				2.2
 P533	StaticRoute	r	58				2.0
 P533	Status	r	48				2.0
-P533	Type	w	913				2.16
+P533	Type	w	912				2.16
 P532	IPv4ForwardingNumberOfEntries	r	2				2.0
 O532	IPv6Forwarding.{i}.	w	0	-1	IPv6ForwardingNumberOfEntries	Enable	0Alias|1DestIPPrefix~ForwardingPolicy~NextHop~Interface~ForwardingMetric		2.2
-P534	Alias	o	7				1.0
-P534	DestIPPrefix	w	610				2.2
+P534	Alias	w	7				1.0
+P534	DestIPPrefix	w	609				2.2
 P534	Enable	w	10				2.2
-P534	ExpirationTime	r	437				2.2
-P534	ForwardingMetric	w	469				2.2
-P534	ForwardingPolicy	w	469				2.2
+P534	ExpirationTime	r	436				2.2
+P534	ForwardingMetric	w	468				2.2
+P534	ForwardingPolicy	w	468				2.2
 P534	Interface	w	167				2.2
 P534	NextHop	w	204				2.2
-P534	Origin	r	914				2.2
+P534	Origin	r	913				2.2
 P534	Status	r	48				2.2
-P534	Type	w	913				2.16
+P534	Type	w	912				2.16
 P532	IPv6ForwardingNumberOfEntries	r	2				2.2
 P532	Status	r	50				2.0
 P516	RouterNumberOfEntries	r	2				2.0
 O0	SFPs.	r	1	1					2.19
 O535	Mgmt.	r	1	1					2.19
 O536	SFF8472.{i}.	r	0	-1	SFF8472NumberOfEntries		0Alias|0Name		2.19
-P537	Alias	o	7				1.0
+P537	Alias	w	7				1.0
 P537	Name	r	123				2.19
 O537	Transceiver.	r	1	1					2.19
 O538	Alarms.	r	1	1					2.19
@@ -6617,14 +6616,14 @@ P539	TxPowerLow	r	8				2.19
 P539	VccHigh	r	8				2.19
 P539	VccLow	r	8				2.19
 P538	BRMax	r	171				2.19
-P538	BRMin	r	379				2.19
-P538	BRNominal	r	915				2.19
-P538	Connector	r	524				2.19
+P538	BRMin	r	378				2.19
+P538	BRNominal	r	914				2.19
+P538	Connector	r	523				2.19
 P538	DMCtypeExternalCal	r	8				2.19
 P538	DMCtypeImplemented	r	8				2.19
 P538	DMCtypeInternalCal	r	8				2.19
 P538	DMCtypeRxAvgPwr	r	8				2.19
-P538	DateCode	r	916				2.19
+P538	DateCode	r	915				2.19
 P538	EMCSPowerLvlOp	r	8				2.19
 P538	EMCSPowerLvlSelect	r	8				2.19
 P538	EOCSoftRateSelect	r	8				2.19
@@ -6633,11 +6632,11 @@ P538	EOCSoftTxDisable	r	8				2.19
 P538	EOCSoftTxFault	r	8				2.19
 P538	EOCalarmsImplemented	r	8				2.19
 P538	Encoding	r	171				2.19
-P538	LengthOM1	r	917				2.19
-P538	LengthOM2	r	917				2.19
-P538	LengthOM3	r	917				2.19
-P538	LengthSMF	r	917				2.19
-P538	LengthSMFkm	r	918				2.19
+P538	LengthOM1	r	916				2.19
+P538	LengthOM2	r	916				2.19
+P538	LengthOM3	r	916				2.19
+P538	LengthSMF	r	916				2.19
+P538	LengthSMFkm	r	917				2.19
 P538	OptCooledTrans	r	8				2.19
 P538	OptInvertedLOS	r	8				2.19
 P538	OptLOS	r	8				2.19
@@ -6646,7 +6645,7 @@ P538	OptPowerlvl	r	8				2.19
 P538	OptRateSelect	r	8				2.19
 P538	OptTxDisable	r	8				2.19
 P538	OptTxFault	r	8				2.19
-P538	RateIdentifier	r	524				2.19
+P538	RateIdentifier	r	523				2.19
 P538	SFF8079AppSelect	r	8				2.19
 P538	SFF8431SoftRateSelect	r	8				2.19
 O538	Status.	r	1	1					2.19
@@ -6654,43 +6653,43 @@ P540	DataReadyBarState	r	8				2.19
 P540	RS1State	r	8				2.19
 P540	RateSelectState	r	8				2.19
 P540	RxLOSState	r	8				2.19
-P540	RxPower	r	919				2.19
+P540	RxPower	r	918				2.19
 P540	SoftRateSelectSelect	r	8				2.19
 P540	SoftTxDisableSelect	r	8				2.19
 P540	TXFaultState	r	8				2.19
-P540	Temperature	r	365				2.19
-P540	TxBias	r	920				2.19
+P540	Temperature	r	364				2.19
+P540	TxBias	r	919				2.19
 P540	TxDisableState	r	8				2.19
-P540	TxPower	r	919				2.19
-P540	Vcc	r	921				2.19
+P540	TxPower	r	918				2.19
+P540	Vcc	r	920				2.19
 O538	Thresholds.	r	1	1					2.19
-P541	HighRxPowerAlarm	r	919				2.19
-P541	HighRxPowerWarning	r	919				2.19
-P541	HighTempAlarm	r	365				2.19
-P541	HighTempWarning	r	365				2.19
-P541	HighTxBiasAlarm	r	920				2.19
-P541	HighTxBiasWarning	r	920				2.19
-P541	HighTxPowerAlarm	r	919				2.19
-P541	HighTxPowerWarning	r	919				2.19
-P541	HighVccAlarm	r	921				2.19
-P541	HighVccWarning	r	921				2.19
-P541	LowRxPowerAlarm	r	919				2.19
-P541	LowRxPowerWarning	r	919				2.19
-P541	LowTempAlarm	r	365				2.19
-P541	LowTempWarning	r	365				2.19
-P541	LowTxBiasAlarm	r	920				2.19
-P541	LowTxBiasWarning	r	920				2.19
-P541	LowTxPowerAlarm	r	919				2.19
-P541	LowTxPowerWarning	r	919				2.19
-P541	LowVccAlarm	r	921				2.19
-P541	LowVccWarning	r	921				2.19
-P538	Transceiver	r	922				2.19
+P541	HighRxPowerAlarm	r	918				2.19
+P541	HighRxPowerWarning	r	918				2.19
+P541	HighTempAlarm	r	364				2.19
+P541	HighTempWarning	r	364				2.19
+P541	HighTxBiasAlarm	r	919				2.19
+P541	HighTxBiasWarning	r	919				2.19
+P541	HighTxPowerAlarm	r	918				2.19
+P541	HighTxPowerWarning	r	918				2.19
+P541	HighVccAlarm	r	920				2.19
+P541	HighVccWarning	r	920				2.19
+P541	LowRxPowerAlarm	r	918				2.19
+P541	LowRxPowerWarning	r	918				2.19
+P541	LowTempAlarm	r	364				2.19
+P541	LowTempWarning	r	364				2.19
+P541	LowTxBiasAlarm	r	919				2.19
+P541	LowTxBiasWarning	r	919				2.19
+P541	LowTxPowerAlarm	r	918				2.19
+P541	LowTxPowerWarning	r	918				2.19
+P541	LowVccAlarm	r	920				2.19
+P541	LowVccWarning	r	920				2.19
+P538	Transceiver	r	921				2.19
 P538	VendorName	r	329				2.19
-P538	VendorOUI	r	653				2.19
+P538	VendorOUI	r	652				2.19
 P538	VendorPN	r	329				2.19
-P538	VendorRev	r	923				2.19
+P538	VendorRev	r	922				2.19
 P538	VendorSN	r	329				2.19
-P538	VerCompliance	r	524				2.19
+P538	VerCompliance	r	523				2.19
 O538	Warnings.	r	1	1					2.19
 P542	RxPowerHigh	r	8				2.19
 P542	RxPowerLow	r	8				2.19
@@ -6702,101 +6701,101 @@ P542	TxPowerHigh	r	8				2.19
 P542	TxPowerLow	r	8				2.19
 P542	VccHigh	r	8				2.19
 P542	VccLow	r	8				2.19
-P538	Wavelength	r	924				2.19
+P538	Wavelength	r	923				2.19
 P536	SFF8472NumberOfEntries	r	2				2.19
 O535	SFPCage.{i}.	r	0	-1	SFPCageNumberOfEntries		0Alias|0Name		2.19
-P543	Alias	o	7				1.0
-P543	MgmtInterface	r	925				2.19
+P543	Alias	w	7				1.0
+P543	MgmtInterface	r	924				2.19
 P543	Name	r	123				2.19
 P543	SFF8024Identifier	r	171				2.19
 P543	SFPPresent	r	8				2.19
-P543	SFPReference	r	926				2.19
-P543	SFPType	r	927				2.19
+P543	SFPReference	r	925				2.19
+P543	SFPType	r	926				2.19
 P535	SFPCageNumberOfEntries	r	2				2.19
 O0	SSH.	r	1	1					2.16
 O544	AuthorizedKey.{i}.	w	0	-1	AuthorizedKeyNumberOfEntries		0Alias		2.16
-P545	Alias	o	7				1.0
+P545	Alias	w	7				1.0
 P545	Key	w	123				2.16
-P545	User	w	928				2.16
+P545	User	w	927				2.16
 P544	AuthorizedKeyNumberOfEntries	r	2				2.16
 P544	Enable	w	8				2.16
 O544	Server.{i}.	w	0	-1	ServerNumberOfEntries		0Alias		2.16
 O546	AccessLog.{i}.	r	0	-1	AccessLogNumberOfEntries		0Alias		2.19
-P547	Alias	o	7				1.0
+P547	Alias	w	7				1.0
 P547	IPAddress	r	109				2.19
 P547	Port	r	2				2.19
-P547	Status	r	929				2.19
+P547	Status	r	928				2.19
 P547	TimeStamp	r	125				2.19
 P547	User	r	123				2.19
 P546	AccessLogNumberOfEntries	r	2				2.19
 P546	ActivationDate	r	125				2.16
-P546	Alias	o	7				1.0
+P546	Alias	w	7				1.0
 P546	AllowAllIPv4	w	10				2.16
 P546	AllowAllIPv6	w	10				2.16
 P546	AllowPasswordLogin	w	10				2.16
 P546	AllowRootLogin	w	10				2.16
 P546	AllowRootPasswordLogin	w	10				2.16
-P546	AutoDisableDuration	w	930				2.16
+P546	AutoDisableDuration	w	929				2.16
 P546	Enable	w	8				2.16
-P546	IPv4AllowedSourcePrefix	w	373				2.16
-P546	IPv6AllowedSourcePrefix	w	373				2.16
-P546	IdleTimeout	w	931				2.16
+P546	IPv4AllowedSourcePrefix	w	372				2.16
+P546	IPv6AllowedSourcePrefix	w	372				2.16
+P546	IdleTimeout	w	930				2.16
 P546	Interface	w	228				2.16
-P546	KeepAlive	w	932				2.16
+P546	KeepAlive	w	931				2.16
 P546	MaxAccessLogEntries	w	74				2.19
-P546	MaxAuthTries	w	473				2.16
+P546	MaxAuthTries	w	472				2.16
 P546	PID	r	212				2.16
-P546	Port	w	933				2.16
+P546	Port	w	932				2.16
 O546	Session.{i}.	r	0	-1	SessionNumberOfEntries		0Alias		2.16
-P548	Alias	o	7				1.0
+P548	Alias	w	7				1.0
 P548	IPAddress	r	109				2.16
 P548	Port	r	2				2.16
-P548	User	r	934				2.16
+P548	User	r	933				2.16
 P546	SessionNumberOfEntries	r	2				2.16
 O546	Stats.	r	1	1					2.19
 P549	NumberOfFailedAttempts	r	2				2.19
 P549	NumberOfFailedAttemptsSinceActivation	r	2				2.19
 P549	NumberOfSuccessfulAttempts	r	2				2.19
 P549	NumberOfSuccessfulAttemptsSinceActivation	r	2				2.19
-P546	Status	r	935				2.16
-P546	UserGroupAccess	w	936				2.19
+P546	Status	r	934				2.16
+P546	UserGroupAccess	w	935				2.19
 P544	ServerNumberOfEntries	r	2				2.16
 P544	Status	r	168				2.16
-O0	STOMP.	r	1	1					2.12
-O550	Connection.{i}.	w	0	-1	ConnectionNumberOfEntries	Enable	1Host~Username~VirtualHost|0Alias		2.12
-P551	Alias	o	7				1.0
-P551	Enable	w	10				2.12
-P551	EnableEncryption	w	58				2.14
-P551	EnableHeartbeats	w	10				2.12
-P551	Host	w	25				2.12
-P551	IncomingHeartbeat	w	511				2.12
-P551	LastChangeDate	r	125				2.12
-P551	OutgoingHeartbeat	w	511				2.12
-P551	Password	w	88				2.12
-P551	Port	w	937				2.12
-P551	ServerRetryInitialInterval	w	938				2.12
-P551	ServerRetryIntervalMultiplier	w	90				2.12
-P551	ServerRetryMaxInterval	w	714				2.12
-P551	Status	r	939				2.12
-P551	Username	w	25				2.12
-P551	VirtualHost	w	89				2.12
-P550	ConnectionNumberOfEntries	r	2				2.12
+O0	STOMP.	r	1	1					2.15
+O550	Connection.{i}.	w	0	-1	ConnectionNumberOfEntries	Enable	1Host~Username~VirtualHost|0Alias		2.15
+P551	Alias	w	7				2.15
+P551	Enable	w	10				2.15
+P551	EnableEncryption	w	58				2.15
+P551	EnableHeartbeats	w	10				2.15
+P551	Host	w	25				2.15
+P551	IncomingHeartbeat	w	510				2.15
+P551	LastChangeDate	r	125				2.15
+P551	OutgoingHeartbeat	w	510				2.15
+P551	Password	w	88				2.15
+P551	Port	w	936				2.15
+P551	ServerRetryInitialInterval	w	937				2.15
+P551	ServerRetryIntervalMultiplier	w	90				2.15
+P551	ServerRetryMaxInterval	w	713				2.15
+P551	Status	r	938				2.15
+P551	Username	w	25				2.15
+P551	VirtualHost	w	89				2.15
+P550	ConnectionNumberOfEntries	r	2				2.15
 O0	Schedules.	r	1	1					2.18
-P552	Enable	w	444				2.18
+P552	Enable	w	443				2.18
 O552	Schedule.{i}.	w	0	-1	ScheduleNumberOfEntries	Enable	0Alias		2.18
-P553	Alias	o	7				1.0
-P553	Day	w	517				2.18
+P553	Alias	w	7				1.0
+P553	Day	w	516				2.18
 P553	Description	w	25				2.18
-P553	Duration	w	419				2.18
+P553	Duration	w	418				2.18
 P553	Enable	w	10				2.18
 P553	InverseMode	w	10				2.18
-P553	StartTime	w	518				2.18
-P553	Status	r	940				2.18
+P553	StartTime	w	517				2.18
+P553	Status	r	939				2.18
 P553	TimeLeft	r	12	canDeny			2.18
 P552	ScheduleNumberOfEntries	r	2				2.18
 O0	Security.	r	1	1					2.4
 O554	CABundle.{i}.	r	0	-1	CABundleNumberOfEntries		0Name		2.19
-P555	CACertificates	w	941				2.19
+P555	CACertificates	w	940				2.19
 P555	Enable	w	8				2.19
 P555	Name	r	123				2.19
 P554	CABundleNumberOfEntries	r	2				2.19
@@ -6812,87 +6811,87 @@ P556	Subject	r	25				2.4
 P556	SubjectAlt	r	205				2.4
 P554	CertificateNumberOfEntries	r	2				2.4
 O0	SelfTestDiagnostics.	r	1	1					2.0
-P557	DiagnosticsState	w	942	canDeny			2.0
-P557	Results	r	733	canDeny			2.0
+P557	DiagnosticsState	w	941	canDeny			2.0
+P557	Results	r	732	canDeny			2.0
 O0	Services.	r	1	1					2.0
 O0	SessionManagement.	r	1	1					2.19
 O559	PDN.{i}.	r	0	-1	PDNNumberOfEntries		0Alias		2.19
-P560	Alias	o	7				1.0
-P560	DownstreamAggregateBitRate	r	943				2.19
-P560	DownstreamGuaranteedBitRate	r	943				2.19
-P560	DownstreamMaxBitRate	r	943				2.19
-P560	QCI	r	944				2.19
-P560	UpstreamAggregateBitRate	r	943				2.19
-P560	UpstreamGuaranteedBitRate	r	943				2.19
-P560	UpstreamMaxBitRate	r	943				2.19
+P560	Alias	w	7				1.0
+P560	DownstreamAggregateBitRate	r	942				2.19
+P560	DownstreamGuaranteedBitRate	r	942				2.19
+P560	DownstreamMaxBitRate	r	942				2.19
+P560	QCI	r	943				2.19
+P560	UpstreamAggregateBitRate	r	942				2.19
+P560	UpstreamGuaranteedBitRate	r	942				2.19
+P560	UpstreamMaxBitRate	r	942				2.19
 P559	PDNNumberOfEntries	r	2				2.19
 O559	PDP.{i}.	r	0	-1	PDPNumberOfEntries		0Alias		2.19
-P561	Alias	o	7				1.0
-P561	DeliveryOfErroneousSDUs	r	945				2.19
-P561	DeliveryOrder	r	946				2.19
-P561	DownstreamGuaranteedBitRate	r	943				2.19
-P561	DownstreamMaxBitRate	r	943				2.19
+P561	Alias	w	7				1.0
+P561	DeliveryOfErroneousSDUs	r	944				2.19
+P561	DeliveryOrder	r	945				2.19
+P561	DownstreamGuaranteedBitRate	r	942				2.19
+P561	DownstreamMaxBitRate	r	942				2.19
 P561	MaximumSDUSize	r	2				2.19
-P561	ResidualBitErrorRatio	r	947				2.19
-P561	SDUErrorRatio	r	947				2.19
-P561	TrafficClass	r	948				2.19
-P561	TransferDelay	r	949				2.19
-P561	UpstreamGuaranteedBitRate	r	943				2.19
-P561	UpstreamMaxBitRate	r	943				2.19
+P561	ResidualBitErrorRatio	r	946				2.19
+P561	SDUErrorRatio	r	946				2.19
+P561	TrafficClass	r	947				2.19
+P561	TransferDelay	r	948				2.19
+P561	UpstreamGuaranteedBitRate	r	942				2.19
+P561	UpstreamMaxBitRate	r	942				2.19
 P559	PDPNumberOfEntries	r	2				2.19
 O559	PDU.{i}.	r	0	-1	PDUNumberOfEntries		0Alias		2.19
-P562	Alias	o	7				1.0
+P562	Alias	w	7				1.0
 P562	AlwaysOn	r	8				2.19
 O562	NetworkSlice.	r	1	1					2.19
 P563	SliceDifferentiator	r	2				2.19
-P563	SliceServiceType	r	825				2.19
+P563	SliceServiceType	r	824				2.19
 P562	PTI	r	157				2.19
 O562	QoSFlow.{i}.	r	0	-1	QoSFlowNumberOfEntries		0Alias|1QFI		2.19
-P564	Alias	o	7				1.0
+P564	Alias	w	7				1.0
 P564	AveragingWindow	r	0				2.19
 P564	EPSBearer	r	2				2.19
-P564	FiveQI	r	813				2.19
-P564	GFBRDownlink	r	826				2.19
-P564	GFBRUplink	r	826				2.19
-P564	MFBRDownlink	r	826				2.19
-P564	MFBRUplink	r	826				2.19
-P564	QFI	r	827				2.19
+P564	FiveQI	r	812				2.19
+P564	GFBRDownlink	r	825				2.19
+P564	GFBRUplink	r	825				2.19
+P564	MFBRDownlink	r	825				2.19
+P564	MFBRUplink	r	825				2.19
+P564	QFI	r	826				2.19
 P562	QoSFlowNumberOfEntries	r	2				2.19
 O562	QoSRule.{i}.	r	0	-1	QoSRuleNumberOfEntries		0Alias|1Identifier		2.19
-P565	Alias	o	7				1.0
+P565	Alias	w	7				1.0
 P565	DQR	r	8				2.19
 O565	Filter.{i}.	r	0	-1	FilterNumberOfEntries		0Alias		2.19
-P566	Alias	o	7				1.0
-P566	Direction	r	828				2.19
+P566	Alias	w	7				1.0
+P566	Direction	r	827				2.19
 P566	Type	r	2				2.19
-P566	Value	r	733				2.19
+P566	Value	r	732				2.19
 P565	FilterNumberOfEntries	r	2				2.19
-P565	Identifier	r	813				2.19
+P565	Identifier	r	812				2.19
 P565	Precedence	r	171				2.19
-P565	QFI	r	827				2.19
+P565	QFI	r	826				2.19
 P565	Segregation	r	8				2.19
 P562	QoSRuleNumberOfEntries	r	2				2.19
 P562	RQTimerValue	r	12				2.19
-P562	SSC	r	599				2.19
-P562	SessionAMBRDownlink	r	826				2.19
-P562	SessionAMBRUplink	r	826				2.19
+P562	SSC	r	598				2.19
+P562	SessionAMBRDownlink	r	825				2.19
+P562	SessionAMBRUplink	r	825				2.19
 P559	PDUNumberOfEntries	r	2				2.19
 O559	Session.{i}.	r	0	-1	SessionNumberOfEntries		0Alias|0SessionID		2.19
-P567	APN	r	824				2.19
-P567	Alias	o	7				1.0
+P567	APN	r	823				2.19
+P567	Alias	w	7				1.0
 P567	Interface	r	333				2.19
 O567	PCO.	r	1	1					2.19
-P568	IPv4DNS	r	684				2.19
+P568	IPv4DNS	r	683				2.19
 P568	IPv4PCSCF	r	166				2.19
-P568	IPv6DNS	r	684				2.19
+P568	IPv6DNS	r	683				2.19
 P568	IPv6PCSCF	r	196				2.19
-P567	Reference	r	950				2.19
-P567	SessionID	r	829				2.19
-P567	SessionType	r	830				2.19
+P567	Reference	r	949				2.19
+P567	SessionID	r	828				2.19
+P567	SessionType	r	829				2.19
 P559	SessionNumberOfEntries	r	2				2.19
 O0	SmartCardReaders.	r	1	1					2.0
 O569	SmartCardReader.{i}.	r	0	-1	SmartCardReaderNumberOfEntries		1Name|0Alias		2.0
-P570	Alias	o	7				1.0
+P570	Alias	w	7				2.3
 P570	DecryptionFailedCounter	r	2	canDeny			2.0
 P570	DecryptionFailedNoKeyCounter	r	2	canDeny			2.0
 P570	Enable	w	8				2.0
@@ -6900,90 +6899,90 @@ P570	Name	r	25				2.0
 P570	Reset	w	22				2.19
 P570	ResetTime	r	125				2.0
 O570	SmartCard.	r	1	1					2.0
-P571	ATR	r	733				2.0
-P571	Application	r	951				2.0
+P571	ATR	r	732				2.0
+P571	Application	r	950				2.0
 P571	SerialNumber	r	25				2.0
-P571	Status	r	952				2.0
-P571	Type	r	953				2.0
+P571	Status	r	951				2.0
+P571	Type	r	952				2.0
 P570	Status	r	355				2.0
 P569	SmartCardReaderNumberOfEntries	r	2				2.0
 O0	SoftwareModules.	r	1	1					2.1
 O572	DeploymentUnit.{i}.	r	0	-1	DeploymentUnitNumberOfEntries		1UUID~Version~ExecutionEnvRef|0Alias		2.1
-P573	Alias	o	7				1.0
+P573	Alias	w	7				1.0
 P573	DUID	r	15				2.1
 P573	Description	r	25				2.1
-P573	ExecutionEnvRef	r	954				2.1
-P573	ExecutionUnitList	r	955				2.1
+P573	ExecutionEnvRef	r	953				2.1
+P573	ExecutionUnitList	r	954				2.1
 P573	Installed	r	125				2.16
 P573	LastUpdate	r	125				2.16
 P573	Name	r	25				2.1
 P573	Resolved	r	8				2.1
-P573	Status	r	956	canDeny			2.1
+P573	Status	r	955	canDeny			2.1
 P573	URL	r	83				2.1
-P573	UUID	r	364				2.1
+P573	UUID	r	363				2.1
 P573	Vendor	r	80				2.1
-P573	VendorConfigList	r	957				2.1
-P573	VendorLogList	r	958				2.1
+P573	VendorConfigList	r	956				2.1
+P573	VendorLogList	r	957				2.1
 P573	Version	r	326				2.1
 P572	DeploymentUnitNumberOfEntries	r	2				2.1
 O572	ExecEnv.{i}.	r	0	-1	ExecEnvNumberOfEntries		0Alias|0Name		2.1
-P574	ActiveExecutionUnits	r	955	canDeny			2.1
-P574	Alias	o	7				1.0
-P574	AllocatedCPUPercent	r	959				2.16
-P574	AllocatedDiskSpace	r	960				2.1
-P574	AllocatedMemory	r	960				2.1
+P574	ActiveExecutionUnits	r	954	canDeny			2.1
+P574	Alias	w	7				1.0
+P574	AllocatedCPUPercent	r	958				2.16
+P574	AllocatedDiskSpace	r	959				2.1
+P574	AllocatedMemory	r	959				2.1
 O574	ApplicationData.{i}.	r	0	-1	ApplicationDataNumberOfEntries		0Alias|1ApplicationUUID~Name		2.16
 P575	AccessPath	r	25				2.16
-P575	Alias	o	7				1.0
-P575	ApplicationUUID	r	364				2.16
-P575	Capacity	r	961				2.16
+P575	Alias	w	7				1.0
+P575	ApplicationUUID	r	363				2.19
+P575	Capacity	r	960				2.16
 P575	Encrypted	r	8				2.16
 P575	Name	r	15				2.16
-P575	Retain	r	962				2.16
-P575	Utilization	r	961	canDeny			2.16
+P575	Retain	r	961				2.16
+P575	Utilization	r	960	canDeny			2.19
 P574	ApplicationDataNumberOfEntries	r	2				2.16
-P574	AvailableCPUPercent	r	963				2.16
-P574	AvailableDiskSpace	r	964	canDeny			2.1
-P574	AvailableMemory	r	964	canDeny			2.1
+P574	AvailableCPUPercent	r	962				2.16
+P574	AvailableDiskSpace	r	963	canDeny			2.1
+P574	AvailableMemory	r	963	canDeny			2.1
 P574	CreatedAt	r	125				2.16
-P574	CurrentRunLevel	r	898				2.1
+P574	CurrentRunLevel	r	897				2.1
 P574	Enable	w	8				2.1
-P574	ExecEnvClassRef	r	965				2.16
-P574	InitialExecutionUnitRunLevel	w	898				2.4
+P574	ExecEnvClassRef	r	964				2.16
+P574	InitialExecutionUnitRunLevel	w	897				2.4
 P574	InitialRunLevel	w	218				2.1
 P574	Name	r	25				2.1
-P574	ParentExecEnv	r	954				2.1
-P574	ProcessorRefList	r	966			d	2.1
-P574	RequestedRunLevel	w	967				2.19
+P574	ParentExecEnv	r	953				2.1
+P574	ProcessorRefList	r	965			d	2.1
+P574	RequestedRunLevel	w	966				2.19
 P574	Reset	w	22				2.19
-P574	Status	r	968				2.1
+P574	Status	r	967				2.1
 P574	Type	r	15				2.1
 P574	Vendor	r	80				2.1
 P574	Version	r	326				2.1
 O572	ExecEnvClass.{i}.	r	0	-1	ExecEnvClassNumberOfEntries		0Alias|1Vendor~Name~Version		2.16
-P576	Alias	o	7				1.0
+P576	Alias	w	7				1.0
 O576	Capability.{i}.	r	0	-1	CapabilityNumberOfEntries		1Specification~SpecificationVersion		2.16
-P577	Specification	r	969				2.16
+P577	Specification	r	968				2.16
 P577	SpecificationURI	r	25				2.16
 P577	SpecificationVersion	r	326				2.16
 P576	CapabilityNumberOfEntries	r	2				2.16
-P576	DeploymentUnitRef	r	970				2.16
+P576	DeploymentUnitRef	r	969				2.16
 P576	Name	r	25				2.16
 P576	Vendor	r	80				2.16
 P576	Version	r	326				2.16
 P572	ExecEnvClassNumberOfEntries	r	2				2.16
 P572	ExecEnvNumberOfEntries	r	2				2.1
 O572	ExecutionUnit.{i}.	r	0	-1	ExecutionUnitNumberOfEntries		1EUID|0Alias		2.1
-P578	Alias	o	7				1.0
-P578	AllocatedCPUPercent	r	963				2.16
-P578	AllocatedDiskSpace	r	964				2.16
+P578	Alias	w	7				1.0
+P578	AllocatedCPUPercent	r	962				2.16
+P578	AllocatedDiskSpace	r	963				2.16
 P578	AllocatedEUGID	r	123				2.18
 P578	AllocatedEUUID	r	2				2.18
 P578	AllocatedHostGID	r	123				2.18
 P578	AllocatedHostUID	r	2				2.18
-P578	AllocatedMemory	r	964				2.16
-P578	ApplicationDataList	r	971				2.16
-P578	AssociatedProcessList	r	972				2.1
+P578	AllocatedMemory	r	963				2.16
+P578	ApplicationDataList	r	970				2.16
+P578	AssociatedProcessList	r	971				2.1
 O578	AutoRestart.	r	1	1					2.16
 P579	Enable	w	349				2.16
 P579	LastRestarted	r	125				2.16
@@ -6995,132 +6994,132 @@ P579	RetryIntervalMultiplier	w	2				2.16
 P579	RetryMaximumWaitInterval	w	12				2.16
 P579	RetryMinimumWaitInterval	w	12				2.16
 P578	AutoStart	w	8				2.1
-P578	CPUPercentInUse	r	963				2.16
+P578	CPUPercentInUse	r	962				2.16
 P578	CreationTime	r	125				2.18
 P578	Description	r	25				2.1
-P578	DiskSpaceInUse	r	964	canDeny			2.1
+P578	DiskSpaceInUse	r	963	canDeny			2.1
 P578	EUID	r	15				2.1
 O578	EnvVariable.{i}.	r	0	-1	EnvVariableNumberOfEntries		0Alias|1Key		2.17
-P580	Alias	o	7				1.0
-P580	Key	r	973				2.17
-P580	Value	r	973				2.17
+P580	Alias	w	7				1.0
+P580	Key	r	972				2.17
+P580	Value	r	972				2.17
 P578	EnvVariableNumberOfEntries	r	2				2.17
 P578	ExecEnvLabel	r	15				2.1
-P578	ExecutionEnvRef	r	954				2.1
-P578	ExecutionFaultCode	r	974				2.1
+P578	ExecutionEnvRef	r	953				2.1
+P578	ExecutionFaultCode	r	973				2.1
 P578	ExecutionFaultMessage	r	25				2.1
 O578	Extensions.	r	1	1					2.1
 O578	HostObject.{i}.	r	0	-1	HostObjectNumberOfEntries		0Alias|1Destination		2.16
-P582	Alias	o	7				1.0
+P582	Alias	w	7				1.0
 P582	Destination	r	25				2.16
 P582	Options	r	25				2.16
 P582	Source	r	25				2.16
 P578	HostObjectNumberOfEntries	r	2				2.16
-P578	MemoryInUse	r	964	canDeny			2.1
+P578	MemoryInUse	r	963	canDeny			2.1
 P578	Name	r	25				2.1
 O578	NetworkConfig.	r	1	1					2.17
-P583	AccessInterfaceRefList	r	975				2.17
-P583	PortMappingRefList	r	976				2.17
+P583	AccessInterfaceRefList	r	974				2.17
+P583	PortMappingRefList	r	975				2.17
 P578	Privileged	r	8				2.19
-P578	References	r	450				2.1
-P578	RequestedState	w	977				2.19
+P578	References	r	449				2.1
+P578	RequestedState	w	976				2.19
 P578	RunLevel	w	218				2.1
-P578	ShutdownDelay	w	978				2.18
-P578	Status	r	979	forceDefaultEnabled			2.1
-P578	SupportedDataModelList	r	736				2.19
+P578	ShutdownDelay	w	977				2.18
+P578	Status	r	978	forceDefaultEnabled			2.1
+P578	SupportedDataModelList	r	735				2.19
 P578	Uptime	r	12				2.18
 P578	Vendor	r	80				2.1
-P578	VendorConfigList	r	957				2.1
-P578	VendorLogList	r	958				2.1
+P578	VendorConfigList	r	956				2.1
+P578	VendorLogList	r	957				2.1
 P578	Version	r	326				2.1
 P572	ExecutionUnitNumberOfEntries	r	2				2.1
 O0	Syslog.	r	1	1					2.17
 O584	Action.{i}.	w	0	-1	ActionNumberOfEntries		0Alias		2.17
-P585	Alias	o	7				1.0
-P585	FilterRef	w	980				2.17
+P585	Alias	w	7				1.0
+P585	FilterRef	w	979				2.17
 O585	LogFile.	r	1	1					2.17
 P586	Enable	w	8				2.17
 P586	FilePath	w	123				2.17
 P586	VendorLogFileRef	r	351				2.17
 O585	LogRemote.	r	1	1					2.17
-P587	Address	w	381				2.17
-P587	CABundle	w	550				2.19
-P587	Certificate	w	551				2.0
+P587	Address	w	380				2.17
+P587	CABundle	w	549				2.19
+P587	Certificate	w	550				2.0
 P587	Enable	w	8				2.17
 P587	PeerVerify	w	10				2.17
-P587	Port	w	981				2.17
-P587	Protocol	w	982				2.17
-P587	Status	r	983				2.19
-P585	SourceRef	w	984				2.17
+P587	Port	w	980				2.17
+P587	Protocol	w	981				2.17
+P587	Status	r	982				2.19
+P585	SourceRef	w	983				2.17
 P585	StructuredData	w	10				2.17
-P585	TemplateRef	w	985				2.17
+P585	TemplateRef	w	984				2.17
 P584	ActionNumberOfEntries	r	2				2.17
 P584	Enable	w	8				2.17
 O584	Filter.{i}.	w	0	-1	FilterNumberOfEntries		0Alias		2.17
-P588	Alias	o	7				1.0
-P588	FacilityLevel	w	986				2.17
-P588	PatternMatch	w	381				2.17
-P588	Severity	w	987				2.17
-P588	SeverityCompare	w	988				2.17
-P588	SeverityCompareAction	w	989				2.17
+P588	Alias	w	7				1.0
+P588	FacilityLevel	w	985				2.17
+P588	PatternMatch	w	380				2.17
+P588	Severity	w	986				2.17
+P588	SeverityCompare	w	987				2.17
+P588	SeverityCompareAction	w	988				2.17
 P584	FilterNumberOfEntries	r	2				2.17
 O584	Source.{i}.	w	0	-1	SourceNumberOfEntries		0Alias		2.17
-P589	Alias	o	7				1.0
-P589	FacilityLevel	w	990				2.17
+P589	Alias	w	7				1.0
+P589	FacilityLevel	w	989				2.17
 P589	KernelMessages	w	58				2.17
 O589	Network.	r	1	1					2.17
-P590	CABundle	w	550				2.19
-P590	Certificate	w	551				2.16
+P590	CABundle	w	549				2.19
+P590	Certificate	w	550				2.19
 P590	Enable	w	8				2.17
-P590	Interface	w	435				2.17
+P590	Interface	w	434				2.17
 P590	PeerVerify	w	10				2.19
-P590	Port	w	991				2.17
-P590	Protocol	w	992				2.17
-P589	Severity	w	987				2.17
+P590	Port	w	990				2.17
+P590	Protocol	w	991				2.17
+P589	Severity	w	986				2.17
 P589	SystemMessages	w	58				2.17
 P584	SourceNumberOfEntries	r	2				2.17
 P584	Status	r	168				2.17
 O584	Template.{i}.	w	0	-1	TemplateNumberOfEntries		0Alias		2.17
-P591	Alias	o	7				1.0
+P591	Alias	w	7				1.0
 P591	EscapeMessage	w	10				2.17
-P591	Expression	w	381				2.17
+P591	Expression	w	380				2.17
 P584	TemplateNumberOfEntries	r	2				2.17
 O0	Thread.	r	1	1					2.19
 O592	BorderRouter.{i}.	r	0	-1	BorderRouterNumberOfEntries		0Alias|0BorderAgentID		2.19
-P593	Alias	o	7				1.0
+P593	Alias	w	7				1.0
 P593	BorderAgentID	r	328				2.19
 P593	Enable	w	8				2.19
-P593	MLEReference	w	993				2.19
-P593	RoutingRef	r	994				2.19
-P593	Status	r	995				2.19
+P593	MLEReference	w	992				2.19
+P593	RoutingRef	r	993				2.19
+P593	Status	r	994				2.19
 P592	BorderRouterNumberOfEntries	r	2				2.19
 O592	MLE.{i}.	w	0	-1	MLENumberOfEntries		0Alias|0Name		2.19
-P594	Alias	o	7				1.0
+P594	Alias	w	7				1.0
 O594	AssociatedNode.{i}.	r	0	-1	AssociatedNodeNumberOfEntries		0Alias|0ExtendedMAC		2.19
-P595	Alias	o	7				1.0
+P595	Alias	w	7				1.0
 P595	ExtendedMAC	r	328				2.19
 O595	IPv6Address.{i}.	r	0	-1	IPv6AddressNumberOfEntries		0Alias~IPAddress		2.19
-P596	Alias	o	7				1.0
+P596	Alias	w	7				1.0
 P596	IPAddress	r	196				2.19
 P596	Type	r	123				2.19
 P595	IPv6AddressNumberOfEntries	r	2				2.19
 P595	LastContactTime	r	125				2.19
-P595	Mode	r	996				2.19
+P595	Mode	r	995				2.19
 O595	Neighbor.{i}.	r	0	-1	NeighborNumberOfEntries		0NodeReference		2.19
 P597	AvgRSSI	r	2				2.19
-P597	NodeReference	r	997				2.19
+P597	NodeReference	r	996				2.19
 P595	NeighborNumberOfEntries	r	2				2.19
 P595	Rloc16	r	34				2.19
 O595	Route.{i}.	r	0	-1	RouteNumberOfEntries		0ID		2.19
 P598	ID	r	34				2.19
-P598	LQIn	r	998				2.19
-P598	LQOut	r	998				2.19
+P598	LQIn	r	997				2.19
+P598	LQOut	r	997				2.19
 P598	PathCost	r	34				2.19
 P595	RouteNumberOfEntries	r	2				2.19
-P595	RoutingRole	r	999				2.19
+P595	RoutingRole	r	998				2.19
 P594	AssociatedNodeNumberOfEntries	r	2				2.19
 O594	Dataset.{i}.	r	0	2	DatasetNumberOfEntries		0Status|0Alias		2.19
-P599	Alias	o	7				1.0
+P599	Alias	w	7				1.0
 P599	Channel	r	171				2.19
 P599	ChannelMask	r	327				2.19
 P599	DelayTimer	r	2				2.19
@@ -7131,9 +7130,9 @@ P599	NetworkName	r	123				2.19
 P599	PSKc	r	328				2.19
 P599	PanID	r	325				2.19
 O599	SecurityPolicy.	r	1	1					2.19
-P600	Flags	r	1000				2.19
+P600	Flags	r	999				2.19
 P600	RotationTime	r	34				2.19
-P599	Status	r	1001				2.19
+P599	Status	r	1000				2.19
 P599	TimeStamp	r	125				2.19
 P594	DatasetNumberOfEntries	r	2				2.19
 P594	Enable	w	10				2.19
@@ -7146,34 +7145,34 @@ P601	StableDataVersion	r	34				2.19
 P601	Weighting	r	34				2.19
 P594	LowerLayers	w	14				2.19
 P594	Name	r	15				2.19
-P594	OperatingStandard	r	1002				2.19
+P594	OperatingStandard	r	1001				2.19
 O594	Stats.	r	1	1					2.0
-P602	BroadcastPacketsReceived	r	19	canDeny			2.0
-P602	BroadcastPacketsSent	r	19	canDeny			2.0
+P602	BroadcastPacketsReceived	r	19	canDeny			2.19
+P602	BroadcastPacketsSent	r	19	canDeny			2.19
 P602	BytesReceived	r	20	canDeny			2.0
 P602	BytesSent	r	20	canDeny			2.0
 P602	DiscardPacketsReceived	r	21	canDeny			2.0
 P602	DiscardPacketsSent	r	21	canDeny			2.0
 P602	ErrorsReceived	r	21	canDeny			2.0
 P602	ErrorsSent	r	21	canDeny			2.0
-P602	MulticastPacketsReceived	r	19	canDeny			2.0
-P602	MulticastPacketsSent	r	19	canDeny			2.0
+P602	MulticastPacketsReceived	r	19	canDeny			2.19
+P602	MulticastPacketsSent	r	19	canDeny			2.19
 P602	PacketsReceived	r	19	canDeny			2.0
 P602	PacketsSent	r	19	canDeny			2.0
 P602	Reset	w	22				2.0
-P602	UnicastPacketsReceived	r	19	canDeny			2.0
-P602	UnicastPacketsSent	r	19	canDeny			2.0
-P602	UnknownProtoPacketsReceived	r	21	canDeny			2.0
+P602	UnicastPacketsReceived	r	19	canDeny			2.19
+P602	UnicastPacketsSent	r	19	canDeny			2.19
+P602	UnknownProtoPacketsReceived	r	21	canDeny			2.19
 P594	Status	r	23				2.19
-P594	SupportedStandards	r	1003				2.19
+P594	SupportedStandards	r	1002				2.19
 P592	MLENumberOfEntries	r	2				2.19
 O592	Node.{i}.	r	0	-1	NodeNumberOfEntries		0ExtendedMAC		2.19
 P603	Connected	w	8				2.19
 P603	ExtendedMAC	r	328				2.19
-P603	MLEReference	r	993				2.19
+P603	MLEReference	r	992				2.19
 P592	NodeNumberOfEntries	r	2				2.19
 O592	Radio.{i}.	r	0	-1	RadioNumberOfEntries		0Alias|0Name		2.19
-P604	Alias	o	7				1.0
+P604	Alias	w	7				1.0
 P604	Enable	w	8				2.19
 P604	FirmwareVersion	r	123				2.19
 P604	HardwareVersion	r	123				2.19
@@ -7192,71 +7191,71 @@ P605	PacketsReceived	r	19	canDeny			2.0
 P605	PacketsSent	r	19	canDeny			2.0
 P605	Reset	w	22				2.0
 P604	Status	r	127				2.19
-P604	TransmitPower	w	1004				2.19
-P604	TransmitPowerSupported	r	1005				2.19
+P604	TransmitPower	w	1003				2.19
+P604	TransmitPowerSupported	r	1004				2.19
 P604	Upstream	r	8				2.19
 P592	RadioNumberOfEntries	r	2				2.19
 O0	Time.	r	1	1					2.0
 O606	Client.{i}.	w	0	-1	ClientNumberOfEntries	Enable	0Alias		2.16
-P607	Alias	o	7				1.0
+P607	Alias	w	7				1.0
 O607	Authentication.	r	1	1					2.16
-P608	Certificate	w	551				2.16
+P608	Certificate	w	550				2.16
 P608	Enable	w	10				2.16
-P608	NTSPort	w	1006				2.16
-P607	BindType	w	1007				2.16
+P608	NTSPort	w	1005				2.16
+P607	BindType	w	1006				2.16
 P607	Burst	w	191				2.16
 P607	Enable	w	8				2.16
 P607	IBurst	w	8				2.16
-P607	IPVersion	w	107				2.2
+P607	IPVersion	w	107				2.19
 P607	Interface	w	228				2.16
 P607	MaxPoll	w	183				2.16
-P607	MinPoll	w	1008				2.16
-P607	Mode	w	1009				2.16
+P607	MinPoll	w	1007				2.16
+P607	Mode	w	1008				2.16
 P607	Peer	w	8				2.16
-P607	Port	w	1010				2.16
+P607	Port	w	1009				2.16
 P607	ResolveAddresses	w	10				2.16
-P607	ResolveMaxAddresses	w	1011				2.16
+P607	ResolveMaxAddresses	w	1010				2.16
 P607	ServerInUse	r	123				2.19
-P607	Servers	w	383				2.16
+P607	Servers	w	382				2.16
 O607	Stats.	r	1	1					2.16
 P609	PacketsDropped	r	244				2.16
 P609	PacketsReceived	r	244				2.16
 P609	PacketsSent	r	244				2.16
 P609	PacketsSentFailed	r	244				2.16
-P607	Status	r	1012				2.16
-P607	Version	w	1013				2.16
+P607	Status	r	1011				2.16
+P607	Version	w	1012				2.16
 P606	ClientNumberOfEntries	r	2				2.16
 P606	CurrentLocalTime	r	125	canDeny			2.0
 P606	Enable	w	8				2.0
 P606	LocalTimeZone	w	25				2.0
 O606	Server.{i}.	w	0	-1	ServerNumberOfEntries	Enable	0Alias		2.16
-P610	Alias	o	7				1.0
+P610	Alias	w	7				1.0
 O610	Authentication.	r	1	1					2.16
-P611	Certificate	w	551				2.16
+P611	Certificate	w	550				2.16
 P611	Enable	w	10				2.16
-P611	NTSNTPServer	w	383				2.16
-P610	BindType	w	1007				2.16
+P611	NTSNTPServer	w	382				2.16
+P610	BindType	w	1006				2.16
 P610	Enable	w	8				2.16
 P610	Interface	w	228				2.16
 P610	MaxPoll	w	183				2.16
-P610	MinPoll	w	1008				2.16
-P610	Mode	w	1009				2.16
-P610	Port	w	1010				2.16
+P610	MinPoll	w	1007				2.16
+P610	Mode	w	1008				2.16
+P610	Port	w	1009				2.16
 O610	Stats.	r	1	1					2.16
 P612	PacketsDropped	r	244				2.16
 P612	PacketsReceived	r	244				2.16
 P612	PacketsSent	r	244				2.16
 P612	PacketsSentFailed	r	244				2.16
-P610	Status	r	1014				2.16
-P610	TTL	w	1015				2.16
-P610	Version	w	1013				2.16
+P610	Status	r	1013				2.16
+P610	TTL	w	1014				2.16
+P610	Version	w	1012				2.16
 P606	ServerNumberOfEntries	r	2				2.16
-P606	Status	r	1016				2.0
+P606	Status	r	1015				2.0
 O0	TrustedElements.	r	1	1					2.19
 O613	SIM.{i}.	r	1	-1	SIMNumberOfEntries		0Alias		2.19
-P614	Alias	o	7				1.0
+P614	Alias	w	7				1.0
 P614	EID	r	123				2.19
-P614	ESIMClassEnabledProfile	r	1017				2.19
+P614	ESIMClassEnabledProfile	r	1016				2.19
 P614	ESIMProfileAddStatus	r	123				2.19
 P614	ESIMTestMode	r	8				2.19
 P614	GID1	r	123				2.19
@@ -7267,47 +7266,47 @@ P614	MSISDN	r	130				2.19
 P614	PIN	w	131				2.19
 P614	PINCheck	w	132				2.19
 O614	Profile.{i}.	r	1	-1	ProfileNumberOfEntries		0Alias		2.19
-P615	Alias	o	7				1.0
-P615	Class	r	1018				2.19
+P615	Alias	w	7				1.0
+P615	Class	r	1017				2.19
 P615	GID1	r	123				2.19
 P615	ICCID	r	123				2.19
 P615	IMSI	r	130				2.19
 P615	Name	r	123				2.19
-P615	State	r	1019				2.19
+P615	State	r	1018				2.19
 P614	ProfileNumberOfEntries	r	2				2.19
-P614	ProtectionScheme	r	1020				2.19
-P614	RoutingIndicator	r	1021				2.19
+P614	ProtectionScheme	r	1019				2.19
+P614	RoutingIndicator	r	1020				2.19
 P614	SMSC	w	123				2.19
 P614	Status	w	133				2.19
-P614	Type	r	1022				2.19
-P614	Usage	r	1023				2.19
+P614	Type	r	1021				2.19
+P614	Usage	r	1022				2.19
 P613	SIMNumberOfEntries	r	2				2.19
 O0	UPA.	r	1	1					2.0
 O616	Diagnostics.	r	1	1					2.0
 O617	InterfaceMeasurement.	r	1	1					2.0
-P618	DiagnosticsState	w	1024				2.0
-P618	Interface	w	1025				2.0
-P618	Measurements	r	1026				2.0
+P618	DiagnosticsState	w	1023				2.0
+P618	Interface	w	1024				2.0
+P618	Measurements	r	1025				2.0
 P618	Port	w	34				2.0
-P618	RxGain	r	1027				2.0
-P618	Type	w	1028				2.0
+P618	RxGain	r	1026				2.0
+P618	Type	w	1027				2.0
 O616	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
 O619	ActiveNotch.{i}.	w	0	-1	ActiveNotchNumberOfEntries	Enable	0Alias		2.0
-P620	Alias	o	7				1.0
-P620	Depth	w	1029				2.0
+P620	Alias	w	7				1.0
+P620	Depth	w	1028				2.0
 P620	Enable	w	10				2.0
-P620	StartFreq	w	1030				2.0
-P620	StopFreq	w	1030				2.0
+P620	StartFreq	w	1029				2.0
+P620	StopFreq	w	1029				2.0
 P619	ActiveNotchEnable	w	8				2.19
 P619	ActiveNotchNumberOfEntries	r	2				2.19
-P619	Alias	o	7				1.0
+P619	Alias	w	7				1.0
 O619	AssociatedDevice.{i}.	r	0	-1	AssociatedDeviceNumberOfEntries		1MACAddress		2.0
 P621	Active	r	8				2.0
 P621	DirectRoute	r	8				2.0
-P621	EstimatedPLR	r	379				2.0
-P621	LogicalNetwork	r	1031				2.0
+P621	EstimatedPLR	r	378				2.0
+P621	LogicalNetwork	r	1030				2.0
 P621	MACAddress	r	170				2.0
-P621	MeanEstimatedAtt	r	1029				2.0
+P621	MeanEstimatedAtt	r	1028				2.0
 P621	PhyRxThroughput	r	230				2.0
 P621	PhyTxThroughput	r	230				2.0
 P621	Port	r	34				2.0
@@ -7315,22 +7314,22 @@ P621	RealPhyRxThroughput	r	230				2.0
 P621	SmartRouteIntermediatePLCMAC	r	170				2.0
 P619	AssociatedDeviceNumberOfEntries	r	2				2.19
 O619	BridgeFor.{i}.	r	0	-1	BridgeForNumberOfEntries		0Alias|1MACAddress		2.0
-P622	Alias	o	7				1.0
+P622	Alias	w	7				1.0
 P622	MACAddress	r	170				2.0
 P622	Port	r	34				2.0
 P619	BridgeForNumberOfEntries	r	2				2.19
 P619	Enable	w	8				2.0
-P619	EncryptionKey	w	1032				2.19
-P619	EncryptionMethod	w	1033				2.19
+P619	EncryptionKey	w	1031				2.19
+P619	EncryptionMethod	w	1032				2.19
 P619	EstApplicationThroughput	r	230				2.19
 P619	FirmwareVersion	r	15				2.19
 P619	LastChange	r	12	canDeny			2.0
-P619	LogicalNetwork	w	1031				2.19
+P619	LogicalNetwork	w	1030				2.19
 P619	LowerLayers	w	116				2.0
 P619	MACAddress	r	170				2.19
 P619	MaxBitRate	r	230				2.0
 P619	Name	r	15				2.0
-P619	NodeType	w	1034				2.19
+P619	NodeType	w	1033				2.19
 P619	PowerBackoffEnabled	w	8				2.19
 P619	PowerBackoffMechanismActive	r	8				2.19
 O619	Stats.	r	1	1					2.0
@@ -7352,38 +7351,38 @@ P623	UnicastPacketsSent	r	19	canDeny			2.0
 P623	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P619	Status	r	127				2.0
 P619	Upstream	r	8				2.0
-P616	InterfaceNumberOfEntries	r	2				2.19
+P616	InterfaceNumberOfEntries	r	2				2.0
 O0	UPnP.	r	1	1					2.0
 O624	Description.	r	1	1					2.6
 O625	DeviceDescription.{i}.	r	0	-1	DeviceDescriptionNumberOfEntries		1URLBase		2.6
-P626	Host	r	1035				2.6
-P626	SpecVersion	r	1036				2.6
+P626	Host	r	1034				2.6
+P626	SpecVersion	r	1035				2.6
 P626	URLBase	r	83				2.6
 P625	DeviceDescriptionNumberOfEntries	r	2				2.6
 O625	DeviceInstance.{i}.	r	0	-1	DeviceInstanceNumberOfEntries		1UDN		2.6
 P627	DeviceCategory	r	111				2.8
 P627	DeviceType	r	25				2.6
-P627	DiscoveryDevice	r	1037				2.6
+P627	DiscoveryDevice	r	1036				2.6
 P627	FriendlyName	r	80				2.6
 P627	Manufacturer	r	80				2.6
-P627	ManufacturerOUI	r	659				2.8
+P627	ManufacturerOUI	r	658				2.8
 P627	ManufacturerURL	r	83				2.6
 P627	ModelDescription	r	25				2.6
 P627	ModelName	r	15				2.6
 P627	ModelNumber	r	15				2.6
 P627	ModelURL	r	83				2.6
-P627	ParentDevice	r	1038				2.6
+P627	ParentDevice	r	1037				2.6
 P627	PresentationURL	r	83				2.6
 P627	SerialNumber	r	80				2.6
-P627	UDN	r	364				2.6
-P627	UPC	r	1039				2.6
+P627	UDN	r	363				2.6
+P627	UPC	r	1038				2.6
 P625	DeviceInstanceNumberOfEntries	r	2				2.6
 O625	ServiceInstance.{i}.	r	0	-1	ServiceInstanceNumberOfEntries		1ParentDevice~ServiceId		2.6
 P628	ControlURL	r	83				2.6
 P628	EventSubURL	r	83				2.6
-P628	ParentDevice	r	1038				2.6
+P628	ParentDevice	r	1037				2.6
 P628	SCPDURL	r	83				2.6
-P628	ServiceDiscovery	r	1040				2.6
+P628	ServiceDiscovery	r	1039				2.6
 P628	ServiceId	r	25				2.6
 P628	ServiceType	r	25				2.6
 P625	ServiceInstanceNumberOfEntries	r	2				2.6
@@ -7413,14 +7412,14 @@ P629	UPnPQoSPolicyHolder	w	8				2.0
 P629	UPnPWLANAccessPoint	w	8				2.0
 O624	Discovery.	r	1	1					2.0
 O631	Device.{i}.	r	0	-1	DeviceNumberOfEntries		1UUID		2.0
-P632	Host	r	1035				2.0
+P632	Host	r	1034				2.0
 P632	LastUpdate	r	125				2.6
 P632	LeaseTime	r	12				2.0
 P632	Location	r	83				2.0
 P632	Server	r	25				2.0
-P632	Status	r	1041				2.0
+P632	Status	r	1040				2.0
 P632	USN	r	25				2.0
-P632	UUID	r	1042				2.0
+P632	UUID	r	1041				2.0
 P631	DeviceNumberOfEntries	r	2				2.0
 O631	RootDevice.{i}.	r	0	-1	RootDeviceNumberOfEntries		1UUID		2.0
 P633	Host	r	221				2.0
@@ -7428,30 +7427,30 @@ P633	LastUpdate	r	125				2.6
 P633	LeaseTime	r	12				2.0
 P633	Location	r	83				2.0
 P633	Server	r	25				2.0
-P633	Status	r	1041				2.0
+P633	Status	r	1040				2.0
 P633	USN	r	25				2.0
-P633	UUID	r	1042				2.0
+P633	UUID	r	1041				2.0
 P631	RootDeviceNumberOfEntries	r	2				2.0
 O631	Service.{i}.	r	0	-1	ServiceNumberOfEntries		1USN		2.0
-P634	Host	r	1035				2.0
+P634	Host	r	1034				2.0
 P634	LastUpdate	r	125				2.6
 P634	LeaseTime	r	12				2.0
 P634	Location	r	83				2.0
-P634	ParentDevice	r	1043				2.6
+P634	ParentDevice	r	1042				2.6
 P634	Server	r	25				2.0
-P634	Status	r	1041				2.0
+P634	Status	r	1040				2.0
 P634	USN	r	25				2.0
 P631	ServiceNumberOfEntries	r	2				2.0
 O0	USB.	r	1	1					2.0
 O635	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name		2.0
-P636	Alias	o	7				1.0
+P636	Alias	w	7				1.0
 P636	Enable	w	8				2.0
 P636	LastChange	r	12	canDeny			2.0
 P636	LowerLayers	w	116				2.0
 P636	MACAddress	r	170				2.19
 P636	MaxBitRate	r	230				2.0
 P636	Name	r	15				2.0
-P636	Port	r	1044				2.19
+P636	Port	r	1043				2.19
 O636	Stats.	r	1	1					2.0
 P637	BroadcastPacketsReceived	r	19	canDeny			2.0
 P637	BroadcastPacketsSent	r	19	canDeny			2.0
@@ -7471,420 +7470,420 @@ P637	UnicastPacketsSent	r	19	canDeny			2.0
 P637	UnknownProtoPacketsReceived	r	21	canDeny			2.0
 P636	Status	r	127				2.0
 P636	Upstream	r	8				2.0
-P635	InterfaceNumberOfEntries	r	2				2.19
+P635	InterfaceNumberOfEntries	r	2				2.0
 O635	Port.{i}.	r	0	-1	PortNumberOfEntries		0Alias|1Name		2.0
-P638	Alias	o	7				1.0
+P638	Alias	w	7				1.0
 P638	Name	r	15				2.0
-P638	Power	r	1045				2.0
-P638	Rate	r	1046				2.0
-P638	Receptacle	r	1047				2.0
-P638	Standard	r	923				2.0
-P638	Type	r	1048				2.0
+P638	Power	r	1044				2.0
+P638	Rate	r	1045				2.0
+P638	Receptacle	r	1046				2.0
+P638	Standard	r	922				2.0
+P638	Type	r	1047				2.0
 P635	PortNumberOfEntries	r	2				2.0
 O635	USBHosts.	r	1	1					2.0
 O639	Host.{i}.	r	0	-1	HostNumberOfEntries		1Name|0Alias		2.0
-P640	Alias	o	7				1.0
+P640	Alias	w	7				2.3
 O640	Device.{i}.	r	0	-1	DeviceNumberOfEntries		1DeviceNumber		2.0
 O641	Configuration.{i}.	r	0	-1	ConfigurationNumberOfEntries		1ConfigurationNumber		2.0
 P642	ConfigurationNumber	r	2				2.0
 O642	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		1InterfaceNumber		2.0
-P643	InterfaceClass	r	1049				2.0
-P643	InterfaceNumber	r	658				2.0
-P643	InterfaceProtocol	r	1049				2.0
-P643	InterfaceSubClass	r	1049				2.0
+P643	InterfaceClass	r	1048				2.0
+P643	InterfaceNumber	r	657				2.0
+P643	InterfaceProtocol	r	1048				2.0
+P643	InterfaceSubClass	r	1048				2.0
 P642	InterfaceNumberOfEntries	r	2				2.0
 P641	ConfigurationNumberOfEntries	r	2				2.0
-P641	DeviceClass	r	1049				2.0
+P641	DeviceClass	r	1048				2.0
 P641	DeviceNumber	r	2				2.0
-P641	DeviceProtocol	r	1049				2.0
-P641	DeviceSubClass	r	1049				2.0
+P641	DeviceProtocol	r	1048				2.0
+P641	DeviceSubClass	r	1048				2.0
 P641	DeviceVersion	r	218				2.0
 P641	IsSelfPowered	r	8				2.0
 P641	IsSuspended	r	8				2.0
 P641	Manufacturer	r	15				2.0
 P641	MaxChildren	r	2				2.0
-P641	Parent	r	1050				2.0
-P641	Port	r	658				2.0
+P641	Parent	r	1049				2.0
+P641	Port	r	657				2.0
 P641	ProductClass	r	15				2.0
 P641	ProductID	r	218				2.0
-P641	Rate	r	1051				2.0
+P641	Rate	r	1050				2.0
 P641	SerialNumber	r	15				2.0
-P641	USBPort	r	1052				2.0
-P641	USBVersion	r	923				2.0
+P641	USBPort	r	1051				2.0
+P641	USBVersion	r	922				2.0
 P641	VendorID	r	218				2.0
 P640	DeviceNumberOfEntries	r	2				2.0
 P640	Enable	w	8				2.0
 P640	Name	r	15				2.0
 P640	PowerManagementEnable	w	8				2.0
 P640	Reset	w	22				2.19
-P640	Type	r	1053				2.0
-P640	USBVersion	r	923				2.0
+P640	Type	r	1052				2.0
+P640	USBVersion	r	922				2.0
 P639	HostNumberOfEntries	r	2				2.0
 O0	USPAgent.	r	1	1					2.15
-P644	AddCertificate	w	1054				2.15
-P644	AdvertisedDeviceSubtypes	w	111				2.19
-O644	Certificate.{i}.	r	0	-1	CertificateNumberOfEntries		1SerialNumber~Issuer|0Alias		2.12
-P645	Alias	o	7				1.0
-P645	Enable	w	8				2.12
-P645	Issuer	r	25				2.12
-P645	SerialNumber	r	15				2.12
-P644	CertificateNumberOfEntries	r	2				2.19
-O644	Controller.{i}.	w	0	-1	ControllerNumberOfEntries	Enable	1EndpointID|0Alias		2.12
-P646	Alias	o	7				1.0
-P646	AssignedRole	w	1055				2.12
-P646	ControllerCode	w	842				2.12
-P646	Credential	w	1056				2.12
-P646	Enable	w	10				2.12
-P646	EndpointID	w	381				2.12
-P646	InheritedRole	r	1055				2.12
-O646	MTP.{i}.	w	0	-1	MTPNumberOfEntries	Enable	1Protocol|0Alias		2.12
-P647	Alias	o	7				1.0
-P647	Enable	w	10				2.12
-O647	MQTT.	r	0	1					2.13
-P648	AgentMTPReference	w	1057				2.16
-P648	PublishRetainNotify	w	10				2.13
-P648	PublishRetainResponse	w	10				2.13
-P648	Topic	w	94				2.13
-P648	USPServiceRef	r	1058				2.16
+P644	AddCertificate	w	1053				2.15
+P644	AdvertisedDeviceSubtypes	w	111				2.15
+O644	Certificate.{i}.	r	0	-1	CertificateNumberOfEntries		1SerialNumber~Issuer|0Alias		2.15
+P645	Alias	w	7				2.15
+P645	Enable	w	8				2.15
+P645	Issuer	r	25				2.15
+P645	SerialNumber	r	15				2.15
+P644	CertificateNumberOfEntries	r	2				2.15
+O644	Controller.{i}.	w	0	-1	ControllerNumberOfEntries	Enable	1EndpointID|0Alias		2.15
+P646	Alias	w	7				2.15
+P646	AssignedRole	w	1054				2.15
+P646	ControllerCode	w	841				2.15
+P646	Credential	w	1055				2.15
+P646	Enable	w	10				2.15
+P646	EndpointID	w	380				2.15
+P646	InheritedRole	r	1054				2.15
+O646	MTP.{i}.	w	0	-1	MTPNumberOfEntries	Enable	1Protocol|0Alias		2.15
+P647	Alias	w	7				2.15
+P647	Enable	w	10				2.15
+O647	MQTT.	r	0	1					2.15
+P648	AgentMTPReference	w	1056				2.16
+P648	PublishRetainNotify	w	10				2.15
+P648	PublishRetainResponse	w	10				2.15
+P648	Topic	w	94				2.15
+P648	USPServiceRef	r	1057				2.16
 P647	Order	w	4				2.15
-P647	Protocol	w	1059				2.12
-O647	STOMP.	r	0	1					2.12
-P649	Destination	w	381				2.12
-P649	Reference	w	1060				2.12
-P649	USPServiceRef	r	1058				2.16
+P647	Protocol	w	1058				2.15
+O647	STOMP.	r	0	1					2.15
+P649	Destination	w	380				2.15
+P649	Reference	w	1059				2.15
+P649	USPServiceRef	r	1057				2.16
 O647	UDS.	r	0	1					2.16
-P650	USPServiceRef	r	1058				2.16
-P650	UnixDomainSocketRef	w	1061				2.16
-O647	WebSocket.	r	0	1					2.12
-P651	CurrentRetryCount	r	2				2.12
-P651	EnableEncryption	w	58				2.14
-P651	Host	w	25				2.12
-P651	KeepAliveInterval	w	419				2.12
-P651	Path	w	123				2.12
-P651	Port	w	110				2.12
-P651	SessionRetryIntervalMultiplier	w	90				2.12
-P651	SessionRetryMinimumWaitInterval	w	1062				2.12
-P651	USPServiceRef	r	1058				2.16
-P646	MTPNumberOfEntries	r	2				2.12
-P646	PeriodicNotifInterval	w	419				2.12
-P646	PeriodicNotifTime	w	125				2.12
-P646	ProvisioningCode	w	51				2.12
+P650	USPServiceRef	r	1057				2.16
+P650	UnixDomainSocketRef	w	1060				2.16
+O647	WebSocket.	r	0	1					2.15
+P651	CurrentRetryCount	r	2				2.15
+P651	EnableEncryption	w	58				2.15
+P651	Host	w	25				2.15
+P651	KeepAliveInterval	w	418				2.15
+P651	Path	w	123				2.15
+P651	Port	w	110				2.15
+P651	SessionRetryIntervalMultiplier	w	90				2.15
+P651	SessionRetryMinimumWaitInterval	w	1061				2.15
+P651	USPServiceRef	r	1057				2.16
+P646	MTPNumberOfEntries	r	2				2.15
+P646	PeriodicNotifInterval	w	418				2.15
+P646	PeriodicNotifTime	w	125				2.15
+P646	ProvisioningCode	w	51				2.15
 P646	SendOnBoardRequest	w	22				2.19
-P646	USPNotifRetryIntervalMultiplier	w	90				2.12
-P646	USPNotifRetryMinimumWaitInterval	w	1062				2.12
-P644	ControllerNumberOfEntries	r	2				2.19
-O644	ControllerTrust.	r	1	1					2.12
-P652	BannedRole	w	1063				2.12
-O652	Challenge.{i}.	w	0	-1	ChallengeNumberOfEntries	Enable	0Alias		2.12
-P653	Alias	o	7				1.0
-P653	Description	w	123				2.12
-P653	Enable	w	10				2.12
-P653	Instruction	w	336				2.12
-P653	InstructionType	w	1064				2.12
-P653	LockoutPeriod	w	1065				2.12
-P653	Retries	w	2				2.12
-P653	Role	w	1066				2.12
-P653	Type	w	1067				2.12
-P653	Value	w	1068				2.12
-P653	ValueType	w	1069				2.12
-P652	ChallengeNumberOfEntries	r	2				2.12
-O652	Credential.{i}.	w	0	-1	CredentialNumberOfEntries	Enable	1Credential|0Alias		2.12
-P654	Alias	o	7				1.0
-P654	AllowedUses	w	1070				2.12
-P654	Credential	w	1071				2.12
-P654	Enable	w	10				2.12
-P654	Role	w	1066				2.12
-P652	CredentialNumberOfEntries	r	2				2.12
-O652	Role.{i}.	w	0	-1	RoleNumberOfEntries	Enable	1Name|0Alias		2.12
-P655	Alias	o	7				1.0
-P655	Enable	w	10				2.12
-P655	Name	w	123				2.12
-O655	Permission.{i}.	w	0	-1	PermissionNumberOfEntries	Enable	1Order|0Alias		2.12
-P656	Alias	o	7				1.0
-P656	CommandEvent	w	1072				2.12
-P656	Enable	w	10				2.12
-P656	InstantiatedObj	w	1072				2.12
-P656	Obj	w	1072				2.12
-P656	Order	w	212				2.12
-P656	Param	w	1072				2.12
-P656	Targets	w	383				2.12
-P655	PermissionNumberOfEntries	r	2				2.12
-P652	RoleNumberOfEntries	r	2				2.12
-P652	SecuredRoles	w	1073				2.16
-P652	TOFUAllowed	w	8				2.12
-P652	TOFUInactivityTimer	w	12				2.12
-P652	UntrustedRole	w	1074				2.12
-P644	EndpointID	r	123				2.19
-O644	MTP.{i}.	w	0	-1	MTPNumberOfEntries	Enable	0Alias		2.12
-P657	Alias	o	7				1.0
-P657	Enable	w	10				2.12
-P657	EnableMDNS	w	58				2.12
-O657	MQTT.	r	0	1					2.13
-P658	PublishQoS	w	93				2.13
-P658	Reference	w	1075				2.13
-P658	ResponseTopicConfigured	w	94				2.13
-P658	ResponseTopicDiscovered	r	94				2.13
-P657	Protocol	w	1076				2.12
-O657	STOMP.	r	0	1					2.12
-P659	Destination	w	381				2.12
-P659	DestinationFromServer	r	381				2.12
-P659	Reference	w	1060				2.12
-P657	Status	r	1014				2.12
+P646	USPNotifRetryIntervalMultiplier	w	90				2.15
+P646	USPNotifRetryMinimumWaitInterval	w	1061				2.15
+P644	ControllerNumberOfEntries	r	2				2.15
+O644	ControllerTrust.	r	1	1					2.15
+P652	BannedRole	w	1062				2.15
+O652	Challenge.{i}.	w	0	-1	ChallengeNumberOfEntries	Enable	0Alias		2.15
+P653	Alias	w	7				2.15
+P653	Description	w	123				2.15
+P653	Enable	w	10				2.15
+P653	Instruction	w	336				2.15
+P653	InstructionType	w	1063				2.15
+P653	LockoutPeriod	w	1064				2.15
+P653	Retries	w	2				2.15
+P653	Role	w	1065				2.15
+P653	Type	w	1066				2.15
+P653	Value	w	1067				2.15
+P653	ValueType	w	1068				2.15
+P652	ChallengeNumberOfEntries	r	2				2.15
+O652	Credential.{i}.	w	0	-1	CredentialNumberOfEntries	Enable	1Credential|0Alias		2.15
+P654	Alias	w	7				2.15
+P654	AllowedUses	w	1069				2.15
+P654	Credential	w	1070				2.15
+P654	Enable	w	10				2.15
+P654	Role	w	1065				2.15
+P652	CredentialNumberOfEntries	r	2				2.15
+O652	Role.{i}.	w	0	-1	RoleNumberOfEntries	Enable	1Name|0Alias		2.15
+P655	Alias	w	7				2.15
+P655	Enable	w	10				2.15
+P655	Name	w	123				2.15
+O655	Permission.{i}.	w	0	-1	PermissionNumberOfEntries	Enable	1Order|0Alias		2.15
+P656	Alias	w	7				2.15
+P656	CommandEvent	w	1071				2.15
+P656	Enable	w	10				2.15
+P656	InstantiatedObj	w	1071				2.15
+P656	Obj	w	1071				2.15
+P656	Order	w	212				2.15
+P656	Param	w	1071				2.15
+P656	Targets	w	382				2.15
+P655	PermissionNumberOfEntries	r	2				2.15
+P652	RoleNumberOfEntries	r	2				2.15
+P652	SecuredRoles	w	1072				2.16
+P652	TOFUAllowed	w	8				2.15
+P652	TOFUInactivityTimer	w	12				2.15
+P652	UntrustedRole	w	1073				2.15
+P644	EndpointID	r	123				2.15
+O644	MTP.{i}.	w	0	-1	MTPNumberOfEntries	Enable	0Alias		2.15
+P657	Alias	w	7				2.15
+P657	Enable	w	10				2.15
+P657	EnableMDNS	w	58				2.15
+O657	MQTT.	r	0	1					2.15
+P658	PublishQoS	w	93				2.15
+P658	Reference	w	1074				2.15
+P658	ResponseTopicConfigured	w	94				2.15
+P658	ResponseTopicDiscovered	r	94				2.15
+P657	Protocol	w	1075				2.15
+O657	STOMP.	r	0	1					2.15
+P659	Destination	w	380				2.15
+P659	DestinationFromServer	r	380				2.15
+P659	Reference	w	1059				2.15
+P657	Status	r	1013				2.15
 O657	UDS.	r	0	1					2.16
-P660	UnixDomainSocketRef	w	1061				2.16
-O657	WebSocket.	r	0	1					2.12
-P661	EnableEncryption	w	58				2.14
-P661	Interfaces	w	1077				2.12
-P661	KeepAliveInterval	w	1078				2.15
-P661	Path	w	123				2.12
-P661	Port	w	1079				2.12
-P644	MTPNumberOfEntries	r	2				2.19
-P644	MaxSubscriptionChangeAdoptionTime	w	1080				2.19
-P644	SoftwareVersion	r	15				2.19
-P644	SupportedFingerprintAlgorithms	r	1081				2.19
-P644	SupportedProtocols	r	1082				2.19
-P644	UpTime	r	12	canDeny			2.19
+P660	UnixDomainSocketRef	w	1060				2.16
+O657	WebSocket.	r	0	1					2.15
+P661	EnableEncryption	w	58				2.15
+P661	Interfaces	w	1076				2.15
+P661	KeepAliveInterval	w	1077				2.15
+P661	Path	w	123				2.15
+P661	Port	w	1078				2.15
+P644	MTPNumberOfEntries	r	2				2.15
+P644	MaxSubscriptionChangeAdoptionTime	w	1079				2.15
+P644	SoftwareVersion	r	15				2.15
+P644	SupportedFingerprintAlgorithms	r	1080				2.15
+P644	SupportedProtocols	r	1081				2.15
+P644	UpTime	r	12	canDeny			2.15
 O0	USPServices.	r	1	1					2.16
 O662	Trust.{i}.	w	0	-1	TrustNumberOfEntries		0EndpointID		2.19
 P663	EndpointID	w	123				2.19
-P663	TargetPaths	w	1083				2.19
+P663	TargetPaths	w	1082				2.19
 P662	TrustNumberOfEntries	r	2				2.19
 O662	USPService.{i}.	r	0	-1	USPServiceNumberOfEntries		1EndpointID		2.16
-P664	DataModelPaths	r	1084				2.16
-P664	DeploymentUnitRef	r	1085				2.16
+P664	DataModelPaths	r	1083				2.16
+P664	DeploymentUnitRef	r	1084				2.16
 P664	EndpointID	r	123				2.16
-P664	ExecutionUnitRef	r	1086				2.18
+P664	ExecutionUnitRef	r	1085				2.18
 P664	HasController	r	8				2.16
-P664	Protocol	r	1087				2.16
+P664	Protocol	r	1086				2.16
 P662	USPServiceNumberOfEntries	r	2				2.16
 O0	UnixDomainSockets.	r	1	1					2.16
 O665	UnixDomainSocket.{i}.	r	0	-1	UnixDomainSocketNumberOfEntries		0Alias|1Path		2.16
-P666	Alias	o	7				1.0
-P666	Mode	r	1088				2.16
-P666	Path	r	1089				2.16
+P666	Alias	w	7				1.0
+P666	Mode	r	1087				2.16
+P666	Path	r	1088				2.16
 P665	UnixDomainSocketNumberOfEntries	r	2				2.16
 O0	UserInterface.	r	1	1					2.0
 P667	AutoUpdateServer	w	25				2.0
 P667	AvailableLanguages	r	205				2.0
-P667	BackgroundColor	w	653				2.0
-P667	ButtonColor	w	653				2.0
-P667	ButtonTextColor	w	653				2.0
+P667	BackgroundColor	w	652				2.0
+P667	ButtonColor	w	652				2.0
+P667	ButtonTextColor	w	652				2.0
 P667	CurrentLanguage	w	329				2.0
-P667	Enable	w	417				2.11
+P667	Enable	w	416				2.11
 O667	HTTPAccess.{i}.	w	0	-1	HTTPAccessNumberOfEntries	Enable	0Alias		2.16
-P668	AccessType	w	1090				2.16
+P668	AccessType	w	1089				2.16
 P668	ActivationDate	r	125				2.16
-P668	Alias	o	7				1.0
-P668	AllowAllIPv4	w	10				2.16
-P668	AllowAllIPv6	w	10				2.16
+P668	Alias	w	7				1.0
+P668	AllowAllIPv4	w	10				2.18
+P668	AllowAllIPv6	w	10				2.18
 P668	AllowedHosts	w	111				2.16
-P668	AllowedPathPrefixes	w	1091				2.16
-P668	AllowedRoles	w	1092				2.16
+P668	AllowedPathPrefixes	w	1090				2.16
+P668	AllowedRoles	w	1091				2.16
 P668	AutoDisableDuration	w	160				2.16
-P668	CABundle	w	550				2.19
-P668	CACertificate	w	551			d	2.16
-P668	Certificate	w	551				2.16
+P668	CABundle	w	549				2.19
+P668	CACertificate	w	550			d	2.16
+P668	Certificate	w	550				2.16
 P668	Enable	w	8				2.16
-P668	IPv4AllowedSourcePrefix	w	373				2.16
-P668	IPv6AllowedSourcePrefix	w	373				2.16
-P668	Interface	w	435				2.16
+P668	IPv4AllowedSourcePrefix	w	372				2.18
+P668	IPv6AllowedSourcePrefix	w	372				2.18
+P668	Interface	w	434				2.16
 P668	Order	w	67				2.16
-P668	Port	w	1093				2.16
-P668	Protocol	w	1094				2.16
+P668	Port	w	1092				2.16
+P668	Protocol	w	1093				2.16
 O668	Session.{i}.	r	0	-1	SessionNumberOfEntries		0SessionID		2.16
 P669	IPAddress	r	109				2.16
 P669	Port	r	110				2.16
-P669	Protocol	r	1095				2.16
-P669	SessionID	r	1089				2.16
+P669	Protocol	r	1094				2.16
+P669	SessionID	r	1088				2.16
 P669	StartDate	r	125				2.16
-P669	User	r	934				2.16
+P669	User	r	933				2.16
 P668	SessionNumberOfEntries	r	2				2.16
-P668	Status	r	1014				2.16
+P668	Status	r	1013				2.16
 P668	TimeLeft	r	12	canDeny			2.16
 P667	HTTPAccessNumberOfEntries	r	2				2.16
-P667	HTTPAccessSupportedProtocols	r	372				2.16
+P667	HTTPAccessSupportedProtocols	r	371				2.16
 P667	ISPHelpDesk	w	326				2.0
 P667	ISPHelpPage	w	83				2.0
 P667	ISPHomePage	w	83				2.0
-P667	ISPLogo	w	1096				2.0
-P667	ISPLogoSize	w	523				2.0
+P667	ISPLogo	w	1095				2.0
+P667	ISPLogoSize	w	522				2.0
 P667	ISPMailServer	w	83				2.0
 P667	ISPName	w	15				2.0
 P667	ISPNewsServer	w	83				2.0
 O667	LocalDisplay.	r	1	1					2.0
-P670	DisplayHeight	r	1097				2.0
-P670	DisplayWidth	r	1097				2.0
-P670	Height	w	1097				2.0
+P670	DisplayHeight	r	1096				2.0
+P670	DisplayWidth	r	1096				2.0
+P670	Height	w	1096				2.0
 P670	Movable	w	8				2.0
-P670	PosX	w	1098				2.0
-P670	PosY	w	1098				2.0
+P670	PosX	w	1097				2.0
+P670	PosY	w	1097				2.0
 P670	Resizable	w	8				2.0
-P670	Width	w	1097				2.0
+P670	Width	w	1096				2.0
 O667	Messages.	r	1	1					2.11
-P671	BackgroundColor	w	653				2.11
-P671	Enable	w	417				2.11
+P671	BackgroundColor	w	652				2.11
+P671	Enable	w	416				2.11
 P671	ExecutedNumberOfRepetitions	r	2				2.11
-P671	IconType	w	1099				2.11
-P671	MessageColor	w	653				2.11
+P671	IconType	w	1098				2.11
+P671	MessageColor	w	652				2.11
 P671	RequestedNumberOfRepetitions	w	2				2.11
 P671	SubTitle	w	80				2.11
-P671	SubTitleColor	w	653				2.11
+P671	SubTitleColor	w	652				2.11
 P671	Text	w	123				2.11
 P671	Title	w	80				2.11
-P671	TitleColor	w	653				2.11
+P671	TitleColor	w	652				2.11
 P667	PasswordRequired	w	8				2.0
 P667	PasswordReset	w	22				2.19
 P667	PasswordUserSelectable	w	8				2.0
-P667	TextColor	w	653				2.0
+P667	TextColor	w	652				2.0
 P667	UpgradeAvailable	w	8				2.0
 P667	UserUpdateServer	w	25				2.0
 P667	WarrantyDate	w	125				2.0
 O0	Users.	r	1	1					2.0
 O672	CheckCredentialsDiagnostics.	r	1	1					2.15
-P673	DiagnosticsState	w	1100				2.15
-P673	Password	w	123				2.19
-P673	Username	w	123				2.19
+P673	DiagnosticsState	w	1099				2.15
+P673	Password	w	123				2.15
+P673	Username	w	123				2.15
 O672	Group.{i}.	w	0	-1	GroupNumberOfEntries	Enable	1Groupname|0Alias|1GroupID		2.15
-P674	Alias	o	7				1.0
+P674	Alias	w	7				1.0
 P674	Enable	w	10				2.15
 P674	GroupID	w	2				2.15
 P674	Groupname	w	51				2.15
-P674	RoleParticipation	w	1101				2.15
+P674	RoleParticipation	w	1100				2.15
 P674	StaticGroup	r	10				2.15
 P672	GroupNumberOfEntries	r	2				2.15
 O672	Role.{i}.	w	0	-1	RoleNumberOfEntries	Enable	1RoleName|0Alias|1RoleID		2.15
-P675	Alias	o	7				1.0
+P675	Alias	w	7				1.0
 P675	Enable	w	10				2.15
-P675	RequiredCapabilities	w	1102				2.18
+P675	RequiredCapabilities	w	1101				2.18
 P675	RoleID	w	2				2.15
 P675	RoleName	w	51				2.15
 P675	StaticRole	r	10				2.15
 P672	RoleNumberOfEntries	r	2				2.15
-P672	SupportedCapabilities	r	1103				2.18
+P672	SupportedCapabilities	r	1102				2.18
 O672	SupportedShell.{i}.	w	0	-1	SupportedShellNumberOfEntries	Enable	0Alias|1Name		2.15
-P676	Alias	o	7				1.0
+P676	Alias	w	7				1.0
 P676	Enable	w	10				2.15
 P676	Name	r	15				2.15
 P672	SupportedShellNumberOfEntries	r	2				2.15
 O672	User.{i}.	w	0	-1	UserNumberOfEntries	Enable	1Username|0Alias|1UserID		2.0
-P677	Alias	o	7				1.0
+P677	Alias	w	7				1.0
 P677	Enable	w	10				2.0
-P677	GroupParticipation	w	1104				2.0
-P677	Language	w	1105				2.0
-P677	Password	w	410				2.0
-P677	RoleParticipation	w	1101				2.0
-P677	Shell	w	1106				2.0
+P677	GroupParticipation	w	1103				2.0
+P677	Language	w	1104				2.0
+P677	Password	w	409				2.0
+P677	RoleParticipation	w	1100				2.0
+P677	Shell	w	1105				2.0
 P677	StaticUser	r	10				2.0
 P677	UserID	w	2				2.15
 P677	Username	w	51				2.0
 P672	UserNumberOfEntries	r	2				2.0
 O0	VXLAN.	r	1	1					2.12
 O678	Filter.{i}.	w	0	-1	FilterNumberOfEntries	Enable	0Alias		2.12
-P679	Alias	o	7				1.0
+P679	Alias	w	7				1.0
 P679	AllInterfaces	w	10				2.12
-P679	DSCPMarkPolicy	w	467				2.12
+P679	DSCPMarkPolicy	w	466				2.12
 P679	Enable	w	10				2.12
-P679	Interface	w	468				2.12
+P679	Interface	w	467				2.12
 P679	Order	w	67				2.12
 P679	Status	r	48				2.12
-P679	VLANIDCheck	w	469				2.12
+P679	VLANIDCheck	w	468				2.12
 P679	VLANIDExclude	w	10				2.12
 P678	FilterNumberOfEntries	r	2				2.12
 O678	Tunnel.{i}.	w	0	-1	TunnelNumberOfEntries		0Alias		2.12
-P680	Alias	o	7				1.0
+P680	Alias	w	7				1.0
 P680	ConnectedRemoteEndpoint	r	25				2.12
 P680	DefaultDSCPMark	w	212				2.12
-P680	DeliveryHeaderProtocol	w	470				2.12
+P680	DeliveryHeaderProtocol	w	469				2.12
 P680	Enable	w	8				2.12
-O680	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.0
-P681	Alias	o	7				1.0
-P681	Enable	w	10				2.0
-P681	LastChange	r	12	canDeny			2.0
-P681	LowerLayers	w	14				2.0
-P681	Name	r	15				2.0
-O681	Stats.	r	1	1					2.0
+O680	Interface.{i}.	w	0	-1	InterfaceNumberOfEntries	Enable	0Alias|0Name		2.12
+P681	Alias	w	7				2.12
+P681	Enable	w	10				2.12
+P681	LastChange	r	12	canDeny			2.12
+P681	LowerLayers	w	14				2.12
+P681	Name	r	15				2.12
+O681	Stats.	r	1	1					2.12
 P682	BroadcastPacketsReceived	r	19	canDeny			2.19
 P682	BroadcastPacketsSent	r	19	canDeny			2.19
-P682	BytesReceived	r	20	canDeny			2.0
-P682	BytesSent	r	20	canDeny			2.0
+P682	BytesReceived	r	20	canDeny			2.12
+P682	BytesSent	r	20	canDeny			2.12
 P682	DiscardChecksumReceived	r	21				2.19
 P682	DiscardPacketsReceived	r	21	canDeny			2.19
 P682	DiscardPacketsSent	r	21	canDeny			2.19
 P682	DiscardSequenceNumberReceived	r	21				2.19
-P682	ErrorsReceived	r	21	canDeny			2.0
-P682	ErrorsSent	r	21	canDeny			2.0
+P682	ErrorsReceived	r	21	canDeny			2.12
+P682	ErrorsSent	r	21	canDeny			2.12
 P682	MulticastPacketsReceived	r	19	canDeny			2.19
 P682	MulticastPacketsSent	r	19	canDeny			2.19
-P682	PacketsReceived	r	19	canDeny			2.0
-P682	PacketsSent	r	19	canDeny			2.0
+P682	PacketsReceived	r	19	canDeny			2.12
+P682	PacketsSent	r	19	canDeny			2.12
 P682	Reset	w	22				2.19
 P682	UnicastPacketsReceived	r	19	canDeny			2.19
 P682	UnicastPacketsSent	r	19	canDeny			2.19
 P682	UnknownProtoPacketsReceived	r	21	canDeny			2.19
-P681	Status	r	23				2.0
-P681	VNI	w	1107				2.19
-P680	InterfaceNumberOfEntries	r	2				2.19
-P680	KeepAlivePolicy	w	472				2.12
-P680	KeepAliveThreshold	w	473				2.12
+P681	Status	r	23				2.12
+P681	VNI	w	1106				2.19
+P680	InterfaceNumberOfEntries	r	2				2.12
+P680	KeepAlivePolicy	w	471				2.12
+P680	KeepAliveThreshold	w	472				2.12
 P680	KeepAliveTimeout	w	183				2.12
-P680	RemoteEndpoints	w	650				2.12
-P680	RemotePort	w	1108				2.12
-P680	SourcePort	w	819				2.12
+P680	RemoteEndpoints	w	649				2.12
+P680	RemotePort	w	1107				2.12
+P680	SourcePort	w	818				2.12
 O680	Stats.	r	1	1					2.12
 P683	BytesReceived	r	20				2.12
 P683	BytesSent	r	20				2.12
 P683	ErrorsReceived	r	21				2.12
 P683	ErrorsSent	r	21				2.12
-P683	KeepAliveReceived	r	475				2.12
-P683	KeepAliveSent	r	475				2.12
+P683	KeepAliveReceived	r	474				2.12
+P683	KeepAliveSent	r	474				2.12
 P683	PacketsReceived	r	19				2.12
 P683	PacketsSent	r	19				2.12
 P680	Status	r	168				2.12
 P678	TunnelNumberOfEntries	r	2				2.12
 O0	WWC.	r	1	1					2.14
 O684	AccessNetwork.{i}.	r	0	-1	AccessNetworkNumberOfEntries		0Alias|0Name		2.14
-P685	AccessNetworkType	r	1109				2.14
-P685	Alias	o	7				1.0
-P685	ConnectionStatus	r	1110				2.14
+P685	AccessNetworkType	r	1108				2.14
+P685	Alias	w	7				1.0
+P685	ConnectionStatus	r	1109				2.14
 O685	GUTI.	r	1	1					2.14
 P686	AMFId	r	2				2.14
 P686	PLMN	r	2				2.14
 P686	TMSI	r	2				2.14
-P685	Interface	w	519				2.14
+P685	Interface	w	518				2.14
 P685	LastError	r	2				2.14
 P685	Name	r	15				2.14
-P685	RegistrationStatus	r	1111				2.14
+P685	RegistrationStatus	r	1110				2.14
 P684	AccessNetworkNumberOfEntries	r	2				2.14
-P684	HwCapabilities	r	1112				2.14
-P684	Mode	w	1113				2.14
-P684	Status	r	1114				2.14
-P684	SwCapabilities	r	1115				2.14
+P684	HwCapabilities	r	1111				2.14
+P684	Mode	w	1112				2.14
+P684	Status	r	1113				2.14
+P684	SwCapabilities	r	1114				2.14
 O684	URSP.{i}.	r	0	-1	URSPNumberOfEntries		0Alias|1Precedence		2.14
-P687	Alias	o	7				1.0
+P687	Alias	w	7				1.0
 P687	Precedence	r	171				2.14
 O687	TrafficDescriptor.{i}.	r	0	-1	TrafficDescriptorNumberOfEntries		0Alias		2.14
-P688	Alias	o	7				1.0
+P688	Alias	w	7				1.0
 O688	RouteSelectionDescriptor.{i}.	r	0	-1	RouteSelectionDescriptorNumberOfEntries		0Alias|1Precedence		2.14
-P689	AccessType	r	1116				2.14
-P689	Alias	o	7				1.0
-P689	DNN	r	824				2.14
+P689	AccessType	r	1115				2.14
+P689	Alias	w	7				1.0
+P689	DNN	r	823				2.14
 O689	NetworkSlice.	r	1	1					2.14
 P690	SliceDifferentiator	r	2				2.14
-P690	SliceServiceType	r	825				2.14
-P689	PDUSessionType	r	830				2.14
+P690	SliceServiceType	r	824				2.14
+P689	PDUSessionType	r	829				2.14
 P689	Precedence	r	171				2.14
-P689	SSC	r	599				2.14
+P689	SSC	r	598				2.14
 P688	RouteSelectionDescriptorNumberOfEntries	r	2				2.14
 P688	Type	r	2				2.14
-P688	Value	r	733				2.14
+P688	Value	r	732				2.14
 P687	TrafficDescriptorNumberOfEntries	r	2				2.14
 P684	URSPNumberOfEntries	r	2				2.14
 O0	WiFi.	r	1	1					2.0
 O691	AccessPoint.{i}.	w	0	-1	AccessPointNumberOfEntries	Enable	0Alias|1SSIDReference		2.0
 O692	AC.{i}.	r	4	4			1AccessCategory|0Alias		2.8
-P693	AccessCategory	r	1117				2.8
+P693	AccessCategory	r	1116				2.8
 P693	AckPolicy	w	8				2.8
-P693	Alias	o	7				1.0
+P693	Alias	w	7				1.0
 P693	OutQLenHistogramIntervals	w	111				2.8
 P693	OutQLenHistogramSampleInterval	w	12				2.8
 O693	Stats.	r	1	1					2.8
@@ -7899,43 +7898,43 @@ P694	PacketsReceived	r	19				2.8
 P694	PacketsSent	r	19				2.8
 P694	RetransCount	r	21				2.8
 O692	ANQP.	r	1	1					2.19
-P695	AdviceOfCharges	w	1118				2.19
-P695	Cellular3GPPNetworkInfo	w	1119				2.19
+P695	AdviceOfCharges	w	1117				2.19
+P695	Cellular3GPPNetworkInfo	w	1118				2.19
 P695	Domains	w	111				2.19
 P695	Enable	w	10				2.19
-P695	IPv4AddressAvailability	w	1120				2.19
-P695	IPv6AddressAvailability	w	1121				2.19
+P695	IPv4AddressAvailability	w	1119				2.19
+P695	IPv6AddressAvailability	w	1120				2.19
 P695	NAIRealms	w	111				2.19
-P695	NetworkAuthTypes	w	1122				2.19
+P695	NetworkAuthTypes	w	1121				2.19
 P695	RoamingConsortiumOIs	w	111				2.19
-P695	VenueName	w	1123				2.19
+P695	VenueName	w	1122				2.19
 O692	Accounting.	r	1	1					2.5
 P696	Enable	w	8				2.5
-P696	InterimInterval	w	1124				2.5
-P696	SecondarySecret	w	545				2.5
+P696	InterimInterval	w	1123				2.5
+P696	SecondarySecret	w	544				2.5
 P696	SecondaryServerIPAddr	w	109				2.5
-P696	SecondaryServerPort	w	1125				2.5
-P696	Secret	w	545				2.5
+P696	SecondaryServerPort	w	1124				2.5
+P696	Secret	w	544				2.5
 P696	ServerIPAddr	w	109				2.5
-P696	ServerPort	w	1125				2.5
-P692	Alias	o	7				1.0
-P692	AllowedMACAddress	w	764				2.9
+P696	ServerPort	w	1124				2.5
+P692	Alias	w	7				1.0
+P692	AllowedMACAddress	w	763				2.9
 O692	AssociatedDevice.{i}.	r	0	-1	AssociatedDeviceNumberOfEntries		1MACAddress		2.0
 P697	Active	r	8				2.0
 P697	AssociationTime	r	125				2.12
 P697	AuthenticationState	r	8				2.0
-P697	LastDataDownlinkRate	r	1126	canDeny			2.0
-P697	LastDataUplinkRate	r	1126	canDeny			2.0
+P697	LastDataDownlinkRate	r	1125	canDeny			2.0
+P697	LastDataUplinkRate	r	1125	canDeny			2.0
 P697	MACAddress	r	170				2.0
-P697	MaxSupportedBandwidth	r	1127				2.17
-P697	MaxSupportedDataDownlinkRate	r	1126				2.17
-P697	MaxSupportedDataUplinkRate	r	1126				2.17
-P697	Noise	r	1128				2.12
-P697	OperatingStandard	r	1129				2.10
-P697	Retransmissions	r	1130				2.0
-P697	SNR	r	1029				2.17
-P697	SetStaATF	w	379				2.14
-P697	SignalStrength	r	1128				2.0
+P697	MaxSupportedBandwidth	r	1126				2.17
+P697	MaxSupportedDataDownlinkRate	r	1125				2.17
+P697	MaxSupportedDataUplinkRate	r	1125				2.17
+P697	Noise	r	1127				2.12
+P697	OperatingStandard	r	1128				2.10
+P697	Retransmissions	r	1129				2.0
+P697	SNR	r	1028				2.17
+P697	SetStaATF	w	378				2.14
+P697	SignalStrength	r	1127				2.0
 O697	Stats.	r	1	1					2.8
 P698	BytesReceived	r	163				2.8
 P698	BytesSent	r	163				2.8
@@ -7949,17 +7948,17 @@ P698	RetransCount	r	244				2.8
 P698	RetryCount	r	244				2.8
 P697	Type	r	123				2.14
 P692	AssociatedDeviceNumberOfEntries	r	2				2.0
-P692	CpeOperationMode	w	1131				2.14
+P692	CpeOperationMode	w	1130				2.14
 P692	Enable	w	10				2.0
 O692	Interworking.	r	1	1					2.19
 P699	ASRA	w	8				2.19
-P699	AccessNetworkType	w	1132				2.19
+P699	AccessNetworkType	w	1131				2.19
 P699	EmergencyServiceReachable	w	8				2.19
 P699	Enable	w	8				2.19
 P699	HESSID	w	170				2.19
 P699	InternetAvailable	w	8				2.19
 P699	UnauthenticatedEmergencyServiceAvailable	w	8				2.19
-P699	VenueGroup	w	1133				2.19
+P699	VenueGroup	w	1132				2.19
 P699	VenueType	w	123				2.19
 P692	IsolationEnable	w	8				2.4
 P692	MACAddressControlEnabled	w	8				2.9
@@ -7969,66 +7968,66 @@ P700	DGAFDisable	w	8				2.19
 P700	Enable	w	10				2.19
 O700	OSU.	r	1	1					2.19
 P701	Enable	w	10				2.19
-P701	FriendlyNames	w	1134				2.19
-P701	Method	w	1135				2.19
+P701	FriendlyNames	w	1133				2.19
+P701	Method	w	1134				2.19
 P701	ProviderNAIs	w	111				2.19
 P701	SSID	w	123				2.19
 P701	ServerURIs	w	111				2.19
-P701	ServiceDescriptions	w	1134				2.19
-P700	OperatorFriendlyName	w	1123				2.19
-P700	Version	r	1136				2.19
+P701	ServiceDescriptions	w	1133				2.19
+P700	OperatorFriendlyName	w	1122				2.19
+P700	Version	r	1135				2.19
 P692	SSIDAdvertisementEnabled	w	8				2.0
-P692	SSIDReference	w	1137				2.0
+P692	SSIDReference	w	1136				2.0
 O692	Security.	r	1	1					2.0
-P702	EncryptionMode	w	1138				2.14
-P702	KeyPassphrase	w	1139				2.0
-P702	MFPConfig	w	1140				2.11
-P702	ModeEnabled	w	1141				2.0
-P702	ModesSupported	r	1142				2.0
-P702	PreSharedKey	w	1143				2.0
-P702	RadiusSecret	w	545				2.0
+P702	EncryptionMode	w	1137				2.14
+P702	KeyPassphrase	w	1138				2.0
+P702	MFPConfig	w	1139				2.11
+P702	ModeEnabled	w	1140				2.0
+P702	ModesSupported	r	1141				2.0
+P702	PreSharedKey	w	1142				2.0
+P702	RadiusSecret	w	544				2.0
 P702	RadiusServerIPAddr	w	109				2.0
-P702	RadiusServerPort	w	1144				2.0
+P702	RadiusServerPort	w	1143				2.0
 P702	RekeyingInterval	w	187				2.0
 P702	Reset	w	22				2.4
-P702	SAEPassphrase	w	545				2.13
-P702	SPPAMSDU	w	1145				2.16
-P702	SecondaryRadiusSecret	w	545				2.5
+P702	SAEPassphrase	w	544				2.13
+P702	SPPAMSDU	w	1144				2.16
+P702	SecondaryRadiusSecret	w	544				2.5
 P702	SecondaryRadiusServerIPAddr	w	109				2.5
-P702	SecondaryRadiusServerPort	w	1144				2.5
+P702	SecondaryRadiusServerPort	w	1143				2.5
 P702	TransitionDisableIndication	w	58				2.16
-P702	WEPKey	w	1146				2.0
+P702	WEPKey	w	1145				2.0
 P692	Status	r	48				2.0
 P692	UAPSDCapability	r	8				2.0
 P692	UAPSDEnable	w	8				2.0
 P692	WMMCapability	r	8				2.0
 P692	WMMEnable	w	8				2.0
 O692	WPS.	r	1	1					2.0
-P703	ConfigMethodsEnabled	w	1147				2.0
-P703	ConfigMethodsSupported	r	1148				2.0
+P703	ConfigMethodsEnabled	w	1146				2.0
+P703	ConfigMethodsSupported	r	1147				2.0
 P703	Enable	w	58				2.0
-P703	PIN	w	1149				2.11
-P703	Status	r	1150				2.11
+P703	PIN	w	1148				2.11
+P703	Status	r	1149				2.11
 P703	Version	r	123				2.11
-P691	AccessPointNumberOfEntries	r	2				2.0
+P691	AccessPointNumberOfEntries	r	2				2.19
 O691	CCAMeasurementDiagnostic.	r	1	1					2.15
-P704	CCAReport	r	1151				2.15
+P704	CCAReport	r	1150				2.15
 P704	Channel	w	2				2.15
-P704	DiagnosticsState	w	477				2.15
+P704	DiagnosticsState	w	476				2.15
 P704	DwellTime	w	0				2.15
-P704	Frequency	w	1152				2.16
+P704	Frequency	w	1151				2.16
 O691	DataElements.	r	1	1					2.13
 O705	AssociationEvent.	r	1	1					2.13
 O706	AssociationEventData.{i}.	r	0	-1	AssociationEventDataNumberOfEntries			o	2.13
 P707	BSSID	r	170				2.13
-P707	Channel	r	658				2.19
+P707	Channel	r	657				2.19
 P707	ClientCapabilities	r	336				2.16
-P707	HTCapabilities	r	1153				2.13
+P707	HTCapabilities	r	1152				2.13
 P707	MACAddress	r	170				2.13
-P707	OpClass	r	658				2.19
+P707	OpClass	r	657				2.19
 P707	StatusCode	r	2				2.13
 P707	TimeStamp	r	125				2.13
-P707	VHTCapabilities	r	1154				2.13
+P707	VHTCapabilities	r	1153				2.13
 O707	WiFi6Capabilities.	r	1	1				o	2.15
 P708	AnticipatedChannelUsage	r	8				2.15
 P708	Beamformee80orLess	r	8				2.15
@@ -8036,14 +8035,14 @@ P708	BeamformeeAbove80	r	8				2.15
 P708	DLOFDMA	r	8				2.17
 P708	HE160	r	8				2.15
 P708	HE8080	r	8				2.15
-P708	MCSNSS	r	1155				2.15
+P708	MCSNSS	r	1154				2.15
 P708	MUBeamformer	r	8				2.15
 P708	MUEDCA	r	8				2.15
 P708	MURTS	r	8				2.15
-P708	MaxDLMUMIMO	r	658				2.15
-P708	MaxDLOFDMA	r	658				2.15
-P708	MaxULMUMIMO	r	658				2.15
-P708	MaxULOFDMA	r	658				2.15
+P708	MaxDLMUMIMO	r	657				2.15
+P708	MaxDLOFDMA	r	657				2.15
+P708	MaxULMUMIMO	r	657				2.15
+P708	MaxULOFDMA	r	657				2.15
 P708	MultiBSSID	r	8				2.15
 P708	RTS	r	8				2.15
 P708	SUBeamformee	r	8				2.15
@@ -8059,26 +8058,26 @@ O709	DisassociationEventData.{i}.	r	0	-1	DisassociationEventDataNumberOfEntries	
 P710	BSSID	r	170				2.13
 P710	BytesReceived	r	163				2.13
 P710	BytesSent	r	163				2.13
-P710	Channel	r	658				2.19
+P710	Channel	r	657				2.19
 P710	ErrorsReceived	r	244				2.13
 P710	ErrorsSent	r	244				2.13
 P710	EstMACDataRateDownlink	r	230				2.17
 P710	EstMACDataRateUplink	r	230				2.17
-P710	InitiatedBy	r	1156				2.17
+P710	InitiatedBy	r	1155				2.17
 P710	LastConnectTime	r	12				2.17
-P710	LastDataDownlinkRate	r	1157				2.17
-P710	LastDataUplinkRate	r	1157				2.17
+P710	LastDataDownlinkRate	r	1156				2.17
+P710	LastDataUplinkRate	r	1156				2.17
 P710	MACAddress	r	170				2.13
-P710	Noise	r	658				2.17
-P710	OpClass	r	658				2.19
+P710	Noise	r	657				2.17
+P710	OpClass	r	657				2.19
 P710	PacketsReceived	r	163				2.13
 P710	PacketsSent	r	163				2.13
 P710	ReasonCode	r	2				2.13
 P710	RetransCount	r	244				2.13
-P710	SignalStrength	r	1158				2.17
+P710	SignalStrength	r	1157				2.17
 P710	TimeStamp	r	125				2.13
-P710	UtilizationReceive	r	1159				2.17
-P710	UtilizationTransmit	r	1159				2.17
+P710	UtilizationReceive	r	1158				2.17
+P710	UtilizationTransmit	r	1158				2.17
 P709	DisassociationEventDataNumberOfEntries	r	2			o	2.13
 O705	FailedConnectionEvent.	r	1	1					2.15
 O711	FailedConnectionEventData.{i}.	r	0	-1	FailedConnectionEventDataNumberOfEntries			o	2.15
@@ -8103,9 +8102,9 @@ P717	NSTREnabled	w	8				2.17
 P717	STREnabled	w	8				2.17
 P717	TIDLinkMapNegotiation	w	8				2.17
 O717	TIDToOpClassPolicy.{i}.	w	0	-1	TIDToOpClassPolicyNumberOfEntries	Enable	1TID~Direction		2.19
-P718	Direction	w	1160				2.19
+P718	Direction	w	1159				2.19
 P718	Enable	w	10				2.19
-P718	OpClass	w	1161				2.19
+P718	OpClass	w	1160				2.19
 P718	TID	w	171				2.19
 P717	TIDToOpClassPolicyNumberOfEntries	r	2				2.19
 O716	AffiliatedAP.{i}.	r	0	-1	AffiliatedAPNumberOfEntries		1BSSID		2.17
@@ -8114,11 +8113,11 @@ P719	BroadcastBytesReceived	r	244				2.17
 P719	BroadcastBytesSent	r	244				2.17
 P719	DisabledSubChannels	r	34				2.17
 P719	ErrorsSent	r	244				2.17
-P719	EstServiceParametersBE	r	1162				2.17
-P719	EstServiceParametersBK	r	1162				2.17
-P719	EstServiceParametersVI	r	1162				2.17
-P719	EstServiceParametersVO	r	1162				2.17
-P719	LinkID	r	1020				2.17
+P719	EstServiceParametersBE	r	1161				2.17
+P719	EstServiceParametersBK	r	1161				2.17
+P719	EstServiceParametersVI	r	1161				2.17
+P719	EstServiceParametersVO	r	1161				2.17
+P719	LinkID	r	1019				2.17
 P719	MulticastBytesReceived	r	244				2.17
 P719	MulticastBytesSent	r	244				2.17
 P719	PacketsReceived	r	244				2.17
@@ -8128,8 +8127,8 @@ P719	UnicastBytesReceived	r	244				2.17
 P719	UnicastBytesSent	r	244				2.17
 P716	AffiliatedAPNumberOfEntries	r	2				2.17
 O716	LinkToOpClassMap.{i}.	r	0	-1	LinkToOpClassMapNumberOfEntries		1LinkID		2.19
-P720	LinkID	r	1020				2.19
-P720	OpClass	r	658				2.19
+P720	LinkID	r	1019				2.19
+P720	OpClass	r	657				2.19
 P716	LinkToOpClassMapNumberOfEntries	r	2				2.19
 P716	MLDMACAddress	r	170				2.17
 O716	STAMLD.{i}.	r	0	-1	STAMLDNumberOfEntries		1MLDMACAddress		2.17
@@ -8140,14 +8139,14 @@ P722	BytesSent	r	244				2.17
 P722	ErrorsSent	r	244				2.17
 P722	EstMACDataRateDownlink	r	230				2.17
 P722	EstMACDataRateUplink	r	230				2.17
-P722	LastDataDownlinkRate	r	1157				2.17
-P722	LastDataUplinkRate	r	1157				2.17
+P722	LastDataDownlinkRate	r	1156				2.17
+P722	LastDataUplinkRate	r	1156				2.17
 P722	MACAddress	r	170				2.17
 P722	PacketsReceived	r	244				2.17
 P722	PacketsSent	r	244				2.17
-P722	SignalStrength	r	1158				2.17
-P722	UtilizationReceive	r	1159				2.17
-P722	UtilizationTransmit	r	1159				2.17
+P722	SignalStrength	r	1157				2.17
+P722	UtilizationReceive	r	1158				2.17
+P722	UtilizationTransmit	r	1158				2.17
 P721	AffiliatedSTANumberOfEntries	r	2				2.17
 P721	BytesReceived	r	244				2.17
 P721	BytesSent	r	244				2.17
@@ -8173,8 +8172,8 @@ P723	STREnabled	r	8				2.17
 P723	TIDLinkMapNegotiation	r	8				2.17
 O721	STATIDLinkMap.{i}.	r	0	-1	STATIDLinkMapNumberOfEntries		1TID		2.17
 P724	BSSID	r	170				2.17
-P724	Direction	r	1160				2.17
-P724	LinkID	r	1163				2.17
+P724	Direction	r	1159				2.17
+P724	LinkID	r	1162				2.17
 P724	TID	r	171				2.17
 P721	STATIDLinkMapNumberOfEntries	r	2				2.17
 O721	WiFi7Capabilities.	r	1	1					2.17
@@ -8186,71 +8185,71 @@ P725	TIDLinkMapNegotiation	r	8				2.17
 P716	STAMLDNumberOfEntries	r	2				2.17
 O716	TIDLinkMap.{i}.	r	0	-1	TIDLinkMapNumberOfEntries		1TID		2.17
 P726	BSSID	r	170				2.17
-P726	Direction	r	1160				2.17
-P726	LinkID	r	1163				2.17
+P726	Direction	r	1159				2.17
+P726	LinkID	r	1162				2.17
 P726	TID	r	171				2.17
 P716	TIDLinkMapNumberOfEntries	r	2				2.17
-P714	APMLDMaxLinks	r	1020				2.17
+P714	APMLDMaxLinks	r	1019				2.17
 P714	APMLDNumberOfEntries	r	2				2.17
-P714	APMetricsReportingInterval	w	1164				2.15
+P714	APMetricsReportingInterval	w	1163				2.15
 O714	AnticipatedChannelUsage.{i}.	r	0	-1	AnticipatedChannelUsageNumberOfEntries		1OpClass		2.15
-P727	Channel	r	658				2.15
+P727	Channel	r	657				2.15
 O727	Entry.{i}.	r	0	-1	EntryNumberOfEntries		1BurstStartTime		2.15
-P728	BurstInterval	r	559				2.15
-P728	BurstLength	r	559				2.15
+P728	BurstInterval	r	558				2.15
+P728	BurstLength	r	558				2.15
 P728	BurstStartTime	r	327				2.15
-P728	ChannelUsageReason	r	1165				2.15
+P728	ChannelUsageReason	r	1164				2.15
 P728	PowerLevel	r	120				2.15
-P728	RUBitmask	r	1166				2.15
+P728	RUBitmask	r	1165				2.15
 P728	Repetitions	r	2				2.15
 P728	TransmitterIdentifier	r	170				2.15
 P727	EntryNumberOfEntries	r	2				2.15
-P727	OpClass	r	658				2.15
+P727	OpClass	r	657				2.15
 P727	ReferenceBSSID	r	170				2.15
 P714	AnticipatedChannelUsageNumberOfEntries	r	2				2.15
 O714	AnticipatedChannels.{i}.	r	0	-1	AnticipatedChannelsNumberOfEntries		1OpClass		2.15
-P729	ChannelList	r	1161				2.15
-P729	OpClass	r	658				2.15
+P729	ChannelList	r	1160				2.15
+P729	OpClass	r	657				2.15
 P714	AnticipatedChannelsNumberOfEntries	r	2				2.15
-P714	AssociatedSTAReportingInterval	w	1164				2.17
-P714	BTMSteeringDisallowedSTAList	w	764				2.15
+P714	AssociatedSTAReportingInterval	w	1163				2.17
+P714	BTMSteeringDisallowedSTAList	w	763				2.15
 P714	BackhaulALID	r	170				2.17
 O714	BackhaulDown.{i}.	r	0	-1	BackhaulDownNumberOfEntries		1BackhaulDownALID		2.19
 P730	BackhaulDownALID	r	170				2.19
 P730	BackhaulDownMACAddress	r	170				2.19
-P714	BackhaulDownMACAddress	r	764			d	2.17
+P714	BackhaulDownMACAddress	r	763			d	2.17
 P714	BackhaulDownNumberOfEntries	r	2				2.19
 P714	BackhaulMACAddress	r	170				2.17
-P714	BackhaulMediaType	r	1167				2.17
-P714	BackhaulPHYRate	r	526				2.17
+P714	BackhaulMediaType	r	1166				2.17
+P714	BackhaulPHYRate	r	525				2.17
 O714	CACStatus.{i}.	r	0	-1	CACStatusNumberOfEntries		1TimeStamp		2.15
 O731	CACActiveChannel.{i}.	r	0	-1	CACActiveChannelNumberOfEntries		1OpClass~Channel		2.15
-P732	Channel	r	658				2.15
-P732	Countdown	r	1168				2.15
-P732	OpClass	r	658				2.15
+P732	Channel	r	657				2.15
+P732	Countdown	r	1167				2.15
+P732	OpClass	r	657				2.15
 P731	CACActiveChannelNumberOfEntries	r	2				2.15
 O731	CACAvailableChannel.{i}.	r	0	-1	CACAvailableChannelNumberOfEntries		1OpClass~Channel		2.15
-P733	Channel	r	658				2.15
-P733	Minutes	r	1169				2.15
-P733	OpClass	r	658				2.15
+P733	Channel	r	657				2.15
+P733	Minutes	r	1168				2.15
+P733	OpClass	r	657				2.15
 P731	CACAvailableChannelNumberOfEntries	r	2				2.15
 O731	CACNonOccupancyChannel.{i}.	r	0	-1	CACNonOccupancyChannelNumberOfEntries		1OpClass~Channel		2.15
-P734	Channel	r	658				2.15
-P734	OpClass	r	658				2.15
-P734	Seconds	r	1170				2.15
+P734	Channel	r	657				2.15
+P734	OpClass	r	657				2.15
+P734	Seconds	r	1169				2.15
 P731	CACNonOccupancyChannelNumberOfEntries	r	2				2.15
 P731	TimeStamp	r	125				2.15
 P714	CACStatusNumberOfEntries	r	2				2.15
 P714	CollectionInterval	r	0				2.13
-P714	ControllerOperationMode	r	1171				2.17
+P714	ControllerOperationMode	r	1170				2.17
 P714	CoordinatedCACAllowed	w	8				2.15
-P714	CountryCode	r	1172				2.15
+P714	CountryCode	r	1171				2.15
 P714	DFSEnable	r	8				2.15
-P714	DSCPMap	r	1173				2.15
+P714	DSCPMap	r	1172				2.15
 O714	Default8021Q.{i}.	w	0	-1	Default8021QNumberOfEntries	Enable	1PrimaryVID		2.15
-P735	DefaultPCP	w	1174				2.15
+P735	DefaultPCP	w	1173				2.15
 P735	Enable	w	10				2.15
-P735	PrimaryVID	w	1175				2.15
+P735	PrimaryVID	w	1174				2.15
 P714	Default8021QNumberOfEntries	r	2				2.15
 P714	EasyConnectCapability	r	8				2.17
 P714	ExecutionEnv	r	123				2.15
@@ -8260,42 +8259,42 @@ P736	EncryptionAlgorithm	r	2				2.15
 P736	IntegrityAlgorithm	r	2				2.15
 P736	OnboardingProtocol	r	2				2.15
 P714	IEEE1905SecurityNumberOfEntries	r	2				2.15
-P714	LocalSteeringDisallowedSTAList	w	764				2.15
+P714	LocalSteeringDisallowedSTAList	w	763				2.15
 P714	Manufacturer	r	123				2.15
 P714	ManufacturerModel	r	123				2.15
 P714	MaxNumMLDs	r	2				2.17
-P714	MaxPrioritizationRules	r	658				2.15
-P714	MaxReportingRate	r	1176			d	2.15
+P714	MaxPrioritizationRules	r	657				2.15
+P714	MaxReportingRate	r	1175			d	2.15
 P714	MaxUnsuccessfulAssociationReportingRate	w	345				2.15
 P714	MaxVIDs	r	2				2.15
-P714	MultiAPCapabilities	r	1153				2.13
+P714	MultiAPCapabilities	r	1152				2.13
 O714	MultiAPDevice.	r	1	1					2.15
-P737	AssocIEEE1905DeviceRef	r	1177				2.15
+P737	AssocIEEE1905DeviceRef	r	1176				2.15
 O737	Backhaul.	r	1	1					2.15
 P738	BackhaulDeviceID	r	170			d	2.15
 P738	BackhaulMACAddress	r	170			d	2.15
 O738	CurrentOperatingClassProfile.{i}.	r	0	-1	CurrentOperatingClassProfileNumberOfEntries		1Class		2.15
-P739	Channel	r	658				2.15
-P739	Class	r	658				2.15
+P739	Channel	r	657				2.15
+P739	Class	r	657				2.15
 P739	TimeStamp	r	125				2.15
-P739	TxPower	r	1178				2.15
+P739	TxPower	r	1177				2.15
 P738	CurrentOperatingClassProfileNumberOfEntries	r	2				2.15
-P738	LinkType	r	1179			d	2.15
+P738	LinkType	r	1178			d	2.15
 P738	MACAddress	r	170			d	2.15
 O738	Stats.	r	1	1					2.15
 P740	BytesReceived	r	163				2.15
 P740	BytesSent	r	163				2.15
 P740	ErrorsReceived	r	163				2.15
 P740	ErrorsSent	r	163				2.15
-P740	LastDataDownlinkRate	r	1157				2.15
-P740	LastDataUplinkRate	r	1157				2.15
-P740	LinkUtilization	r	1180				2.15
+P740	LastDataDownlinkRate	r	1156				2.15
+P740	LastDataUplinkRate	r	1156				2.15
+P740	LinkUtilization	r	1179				2.15
 P740	PacketsReceived	r	163				2.15
 P740	PacketsSent	r	163				2.15
-P740	SignalStrength	r	1158				2.15
+P740	SignalStrength	r	1157				2.15
 P740	TimeStamp	r	125				2.15
-P737	EasyMeshAgentOperationMode	r	1171				2.15
-P737	EasyMeshControllerOperationMode	r	1171			d	2.15
+P737	EasyMeshAgentOperationMode	r	1170				2.15
+P737	EasyMeshControllerOperationMode	r	1170			d	2.15
 P737	LastContactTime	r	125				2.15
 P737	ManufacturerOUI	r	346			d	2.15
 P714	PrioritizationSupport	r	8				2.15
@@ -8304,21 +8303,21 @@ P741	APMetricsWiFi6	w	8				2.15
 P741	AssociatedSTALinkMetricsInclusionPolicy	w	8				2.15
 P741	AssociatedSTATrafficStatsInclusionPolicy	w	8				2.15
 O741	BSS.{i}.	r	0	-1	BSSNumberOfEntries		1BSSID		2.13
-P742	AssociationAllowanceStatus	r	1181				2.15
+P742	AssociationAllowanceStatus	r	1180				2.15
 P742	BSSID	r	170				2.13
-P742	BackhaulAKMsAllowed	w	1182				2.15
+P742	BackhaulAKMsAllowed	w	1181				2.15
 P742	BackhaulSuiteSelector	w	327				2.17
 P742	BackhaulUse	r	8				2.15
-P742	BasicDataTransmitRates	r	1183				2.17
+P742	BasicDataTransmitRates	r	1182				2.17
 P742	BroadcastBytesReceived	r	163				2.13
 P742	BroadcastBytesSent	r	163				2.13
-P742	ByteCounterUnits	r	1184				2.15
+P742	ByteCounterUnits	r	1183				2.15
 P742	Enabled	r	8				2.13
-P742	EstServiceParametersBE	r	1162				2.13
-P742	EstServiceParametersBK	r	1162				2.13
-P742	EstServiceParametersVI	r	1162				2.13
-P742	EstServiceParametersVO	r	1162				2.13
-P742	FronthaulAKMsAllowed	w	1182				2.15
+P742	EstServiceParametersBE	r	1161				2.13
+P742	EstServiceParametersBK	r	1161				2.13
+P742	EstServiceParametersVI	r	1161				2.13
+P742	EstServiceParametersVO	r	1161				2.13
+P742	FronthaulAKMsAllowed	w	1181				2.15
 P742	FronthaulSuiteSelector	w	327				2.17
 P742	FronthaulUse	r	8				2.15
 P742	LastChange	r	12				2.13
@@ -8333,8 +8332,8 @@ P743	SuccessCount	r	2				2.17
 P743	TestAlgorithm	r	123				2.17
 P743	TestLayer	r	2				2.17
 P743	TimeStamp	r	125				2.17
-P743	VID	r	523				2.17
-P743	WMMUP	r	1185				2.17
+P743	VID	r	522				2.17
+P743	WMMUP	r	1184				2.17
 O742	MUConfig.	r	1	1					2.17
 P744	DLMUMIMOEnable	w	8				2.17
 P744	DLOFDMAEnable	w	8				2.17
@@ -8379,7 +8378,7 @@ P742	Profile2bSTAsDisallowed	r	8				2.15
 O742	QMDescriptor.{i}.	r	0	-1	QMDescriptorNumberOfEntries		1ClientMAC		2.15
 P747	BSSID	r	170				2.17
 P747	ClientMAC	r	170				2.15
-P747	DescriptorElement	r	749				2.15
+P747	DescriptorElement	r	748				2.15
 P742	QMDescriptorNumberOfEntries	r	2				2.15
 P742	R1disallowed	r	8				2.15
 P742	R2disallowed	r	8				2.15
@@ -8387,13 +8386,13 @@ P742	SSID	r	123				2.13
 O742	STA.{i}.	r	0	-1	STANumberOfEntries		1MACAddress		2.13
 P748	BytesReceived	r	163				2.13
 P748	BytesSent	r	163				2.13
-P748	CellularDataPreference	w	1186				2.15
+P748	CellularDataPreference	w	1185				2.15
 P748	ClientCapabilities	r	336				2.15
 P748	ErrorsReceived	r	163				2.13
 P748	ErrorsSent	r	163				2.13
 P748	EstMACDataRateDownlink	r	230				2.13
 P748	EstMACDataRateUplink	r	230				2.13
-P748	HTCapabilities	r	1153				2.13
+P748	HTCapabilities	r	1152				2.13
 O748	HaLowCapabilities.	r	1	1					2.19
 P749	AMPDU	r	8				2.19
 P749	AMSDU	r	8				2.19
@@ -8414,12 +8413,12 @@ P749	GroupAID	r	8				2.19
 P749	IsSensorDevice	r	8				2.19
 P749	MUBeamformee	r	8				2.19
 P749	MUBeamformer	r	8				2.19
-P749	MaxMPDULen	r	1187				2.19
+P749	MaxMPDULen	r	1186				2.19
 P749	NonTIMMode	r	8				2.19
 P749	PV1Frame	r	8				2.19
 P749	PageSlicing	r	8				2.19
 P749	RAWOperation	r	8				2.19
-P749	RxMCSNSS	r	658				2.19
+P749	RxMCSNSS	r	657				2.19
 P749	S1GLong	r	8				2.19
 P749	SUBeamformee	r	8				2.19
 P749	SUBeamformer	r	8				2.19
@@ -8427,25 +8426,25 @@ P749	TWTGrouping	r	8				2.19
 P749	TWTRequestor	r	8				2.19
 P749	TWTResponder	r	8				2.19
 P749	TravelingPilot	r	8				2.19
-P749	TxMCSNSS	r	658				2.19
+P749	TxMCSNSS	r	657				2.19
 P748	Hostname	r	123				2.13
 P748	IPV4Address	r	166				2.13
 P748	IPV6Address	r	196				2.13
 P748	LastConnectTime	r	12				2.13
-P748	LastDataDownlinkRate	r	1157				2.13
-P748	LastDataUplinkRate	r	1157				2.13
+P748	LastDataDownlinkRate	r	1156				2.13
+P748	LastDataUplinkRate	r	1156				2.13
 P748	MACAddress	r	170				2.13
-P748	MeasurementReport	r	1188				2.13
+P748	MeasurementReport	r	1187				2.13
 O748	MultiAPSTA.	r	1	1					2.15
 P750	AssociationTime	r	125			d	2.15
-P750	Noise	r	658			d	2.15
+P750	Noise	r	657			d	2.15
 O750	SteeringHistory.{i}.	r	0	-1	SteeringHistoryNumberOfEntries		1Time~APOrigin~APDestination		2.15
 P751	APDestination	r	123				2.15
 P751	APOrigin	r	123				2.15
-P751	SteeringApproach	r	1189				2.15
+P751	SteeringApproach	r	1188				2.15
 P751	SteeringDuration	r	12				2.15
 P751	Time	r	125				2.15
-P751	TriggerEvent	r	1190				2.15
+P751	TriggerEvent	r	1189				2.15
 P750	SteeringHistoryNumberOfEntries	r	2				2.15
 O750	SteeringSummaryStats.	r	1	1					2.15
 P752	BTMAttempts	r	163				2.15
@@ -8463,19 +8462,19 @@ P748	PacketsSent	r	163				2.13
 P748	PairwiseAKM	r	327				2.19
 P748	PairwiseCipher	r	327				2.19
 P748	RSNCapabilities	r	218				2.19
-P748	ReAssociationDelay	w	664				2.15
+P748	ReAssociationDelay	w	663				2.15
 P748	RetransCount	r	163				2.13
-P748	SecurityAssociation	r	1191				2.17
-P748	SignalStrength	r	1158				2.13
-P748	SleepMode	r	1192				2.17
+P748	SecurityAssociation	r	1190				2.17
+P748	SignalStrength	r	1157				2.13
+P748	SleepMode	r	1191				2.17
 O748	TIDQueueSizes.{i}.	r	0	-1	TIDQueueSizesNumberOfEntries		1TID		2.15
-P753	Size	r	658				2.15
-P753	TID	r	658				2.15
+P753	Size	r	657				2.15
+P753	TID	r	657				2.15
 P748	TIDQueueSizesNumberOfEntries	r	2				2.15
 P748	TimeStamp	r	125				2.13
-P748	UtilizationReceive	r	1159				2.13
-P748	UtilizationTransmit	r	1159				2.13
-P748	VHTCapabilities	r	1154				2.13
+P748	UtilizationReceive	r	1158				2.13
+P748	UtilizationTransmit	r	1158				2.13
+P748	VHTCapabilities	r	1153				2.13
 O748	WiFi6Capabilities.	r	1	1					2.15
 P754	AnticipatedChannelUsage	r	8				2.15
 P754	Beamformee80orLess	r	8				2.15
@@ -8483,14 +8482,14 @@ P754	BeamformeeAbove80	r	8				2.15
 P754	DLOFDMA	r	8				2.17
 P754	HE160	r	8				2.15
 P754	HE8080	r	8				2.15
-P754	MCSNSS	r	1155				2.15
+P754	MCSNSS	r	1154				2.15
 P754	MUBeamformer	r	8				2.15
 P754	MUEDCA	r	8				2.15
 P754	MURTS	r	8				2.15
-P754	MaxDLMUMIMO	r	658				2.15
-P754	MaxDLOFDMA	r	658				2.15
-P754	MaxULMUMIMO	r	658				2.15
-P754	MaxULOFDMA	r	658				2.15
+P754	MaxDLMUMIMO	r	657				2.15
+P754	MaxDLOFDMA	r	657				2.15
+P754	MaxULMUMIMO	r	657				2.15
+P754	MaxULOFDMA	r	657				2.15
 P754	MultiBSSID	r	8				2.15
 P754	RTS	r	8				2.15
 P754	SUBeamformee	r	8				2.15
@@ -8509,14 +8508,14 @@ P755	SCSEnable	r	8				2.19
 P755	SCSTrafficDescriptionEnable	r	8				2.19
 O742	ThroughputTestResult.	r	1	1					2.17
 P756	ClientMAC	r	170				2.17
-P756	DownlinkSpeed	r	1157				2.17
+P756	DownlinkSpeed	r	1156				2.17
 P756	TestAlgorithm	r	123				2.17
 P756	TestDuration	r	0				2.17
 P756	TestLayer	r	2				2.17
 P756	TimeStamp	r	125				2.17
-P756	UplinkSpeed	r	1157				2.17
-P756	VID	r	523				2.17
-P756	WMMUP	r	1185				2.17
+P756	UplinkSpeed	r	1156				2.17
+P756	VID	r	522				2.17
+P756	WMMUP	r	1184				2.17
 P742	TimeStamp	r	125				2.13
 P742	TransmittedBSSID	r	8				2.15
 P742	UnicastBytesReceived	r	163				2.13
@@ -8529,27 +8528,27 @@ O758	CACMethod.{i}.	r	0	4	CACMethodNumberOfEntries		1Method		2.15
 P759	Method	r	2				2.15
 P759	NumberOfSeconds	r	12				2.15
 O759	OpClassChannels.{i}.	r	1	-1	OpClassChannelsNumberOfEntries		1OpClass		2.15
-P760	ChannelList	r	1161				2.15
-P760	OpClass	r	658				2.15
+P760	ChannelList	r	1160				2.15
+P760	OpClass	r	657				2.15
 P759	OpClassChannelsNumberOfEntries	r	2				2.15
 P758	CACMethodNumberOfEntries	r	2				2.15
 O741	Capabilities.	r	1	1					2.13
 O761	AKMBackhaul.{i}.	r	0	-1	AKMBackhaulNumberOfEntries		1OUI		2.15
 P762	OUI	r	336				2.15
-P762	Type	r	658				2.15
+P762	Type	r	657				2.15
 P761	AKMBackhaulNumberOfEntries	r	2				2.15
 O761	AKMFrontHaul.{i}.	r	0	-1	AKMFrontHaulNumberOfEntries		1OUI		2.15
 P763	OUI	r	336				2.15
-P763	Type	r	658				2.15
+P763	Type	r	657				2.15
 P761	AKMFrontHaulNumberOfEntries	r	2				2.15
 O761	CapableOperatingClassProfile.{i}.	r	0	-1	CapableOperatingClassProfileNumberOfEntries		1Class		2.13
-P764	Class	r	658				2.13
-P764	MaxTxPower	r	1178				2.13
-P764	NonOperable	r	1161				2.13
+P764	Class	r	657				2.13
+P764	MaxTxPower	r	1177				2.13
+P764	NonOperable	r	1160				2.13
 P764	NumberOfNonOperChan	r	2				2.13
 P761	CapableOperatingClassProfileNumberOfEntries	r	2				2.13
 P761	DSCPPolicyCapability	r	8				2.17
-P761	HTCapabilities	r	1153				2.13
+P761	HTCapabilities	r	1152				2.13
 O761	HaLowCapabilities.	r	1	1					2.19
 P765	AMPDU	r	8				2.19
 P765	AMSDU	r	8				2.19
@@ -8571,12 +8570,12 @@ P765	FlowControl	r	8				2.19
 P765	GroupAID	r	8				2.19
 P765	MUBeamformee	r	8				2.19
 P765	MUBeamformer	r	8				2.19
-P765	MaxMPDULen	r	1187				2.19
+P765	MaxMPDULen	r	1186				2.19
 P765	NonTIMMode	r	8				2.19
 P765	PV1Frame	r	8				2.19
 P765	PageSlicing	r	8				2.19
 P765	RAWOperation	r	8				2.19
-P765	RxMCSNSS	r	658				2.19
+P765	RxMCSNSS	r	657				2.19
 P765	S1GLong	r	8				2.19
 P765	SUBeamformee	r	8				2.19
 P765	SUBeamformer	r	8				2.19
@@ -8584,12 +8583,12 @@ P765	TWTGrouping	r	8				2.19
 P765	TWTRequestor	r	8				2.19
 P765	TWTResponder	r	8				2.19
 P765	TravelingPilot	r	8				2.19
-P765	TxMCSNSS	r	658				2.19
+P765	TxMCSNSS	r	657				2.19
 P761	MSCSCapability	r	8				2.17
 P761	QoSMapCapability	r	8				2.17
 P761	SCSCapability	r	8				2.17
 P761	SCSTrafficDescriptionCapability	r	8				2.17
-P761	VHTCapabilities	r	1154				2.13
+P761	VHTCapabilities	r	1153				2.13
 O761	WiFi6APRole.	r	1	1					2.15
 P766	AnticipatedChannelUsage	r	8				2.15
 P766	Beamformee80orLess	r	8				2.15
@@ -8597,14 +8596,14 @@ P766	BeamformeeAbove80	r	8				2.15
 P766	DLOFDMA	r	8				2.17
 P766	HE160	r	8				2.15
 P766	HE8080	r	8				2.15
-P766	MCSNSS	r	1155				2.15
+P766	MCSNSS	r	1154				2.15
 P766	MUBeamformer	r	8				2.15
 P766	MUEDCA	r	8				2.15
 P766	MURTS	r	8				2.15
-P766	MaxDLMUMIMO	r	658				2.15
-P766	MaxDLOFDMA	r	658				2.15
-P766	MaxULMUMIMO	r	658				2.15
-P766	MaxULOFDMA	r	658				2.15
+P766	MaxDLMUMIMO	r	657				2.15
+P766	MaxDLOFDMA	r	657				2.15
+P766	MaxULMUMIMO	r	657				2.15
+P766	MaxULOFDMA	r	657				2.15
 P766	MultiBSSID	r	8				2.15
 P766	RTS	r	8				2.15
 P766	SUBeamformee	r	8				2.15
@@ -8621,14 +8620,14 @@ P767	BeamformeeAbove80	r	8				2.15
 P767	DLOFDMA	r	8				2.17
 P767	HE160	r	8				2.15
 P767	HE8080	r	8				2.15
-P767	MCSNSS	r	1155				2.15
+P767	MCSNSS	r	1154				2.15
 P767	MUBeamformer	r	8				2.15
 P767	MUEDCA	r	8				2.15
 P767	MURTS	r	8				2.15
-P767	MaxDLMUMIMO	r	658				2.15
-P767	MaxDLOFDMA	r	658				2.15
-P767	MaxULMUMIMO	r	658				2.15
-P767	MaxULOFDMA	r	658				2.15
+P767	MaxDLMUMIMO	r	657				2.15
+P767	MaxDLOFDMA	r	657				2.15
+P767	MaxULMUMIMO	r	657				2.15
+P767	MaxULOFDMA	r	657				2.15
 P767	MultiBSSID	r	8				2.15
 P767	RTS	r	8				2.15
 P767	SUBeamformee	r	8				2.15
@@ -8640,113 +8639,113 @@ P767	ULMUMIMO	r	8				2.15
 P767	ULOFDMA	r	8				2.15
 O761	WiFi7APRole.	r	1	1					2.17
 O768	EMLMRFreqSeparation.{i}.	r	0	-1	EMLMRFreqSeparationNumberOfEntries		1RUID		2.17
-P769	FreqSeparation	r	1193				2.17
+P769	FreqSeparation	r	1192				2.17
 P769	RUID	r	336				2.17
 P768	EMLMRFreqSeparationNumberOfEntries	r	2				2.17
 P768	EMLMRSupport	r	8				2.17
 O768	EMLSRFreqSeparation.{i}.	r	0	-1	EMLSRFreqSeparationNumberOfEntries		1RUID		2.17
-P770	FreqSeparation	r	1193				2.17
+P770	FreqSeparation	r	1192				2.17
 P770	RUID	r	336				2.17
 P768	EMLSRFreqSeparationNumberOfEntries	r	2				2.17
 P768	EMLSRSupport	r	8				2.17
 O768	NSTRFreqSeparation.{i}.	r	0	-1	NSTRFreqSeparationNumberOfEntries		1RUID		2.17
-P771	FreqSeparation	r	1193				2.17
+P771	FreqSeparation	r	1192				2.17
 P771	RUID	r	336				2.17
 P768	NSTRFreqSeparationNumberOfEntries	r	2				2.17
 P768	NSTRSupport	r	8				2.17
 O768	STRFreqSeparation.{i}.	r	0	-1	STRFreqSeparationNumberOfEntries		1RUID		2.17
-P772	FreqSeparation	r	1193				2.17
+P772	FreqSeparation	r	1192				2.17
 P772	RUID	r	336				2.17
 P768	STRFreqSeparationNumberOfEntries	r	2				2.17
 P768	STRSupport	r	8				2.17
 P768	TIDLinkMapNegotiation	r	8				2.17
 O761	WiFi7bSTARole.	r	1	1					2.17
 O773	EMLMRFreqSeparation.{i}.	r	0	-1	EMLMRFreqSeparationNumberOfEntries		1RUID		2.17
-P774	FreqSeparation	r	1193				2.17
+P774	FreqSeparation	r	1192				2.17
 P774	RUID	r	336				2.17
 P773	EMLMRFreqSeparationNumberOfEntries	r	2				2.17
 P773	EMLMRSupport	r	8				2.17
 O773	EMLSRFreqSeparation.{i}.	r	0	-1	EMLSRFreqSeparationNumberOfEntries		1RUID		2.17
-P775	FreqSeparation	r	1193				2.17
+P775	FreqSeparation	r	1192				2.17
 P775	RUID	r	336				2.17
 P773	EMLSRFreqSeparationNumberOfEntries	r	2				2.17
 P773	EMLSRSupport	r	8				2.17
 O773	NSTRFreqSeparation.{i}.	r	0	-1	NSTRFreqSeparationNumberOfEntries		1RUID		2.17
-P776	FreqSeparation	r	1193				2.17
+P776	FreqSeparation	r	1192				2.17
 P776	RUID	r	336				2.17
 P773	NSTRFreqSeparationNumberOfEntries	r	2				2.17
 P773	NSTRSupport	r	8				2.17
 O773	STRFreqSeparation.{i}.	r	0	-1	STRFreqSeparationNumberOfEntries		1RUID		2.17
-P777	FreqSeparation	r	1193				2.17
+P777	FreqSeparation	r	1192				2.17
 P777	RUID	r	336				2.17
 P773	STRFreqSeparationNumberOfEntries	r	2				2.17
 P773	STRSupport	r	8				2.17
 P773	TIDLinkMapNegotiation	r	8				2.17
 P741	ChannelUtilizationReportingThreshold	w	2				2.15
-P741	ChannelUtilizationThreshold	w	658				2.15
+P741	ChannelUtilizationThreshold	w	657				2.15
 P741	ChipsetVendor	r	123				2.15
 O741	CurrentOperatingClassProfile.{i}.	r	0	-1	CurrentOperatingClassProfileNumberOfEntries		1Class		2.13
-P778	Channel	r	658				2.13
-P778	Class	r	658				2.13
+P778	Channel	r	657				2.13
+P778	Class	r	657				2.13
 P778	TimeStamp	r	125				2.13
-P778	TransmitPowerLimit	r	1194				2.15
-P778	TxPower	r	1178				2.13
+P778	TransmitPowerLimit	r	1193				2.15
+P778	TxPower	r	1177				2.13
 P741	CurrentOperatingClassProfileNumberOfEntries	r	2				2.13
 O741	DisAllowedOpClassChannels.{i}.	w	0	-1	DisAllowedOpClassChannelsNumberOfEntries	Enable	1OpClass		2.15
-P779	ChannelList	w	1161				2.15
+P779	ChannelList	w	1160				2.15
 P779	Enable	w	10				2.15
-P779	OpClass	w	658				2.15
+P779	OpClass	w	657				2.15
 P741	DisAllowedOpClassChannelsNumberOfEntries	r	2				2.15
 P741	Enabled	r	8				2.13
-P741	ID	r	1195				2.13
-P741	MaxBSS	r	658				2.19
+P741	ID	r	1194				2.13
+P741	MaxBSS	r	657				2.19
 O741	MultiAPRadio.	r	1	1					2.15
-P780	RadarDetections	r	1196			d	2.15
-P741	Noise	r	658				2.13
+P780	RadarDetections	r	1195			d	2.15
+P741	Noise	r	657				2.13
 O741	OpClassPreference.{i}.	r	0	-1	OpClassPreferenceNumberOfEntries		1OpClass~Preference		2.19
-P781	ChannelList	r	1161				2.19
-P781	OpClass	r	658				2.19
-P781	Preference	r	1197				2.19
-P781	ReasonCode	r	1197				2.19
+P781	ChannelList	r	1160				2.19
+P781	OpClass	r	657				2.19
+P781	Preference	r	1196				2.19
+P781	ReasonCode	r	1196				2.19
 P741	OpClassPreferenceNumberOfEntries	r	2				2.19
-P741	RCPISteeringThreshold	w	1198				2.15
+P741	RCPISteeringThreshold	w	1197				2.15
 P741	ReceiveOther	r	171				2.13
-P741	ReceiveSelf	r	658				2.13
-P741	STAReportingRCPIHysteresisMarginOverride	w	1199				2.15
-P741	STAReportingRCPIThreshold	w	1198				2.15
+P741	ReceiveSelf	r	657				2.13
+P741	STAReportingRCPIHysteresisMarginOverride	w	1198				2.15
+P741	STAReportingRCPIThreshold	w	1197				2.15
 O741	ScanCapability.	r	1	1					2.15
 P782	Impact	r	298				2.15
 P782	MinimumInterval	r	12				2.15
 P782	OnBootOnly	r	8				2.15
 O782	OpClassChannels.{i}.	r	1	-1	OpClassChannelsNumberOfEntries		1OpClass		2.15
-P783	ChannelList	r	1161				2.15
-P783	OpClass	r	658				2.15
+P783	ChannelList	r	1160				2.15
+P783	OpClass	r	657				2.15
 P782	OpClassChannelsNumberOfEntries	r	2				2.15
 O741	ScanResult.{i}.	r	0	-1	ScanResultNumberOfEntries				2.14
 P784	AggregateScanDuration	r	0				2.17
 O784	OpClassScan.{i}.	r	0	-1	OpClassScanNumberOfEntries		1OperatingClass		2.14
 O785	ChannelScan.{i}.	r	0	-1	ChannelScanNumberOfEntries		1Channel		2.14
-P786	Channel	r	658				2.14
+P786	Channel	r	657				2.14
 O786	NeighborBSS.{i}.	r	0	-1	NeighborBSSNumberOfEntries		1BSSID		2.14
-P787	BSSColor	r	1200				2.17
+P787	BSSColor	r	1199				2.17
 P787	BSSID	r	170				2.14
 P787	BSSLoadElementPresent	r	8				2.17
 P787	ChannelBandwidth	r	123				2.14
-P787	ChannelUtilization	r	658				2.14
+P787	ChannelUtilization	r	657				2.14
 P787	MLDMACAddress	r	170				2.17
 P787	MultiBSSID	r	8				2.17
 P787	ReportingBSSID	r	170				2.17
 P787	SSID	r	123				2.14
-P787	SignalStrength	r	1158				2.14
+P787	SignalStrength	r	1157				2.14
 P787	StationCount	r	2				2.14
-P786	NeighborBSSNumberOfEntries	r	2				2.14
-P786	Noise	r	658				2.14
-P786	ScanStatus	r	1201				2.17
+P786	NeighborBSSNumberOfEntries	r	2				2.13
+P786	Noise	r	657				2.14
+P786	ScanStatus	r	1200				2.17
 P786	TimeStamp	r	125				2.14
-P786	Utilization	r	658				2.14
-P785	ChannelScanNumberOfEntries	r	2				2.14
-P785	OperatingClass	r	658				2.14
-P784	OpClassScanNumberOfEntries	r	2				2.14
+P786	Utilization	r	657				2.14
+P785	ChannelScanNumberOfEntries	r	2				2.13
+P785	OperatingClass	r	657				2.14
+P784	OpClassScanNumberOfEntries	r	2				2.13
 P784	ScanType	r	8				2.17
 P784	TimeStamp	r	125				2.14
 P741	ScanResultNumberOfEntries	r	2				2.14
@@ -8763,15 +8762,15 @@ P788	SRGInformationValid	r	8				2.15
 P788	SRGOBSSPDMaxOffset	r	2				2.15
 P788	SRGOBSSPDMinOffset	r	2				2.15
 P788	SRGPartialBSSIDBitmap	r	324				2.15
-P741	SteeringPolicy	w	1202				2.15
+P741	SteeringPolicy	w	1201				2.15
 P741	TrafficSeparationCombinedBackhaul	r	8				2.15
 P741	TrafficSeparationCombinedFronthaul	r	8				2.15
 P741	Transmit	r	171				2.13
 O741	UnassociatedSTA.{i}.	r	0	-1	UnassociatedSTANumberOfEntries		1MACAddress		2.13
-P789	Channel	r	658				2.17
+P789	Channel	r	657				2.17
 P789	MACAddress	r	170				2.13
-P789	OperatingClass	r	658				2.17
-P789	SignalStrength	r	1158				2.13
+P789	OperatingClass	r	657				2.17
+P789	SignalStrength	r	1157				2.13
 P741	UnassociatedSTANumberOfEntries	r	2				2.13
 P741	Utilization	r	171				2.13
 P714	RadioNumberOfEntries	r	2				2.13
@@ -8780,26 +8779,26 @@ P714	ReportUnsuccessfulAssociations	w	8				2.15
 O714	SPRule.{i}.	r	0	-1	SPRuleNumberOfEntries		1ID		2.15
 P790	AlwaysMatch	r	8				2.15
 P790	ID	r	2				2.15
-P790	Output	r	1203				2.15
-P790	Precedence	r	1204				2.15
+P790	Output	r	1202				2.15
+P790	Precedence	r	1203				2.15
 P714	SPRuleNumberOfEntries	r	2				2.15
 O714	SSIDtoVIDMapping.{i}.	r	0	-1	SSIDtoVIDMappingNumberOfEntries		1SSID		2.15
 P791	SSID	r	15				2.15
-P791	VID	r	1175				2.15
+P791	VID	r	1174				2.15
 P714	SSIDtoVIDMappingNumberOfEntries	r	2				2.15
 P714	STASteeringState	r	8				2.15
 P714	SerialNumber	r	123				2.15
 P714	ServicePrioritizationAllowed	r	8				2.15
 P714	SoftwareVersion	r	123				2.15
-P714	TIDLinkMapCapability	r	1205				2.17
+P714	TIDLinkMapCapability	r	1204				2.17
 P714	TestCapabilities	r	2				2.17
 P714	TrafficSeparationAllowed	r	8				2.15
 P714	TrafficSeparationCapability	r	8				2.17
 O714	WPS.	r	1	1					2.17
 P792	Enable	w	8				2.17
-P792	Status	r	1206				2.17
+P792	Status	r	1205				2.17
 O714	bSTAMLD.	r	1	1					2.17
-P793	AffiliatedbSTAList	r	764				2.17
+P793	AffiliatedbSTAList	r	763				2.17
 P793	BSSID	r	170				2.17
 P793	MLDMACAddress	r	170				2.17
 O793	bSTAMLDConfig.	r	1	1					2.17
@@ -8808,10 +8807,10 @@ P794	EMLSREnabled	w	8				2.17
 P794	NSTREnabled	w	8				2.17
 P794	STREnabled	w	8				2.17
 P794	TIDLinkMapNegotiation	w	8				2.17
-P714	bSTAMLDMaxLinks	r	1020				2.17
+P714	bSTAMLDMaxLinks	r	1019				2.17
 P713	DeviceNumberOfEntries	r	2				2.13
 P713	ID	r	123				2.13
-P713	MSCSDisallowedStaList	r	764				2.15
+P713	MSCSDisallowedStaList	r	763				2.15
 O713	MultiAPSteeringSummaryStats.	r	1	1					2.15
 P795	BTMAttempts	r	163				2.15
 P795	BTMFailures	r	163				2.15
@@ -8822,31 +8821,31 @@ P795	BlacklistFailures	r	163				2.15
 P795	BlacklistSuccesses	r	163				2.15
 P795	NoCandidateAPFailures	r	163				2.15
 O713	ProvisionedDPP.{i}.	w	0	-1	ProvisionedDPPNumberOfEntries		0Alias		2.19
-P796	Alias	o	7				1.0
-P796	DPPURI	w	1207				2.19
+P796	Alias	w	7				1.0
+P796	DPPURI	w	1206				2.19
 P713	ProvisionedDPPNumberOfEntries	r	2				2.19
-P713	SCSDisallowedStaList	r	764				2.15
+P713	SCSDisallowedStaList	r	763				2.15
 O713	SSID.{i}.	r	0	-1	SSIDNumberOfEntries		0Alias		2.15
-P797	AKMsAllowed	r	1182				2.17
+P797	AKMsAllowed	r	1181				2.17
 P797	AdvertisementEnabled	r	8				2.17
-P797	Alias	o	7				1.0
-P797	Band	r	1208				2.15
+P797	Alias	w	7				2.19
+P797	Band	r	1207				2.15
 P797	Enable	r	8				2.17
-P797	HaulType	r	1209				2.17
-P797	MFPConfig	r	1210				2.17
+P797	HaulType	r	1208				2.17
+P797	MFPConfig	r	1209				2.17
 P797	MobilityDomain	r	170				2.17
 P797	SSID	r	15				2.15
 P797	SuiteSelector	r	327				2.17
 P797	Type	r	123				2.19
 P713	SSIDNumberOfEntries	r	2				2.15
 O713	STABlock.{i}.	w	0	-1	STABlockNumberOfEntries		0BlockedSTA		2.17
-P798	BSSID	w	764				2.17
+P798	BSSID	w	763				2.17
 P798	BlockedSTA	w	170				2.17
 O798	Schedule.{i}.	w	0	-1	ScheduleNumberOfEntries		0Alias		2.17
-P799	Alias	o	7				1.0
-P799	Day	w	517				2.17
-P799	Duration	w	419				2.17
-P799	StartTime	w	518				2.17
+P799	Alias	w	7				1.0
+P799	Day	w	516				2.17
+P799	Duration	w	418				2.17
+P799	StartTime	w	517				2.17
 P798	ScheduleNumberOfEntries	r	2				2.17
 P713	STABlockNumberOfEntries	r	2				2.17
 P713	SteeringMandates	r	163				2.19
@@ -8854,9 +8853,9 @@ P713	SteeringOpportunities	r	163				2.19
 P713	TimeStamp	r	125				2.13
 O691	EndPoint.{i}.	w	0	-1	EndPointNumberOfEntries	Enable	0Alias|1SSIDReference		2.0
 O800	AC.{i}.	r	4	4			1AccessCategory|0Alias		2.8
-P801	AccessCategory	r	1117				2.8
+P801	AccessCategory	r	1116				2.8
 P801	AckPolicy	w	8				2.8
-P801	Alias	o	7				1.0
+P801	Alias	w	7				1.0
 P801	OutQLenHistogramIntervals	w	111				2.8
 P801	OutQLenHistogramSampleInterval	w	12				2.8
 O801	Stats.	r	1	1					2.8
@@ -8870,107 +8869,107 @@ P802	OutQLenHistogram	r	111				2.8
 P802	PacketsReceived	r	19				2.8
 P802	PacketsSent	r	19				2.8
 P802	RetransCount	r	21				2.8
-P800	Alias	o	7				1.0
+P800	Alias	w	7				1.0
 P800	Enable	w	10				2.0
 O800	Profile.{i}.	w	0	-1	ProfileNumberOfEntries	Enable	0Alias|1SSID~Location~Priority		2.0
-P803	Alias	o	7				1.0
+P803	Alias	w	7				1.0
 P803	Enable	w	10				2.0
 P803	Location	w	123				2.0
-P803	Priority	w	879				2.0
+P803	Priority	w	878				2.0
 P803	SSID	w	326				2.0
 O803	Security.	r	1	1					2.0
-P804	KeyPassphrase	w	1139				2.0
-P804	MFPConfig	w	1140				2.11
-P804	ModeEnabled	w	1211				2.0
-P804	PreSharedKey	w	1143				2.0
-P804	SAEPassphrase	w	545				2.13
-P804	WEPKey	w	1146				2.0
-P803	Status	r	1212				2.0
+P804	KeyPassphrase	w	1138				2.0
+P804	MFPConfig	w	1139				2.11
+P804	ModeEnabled	w	1210				2.0
+P804	PreSharedKey	w	1142				2.0
+P804	SAEPassphrase	w	544				2.13
+P804	WEPKey	w	1145				2.0
+P803	Status	r	1211				2.0
 P800	ProfileNumberOfEntries	r	2				2.0
-P800	ProfileReference	w	1213				2.0
-P800	SSIDReference	r	1137				2.0
+P800	ProfileReference	w	1212				2.0
+P800	SSIDReference	r	1136				2.0
 O800	Security.	r	1	1					2.0
-P805	ModesSupported	r	1142				2.0
+P805	ModesSupported	r	1141				2.0
 O800	Stats.	r	1	1					2.0
-P806	LastDataDownlinkRate	r	1214	canDeny			2.0
-P806	LastDataUplinkRate	r	1214	canDeny			2.0
-P806	Retransmissions	r	1215				2.0
-P806	SignalStrength	r	1128				2.0
+P806	LastDataDownlinkRate	r	1213	canDeny			2.0
+P806	LastDataUplinkRate	r	1213	canDeny			2.0
+P806	Retransmissions	r	1214				2.0
+P806	SignalStrength	r	1127				2.0
 P800	Status	r	48				2.0
 O800	WPS.	r	1	1					2.0
-P807	ConfigMethodsEnabled	w	1147				2.0
-P807	ConfigMethodsSupported	r	1148				2.0
+P807	ConfigMethodsEnabled	w	1146				2.0
+P807	ConfigMethodsSupported	r	1147				2.0
 P807	Enable	w	58				2.0
-P807	PIN	w	1149				2.11
-P807	Status	r	1216				2.11
+P807	PIN	w	1148				2.11
+P807	Status	r	1215				2.11
 P807	Version	r	123				2.11
-P691	EndPointNumberOfEntries	r	2				2.0
+P691	EndPointNumberOfEntries	r	2				2.19
 O691	NeighboringWiFiDiagnostic.	r	1	1					2.7
-P808	DiagnosticsState	w	1217				2.7
+P808	DiagnosticsState	w	1216				2.7
 O808	Result.{i}.	r	0	-1	ResultNumberOfEntries		1BSSID		2.7
 P809	BSSID	r	170				2.7
 P809	BasicDataTransferRates	r	205				2.7
-P809	BeaconPeriod	r	1218				2.7
-P809	Channel	r	813				2.7
-P809	DTIMPeriod	r	1218				2.7
-P809	EncryptionMode	r	1138				2.7
-P809	Mode	r	1219				2.7
-P809	Noise	r	1128				2.7
-P809	OperatingChannelBandwidth	r	1220				2.7
-P809	OperatingFrequencyBand	r	1152				2.7
-P809	OperatingStandards	r	1221				2.7
-P809	Radio	r	1222				2.7
+P809	BeaconPeriod	r	1217				2.7
+P809	Channel	r	812				2.7
+P809	DTIMPeriod	r	1217				2.7
+P809	EncryptionMode	r	1137				2.7
+P809	Mode	r	1218				2.7
+P809	Noise	r	1127				2.7
+P809	OperatingChannelBandwidth	r	1219				2.7
+P809	OperatingFrequencyBand	r	1151				2.7
+P809	OperatingStandards	r	1220				2.7
+P809	Radio	r	1221				2.7
 P809	SSID	r	326				2.7
-P809	SecurityModeEnabled	r	1223				2.7
-P809	SignalStrength	r	1128				2.7
+P809	SecurityModeEnabled	r	1222				2.7
+P809	SignalStrength	r	1127				2.7
 P809	SupportedDataTransferRates	r	205				2.7
-P809	SupportedStandards	r	1224				2.7
-P808	ResultNumberOfEntries	r	2				2.19
+P809	SupportedStandards	r	1223				2.7
+P808	ResultNumberOfEntries	r	2				2.7
 O691	Radio.{i}.	r	0	-1	RadioNumberOfEntries		0Alias|0Name		2.0
-P810	Alias	o	7				1.0
-P810	AutoChannelEnable	w	8				2.0
-P810	AutoChannelRefreshPeriod	w	12				2.0
-P810	AutoChannelSupported	r	8				2.0
+P810	Alias	w	7				1.0
+P810	AutoChannelEnable	w	8				2.19
+P810	AutoChannelRefreshPeriod	w	12				2.19
+P810	AutoChannelSupported	r	8				2.19
 P810	BasicDataTransmitRates	w	111				2.8
 P810	BeaconPeriod	w	0				2.8
-P810	CCAReport	r	1151				2.8
-P810	CCARequest	w	1225				2.8
+P810	CCAReport	r	1150				2.8
+P810	CCARequest	w	1224				2.8
 P810	CenterFrequencySegment0	w	2				2.14
 P810	CenterFrequencySegment1	w	2				2.14
-P810	Channel	w	813				2.0
+P810	Channel	w	812				2.19
 P810	ChannelLastChange	r	12	canDeny			2.12
-P810	ChannelLastSelectionReason	r	1226				2.12
-P810	ChannelsInUse	r	373	canDeny			2.0
-P810	CurrentOperatingChannelBandwidth	r	1227				2.11
-P810	DTIMPeriod	w	1218				2.8
-P810	Enable	w	8				2.19
+P810	ChannelLastSelectionReason	r	1225				2.12
+P810	ChannelsInUse	r	372	canDeny			2.19
+P810	CurrentOperatingChannelBandwidth	r	1226				2.11
+P810	DTIMPeriod	w	1217				2.8
+P810	Enable	w	8				2.0
 P810	EnableRRM	w	8				2.14
-P810	ExtensionChannel	w	1228				2.0
+P810	ExtensionChannel	w	1227				2.19
 P810	FirmwareVersion	r	15				2.12
-P810	FragmentationThreshold	w	1229				2.8
-P810	GuardInterval	w	1230				2.0
-P810	IEEE80211hEnabled	w	8				2.0
-P810	IEEE80211hSupported	r	8				2.0
-P810	LastChange	r	12	canDeny			2.19
+P810	FragmentationThreshold	w	1228				2.8
+P810	GuardInterval	w	1229				2.19
+P810	IEEE80211hEnabled	w	8				2.19
+P810	IEEE80211hSupported	r	8				2.19
+P810	LastChange	r	12	canDeny			2.0
 P810	LongRetryLimit	w	2				2.8
-P810	LowerLayers	w	116				2.19
-P810	MCS	w	1231				2.0
-P810	ManagementPacketRate	w	1157				2.15
-P810	MaxBitRate	r	230				2.19
+P810	LowerLayers	w	116				2.0
+P810	MCS	w	1230				2.19
+P810	ManagementPacketRate	w	1156				2.15
+P810	MaxBitRate	r	230				2.0
 P810	MaxSupportedAssociations	r	4				2.12
 P810	MaxSupportedSSIDs	r	4				2.12
-P810	Name	r	15				2.19
-P810	OperatingChannelBandwidth	w	1232				2.0
-P810	OperatingFrequencyBand	w	1233				2.0
-P810	OperatingStandards	w	1221				2.0
+P810	Name	r	15				2.0
+P810	OperatingChannelBandwidth	w	1231				2.19
+P810	OperatingFrequencyBand	w	1232				2.19
+P810	OperatingStandards	w	1220				2.19
 P810	OperationalDataTransmitRates	w	111				2.8
 P810	PacketAggregationEnable	w	8				2.8
-P810	PossibleChannels	r	373				2.0
-P810	PreambleType	w	1234				2.8
-P810	RPIHistogramReport	r	1235				2.8
-P810	RPIHistogramRequest	w	1225				2.8
-P810	RTSThreshold	w	1229				2.8
-P810	RegulatoryDomain	w	1236				2.0
+P810	PossibleChannels	r	372				2.19
+P810	PreambleType	w	1233				2.8
+P810	RPIHistogramReport	r	1234				2.8
+P810	RPIHistogramRequest	w	1224				2.8
+P810	RTSThreshold	w	1228				2.8
+P810	RegulatoryDomain	w	1235				2.19
 P810	RetryLimit	w	32				2.8
 O810	Stats.	r	1	1					2.0
 P811	AutoDFSChannelChangeCount	r	2				2.12
@@ -9003,39 +9002,39 @@ P811	PacketsSent	r	19	canDeny			2.0
 P811	Reset	w	22				2.19
 P811	RtsOtherMACReceived	r	163				2.14
 P811	TotalChannelChangeCount	r	2				2.12
-P810	Status	r	127				2.19
+P810	Status	r	127				2.0
 P810	SupportedDataTransmitRates	r	111				2.8
-P810	SupportedFrequencyBands	r	1237				2.0
-P810	SupportedOperatingChannelBandwidths	r	1238				2.12
-P810	SupportedStandards	r	1224				2.0
-P810	TransmitPower	w	1004				2.0
-P810	TransmitPowerSupported	r	1239				2.0
-P810	Upstream	r	8				2.19
-P691	RadioNumberOfEntries	r	2				2.0
+P810	SupportedFrequencyBands	r	1236				2.19
+P810	SupportedOperatingChannelBandwidths	r	1237				2.12
+P810	SupportedStandards	r	1223				2.19
+P810	TransmitPower	w	1003				2.19
+P810	TransmitPowerSupported	r	1238				2.19
+P810	Upstream	r	8				2.0
+P691	RadioNumberOfEntries	r	2				2.19
 O691	RemoteMeasurementDiagnostic.	r	1	1					2.15
 P812	Channel	w	2				2.15
-P812	DiagnosticsState	w	477				2.15
-P812	Noise	r	658				2.15
-P812	OperatingClass	w	658				2.15
-P812	SignalStrength	r	1158				2.15
+P812	DiagnosticsState	w	476				2.15
+P812	Noise	r	657				2.15
+P812	OperatingClass	w	657				2.15
+P812	SignalStrength	r	1157				2.15
 P812	TargetBSS	w	170				2.15
 P812	Timeout	w	12				2.15
 P691	Reset	w	22				2.12
-P691	ResetCause	r	1240				2.14
+P691	ResetCause	r	1239				2.14
 P691	ResetCounter	r	244				2.12
 O691	SSID.{i}.	w	0	-1	SSIDNumberOfEntries	Enable	0Alias|0Name|1BSSID		2.0
 P813	ATFEnable	w	8				2.14
-P813	Alias	o	7				1.0
-P813	BSSID	r	170				2.0
-P813	Enable	w	10				2.19
+P813	Alias	w	7				1.0
+P813	BSSID	r	170				2.19
+P813	Enable	w	10				2.0
 P813	FlushATFTable	w	8				2.14
-P813	LastChange	r	12	canDeny			2.19
-P813	LowerLayers	w	14				2.19
-P813	MACAddress	r	170				2.0
-P813	MLDUnit	w	1241				2.17
-P813	Name	r	15				2.19
-P813	SSID	w	326				2.0
-P813	SetATF	w	379				2.14
+P813	LastChange	r	12	canDeny			2.0
+P813	LowerLayers	w	14				2.0
+P813	MACAddress	r	170				2.19
+P813	MLDUnit	w	1240				2.17
+P813	Name	r	15				2.0
+P813	SSID	w	326				2.19
+P813	SetATF	w	378				2.14
 O813	Stats.	r	1	1					2.0
 P814	ACKFailureCount	r	2				2.7
 P814	AckUcastReceived	r	163				2.14
@@ -9067,52 +9066,52 @@ P814	TooShortReceived	r	163				2.14
 P814	UnicastPacketsReceived	r	19	canDeny			2.0
 P814	UnicastPacketsSent	r	19	canDeny			2.0
 P814	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P813	Status	r	23				2.19
+P813	Status	r	23				2.0
 P813	Upstream	r	8				2.12
-P691	SSIDNumberOfEntries	r	2				2.0
+P691	SSIDNumberOfEntries	r	2				2.19
 O0	XMPP.	r	1	1					2.7
 O815	Connection.{i}.	w	0	-1	ConnectionNumberOfEntries	Enable	0Alias|1Username~Domain~Resource		2.7
-P816	Alias	o	7				1.0
+P816	Alias	w	7				1.0
 P816	Domain	w	15				2.7
 P816	Enable	w	10				2.7
 P816	JabberID	r	123				2.7
-P816	KeepAliveInterval	w	1242				2.7
+P816	KeepAliveInterval	w	1241				2.7
 P816	LastChangeDate	r	125				2.7
 P816	Password	w	88				2.7
 P816	Resource	w	15				2.7
 O816	Server.{i}.	w	0	-1	ServerNumberOfEntries	Enable	0Alias|1ServerAddress~Port		2.7
-P817	Alias	o	7				1.0
+P817	Alias	w	7				1.0
 P817	Enable	w	10				2.7
-P817	Port	w	1243				2.7
+P817	Port	w	1242				2.7
 P817	Priority	w	34				2.7
 P817	ServerAddress	w	25				2.7
-P817	Weight	w	702				2.7
-P816	ServerConnectAlgorithm	w	1244				2.7
-P816	ServerConnectAttempts	w	1245				2.7
+P817	Weight	w	701				2.7
+P816	ServerConnectAlgorithm	w	1243				2.7
+P816	ServerConnectAttempts	w	1244				2.7
 P816	ServerNumberOfEntries	r	2				2.7
-P816	ServerRetryInitialInterval	w	938				2.7
+P816	ServerRetryInitialInterval	w	937				2.7
 P816	ServerRetryIntervalMultiplier	w	90				2.7
-P816	ServerRetryMaxInterval	w	714				2.7
+P816	ServerRetryMaxInterval	w	713				2.7
 O816	Stats.	r	1	1					2.7
 P818	ReceivedErrorMessages	r	212				2.7
 P818	ReceivedMessages	r	212				2.7
 P818	TransmittedErrorMessages	r	212				2.7
 P818	TransmittedMessages	r	212				2.7
-P816	Status	r	1246				2.7
+P816	Status	r	1245				2.7
 P816	TLSEstablished	r	8				2.7
 P816	UseTLS	w	10				2.7
 P816	Username	w	25				2.7
 P815	ConnectionNumberOfEntries	r	2				2.7
-P815	SupportedServerConnectAlgorithms	r	1247				2.11
+P815	SupportedServerConnectAlgorithms	r	1246				2.11
 O0	XPON.	r	1	1					2.16
 O819	ONU.{i}.	r	0	-1	ONUNumberOfEntries		0Name		2.16
 O820	ANI.{i}.	r	0	-1	ANINumberOfEntries		0Alias|0Name		2.16
-P821	Alias	o	7				1.0
+P821	Alias	w	7				1.0
 P821	Enable	w	8				2.16
 P821	LastChange	r	12	canDeny			2.16
 P821	Name	r	15				2.16
-P821	PONMode	r	1248				2.16
-P821	SFPReferenceList	r	1249				2.19
+P821	PONMode	r	1247				2.16
+P821	SFPReferenceList	r	1248				2.19
 O821	Stats.	r	1	1					2.16
 P822	BroadcastPacketsReceived	r	163	canDeny			2.16
 P822	BroadcastPacketsSent	r	163	canDeny			2.16
@@ -9129,7 +9128,7 @@ P822	PacketsSent	r	163	canDeny			2.16
 P822	UnicastPacketsReceived	r	163	canDeny			2.16
 P822	UnicastPacketsSent	r	163	canDeny			2.16
 P822	UnknownProtoPacketsReceived	r	244	canDeny			2.16
-P821	Status	r	1250				2.16
+P821	Status	r	1249				2.16
 O821	TC.	r	1	1					2.16
 O823	Alarms.	r	1	1					2.16
 P824	DACT	r	8				2.16
@@ -9149,21 +9148,21 @@ P824	SUF	r	8				2.16
 P824	TF	r	8				2.16
 O823	Authentication.	r	1	1					2.17
 P825	HexadecimalPassword	w	8				2.17
-P825	Password	w	1251				2.17
+P825	Password	w	1250				2.17
 O823	GEM.	r	1	1					2.16
 O826	Port.{i}.	r	0	-1	PortNumberOfEntries		0PortID		2.16
-P827	Direction	r	1252				2.16
+P827	Direction	r	1251				2.16
 O827	PM.	r	1	1					2.16
 P828	FramesReceived	r	163				2.16
 P828	FramesSent	r	163				2.16
-P827	PortID	r	1253				2.16
-P827	PortType	r	1254				2.16
+P827	PortID	r	1252				2.16
+P827	PortType	r	1253				2.16
 P826	PortNumberOfEntries	r	2				2.16
 O823	ONUActivation.	r	1	1					2.16
-P829	ONUID	r	1255				2.16
-P829	ONUState	r	1256				2.16
-P829	SerialNumber	r	1039				2.16
-P829	VendorID	r	923				2.16
+P829	ONUID	r	1254				2.16
+P829	ONUState	r	1255				2.16
+P829	SerialNumber	r	1038				2.16
+P829	VendorID	r	922				2.16
 O823	PM.	r	1	1					2.16
 O830	GEM.	r	1	1					2.16
 P831	FrameHeaderHECErrors	r	244				2.16
@@ -9188,194 +9187,194 @@ P834	MICErrors	r	244				2.16
 P834	RangingTime	r	163				2.16
 P834	UpstreamMessageCount	r	163				2.16
 O823	PerformanceThresholds.	r	1	1					2.16
-P835	SignalDegrade	r	1257				2.16
-P835	SignalFail	r	1258				2.16
+P835	SignalDegrade	r	1256				2.16
+P835	SignalFail	r	1257				2.16
 O821	Transceiver.{i}.	r	0	2	TransceiverNumberOfEntries		0ID		2.16
-P836	Bias	r	920				2.16
-P836	Connector	r	1259				2.16
-P836	ID	r	1181				2.16
+P836	Bias	r	919				2.16
+P836	Connector	r	1258				2.16
+P836	ID	r	1180				2.16
 P836	Identifier	r	171				2.16
-P836	NominalBitRateDownstream	r	1157				2.16
-P836	NominalBitRateUpstream	r	1157				2.16
-P836	PONMode	r	1248				2.16
-P836	RxPower	r	919				2.16
-P836	Temperature	r	365				2.16
-P836	TxPower	r	919				2.16
+P836	NominalBitRateDownstream	r	1156				2.16
+P836	NominalBitRateUpstream	r	1156				2.16
+P836	PONMode	r	1247				2.16
+P836	RxPower	r	918				2.16
+P836	Temperature	r	364				2.16
+P836	TxPower	r	918				2.16
 P836	VendorName	r	25				2.16
 P836	VendorPartNumber	r	25				2.16
 P836	VendorRevision	r	25				2.16
-P836	Voltage	r	1260				2.16
+P836	Voltage	r	1259				2.16
 P821	TransceiverNumberOfEntries	r	2				2.16
 P820	ANINumberOfEntries	r	2				2.16
 P820	Enable	w	8				2.16
-P820	EquipmentID	r	1031				2.16
-O820	EthernetUNI.{i}.	r	0	-1	EthernetUNINumberOfEntries		0Alias|0Name		2.0
-P837	ANIs	r	1261				2.0
-P837	Alias	o	7				1.0
-P837	Enable	r	8				2.19
-P837	InterdomainID	r	25				2.0
-P837	InterdomainName	r	1262				2.0
-P837	LastChange	r	12	canDeny			2.19
-P837	LowerLayers	w	116				2.19
-P837	Name	r	15				2.19
-O837	Stats.	r	1	1					2.0
-P838	BroadcastPacketsReceived	r	19	canDeny			2.0
-P838	BroadcastPacketsSent	r	19	canDeny			2.0
-P838	BytesReceived	r	20	canDeny			2.0
-P838	BytesSent	r	20	canDeny			2.0
-P838	DiscardPacketsReceived	r	21	canDeny			2.0
-P838	DiscardPacketsSent	r	21	canDeny			2.0
-P838	ErrorsReceived	r	21	canDeny			2.0
-P838	ErrorsSent	r	21	canDeny			2.0
-P838	MulticastPacketsReceived	r	19	canDeny			2.0
-P838	MulticastPacketsSent	r	19	canDeny			2.0
-P838	PacketsReceived	r	19	canDeny			2.0
-P838	PacketsSent	r	19	canDeny			2.0
+P820	EquipmentID	r	1030				2.16
+O820	EthernetUNI.{i}.	r	0	-1	EthernetUNINumberOfEntries		0Alias|0Name		2.16
+P837	ANIs	r	1260				2.19
+P837	Alias	w	7				2.16
+P837	Enable	r	8				2.16
+P837	InterdomainID	r	25				2.19
+P837	InterdomainName	r	1261				2.19
+P837	LastChange	r	12	canDeny			2.16
+P837	LowerLayers	w	116				2.16
+P837	Name	r	15				2.16
+O837	Stats.	r	1	1					2.16
+P838	BroadcastPacketsReceived	r	19	canDeny			2.16
+P838	BroadcastPacketsSent	r	19	canDeny			2.16
+P838	BytesReceived	r	20	canDeny			2.16
+P838	BytesSent	r	20	canDeny			2.16
+P838	DiscardPacketsReceived	r	21	canDeny			2.16
+P838	DiscardPacketsSent	r	21	canDeny			2.16
+P838	ErrorsReceived	r	21	canDeny			2.16
+P838	ErrorsSent	r	21	canDeny			2.16
+P838	MulticastPacketsReceived	r	19	canDeny			2.16
+P838	MulticastPacketsSent	r	19	canDeny			2.16
+P838	PacketsReceived	r	19	canDeny			2.16
+P838	PacketsSent	r	19	canDeny			2.16
 P838	Reset	w	22				2.19
-P838	UnicastPacketsReceived	r	19	canDeny			2.0
-P838	UnicastPacketsSent	r	19	canDeny			2.0
-P838	UnknownProtoPacketsReceived	r	21	canDeny			2.0
-P837	Status	r	127				2.19
+P838	UnicastPacketsReceived	r	19	canDeny			2.16
+P838	UnicastPacketsSent	r	19	canDeny			2.16
+P838	UnknownProtoPacketsReceived	r	21	canDeny			2.16
+P837	Status	r	127				2.16
 P837	Upstream	r	8				2.19
 P820	EthernetUNINumberOfEntries	r	2				2.16
 P820	Name	r	15				2.16
 O820	SoftwareImage.{i}.	r	0	2	SoftwareImageNumberOfEntries		0ID		2.16
-P839	ID	r	1181				2.16
+P839	ID	r	1180				2.16
 P839	IsActive	r	8				2.16
 P839	IsCommitted	r	8				2.16
 P839	IsValid	r	8				2.16
-P839	Version	r	1263				2.16
+P839	Version	r	1262				2.16
 P820	SoftwareImageNumberOfEntries	r	2				2.16
-P820	Version	r	1263				2.16
+P820	Version	r	1262				2.16
 P819	ONUNumberOfEntries	r	2				2.16
 O0	ZigBee.	r	1	1					2.7
 O840	Discovery.	r	1	1					2.7
 O841	AreaNetwork.{i}.	w	0	-1	AreaNetworkNumberOfEntries	Enable	0Alias|1Coordinator		2.7
-P842	Alias	o	7				1.0
+P842	Alias	w	7				1.0
 P842	Coordinator	w	25				2.7
 P842	Enable	w	8				2.7
 P842	LastUpdate	r	125				2.7
-P842	Status	r	1264				2.7
-P842	ZDOList	r	1265				2.7
-P842	ZDOReference	r	1266				2.7
+P842	Status	r	1263				2.7
+P842	ZDOList	r	1264				2.7
+P842	ZDOReference	r	1265				2.7
 P841	AreaNetworkNumberOfEntries	r	2				2.7
-O840	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name|1ZDOReference		2.0
-P843	Alias	o	7				1.0
+O840	Interface.{i}.	r	0	-1	InterfaceNumberOfEntries		0Alias|0Name|1ZDOReference		2.7
+P843	Alias	w	7				2.7
 O843	AssociatedDevice.{i}.	r	0	-1	AssociatedDeviceNumberOfEntries		1IEEEAddress~NetworkAddress		2.7
 P844	Active	r	8				2.7
-P844	IEEEAddress	r	1267				2.7
-P844	NetworkAddress	r	1268				2.7
-P844	ZDOReference	r	1266				2.7
+P844	IEEEAddress	r	1266				2.7
+P844	NetworkAddress	r	1267				2.7
+P844	ZDOReference	r	1265				2.7
 P843	AssociatedDeviceNumberOfEntries	r	2				2.19
-P843	Enable	w	8				2.0
-P843	IEEEAddress	r	1267	forceDefaultEnabled			2.19
-P843	LastChange	r	12	canDeny			2.0
-P843	LowerLayers	w	116				2.0
+P843	Enable	w	8				2.7
+P843	IEEEAddress	r	1266	forceDefaultEnabled			2.19
+P843	LastChange	r	12	canDeny			2.7
+P843	LowerLayers	w	116				2.7
 P843	MaxBitRate	r	230				2.19
-P843	Name	r	15				2.0
-P843	NetworkAddress	r	1268				2.19
-O843	Stats.	r	1	1					2.0
-P845	BroadcastPacketsReceived	r	19	canDeny			2.0
-P845	BroadcastPacketsSent	r	19	canDeny			2.0
-P845	BytesReceived	r	20	canDeny			2.0
-P845	BytesSent	r	20	canDeny			2.0
-P845	DiscardPacketsReceived	r	21	canDeny			2.0
-P845	DiscardPacketsSent	r	21	canDeny			2.0
-P845	ErrorsReceived	r	21	canDeny			2.0
-P845	ErrorsSent	r	21	canDeny			2.0
-P845	MulticastPacketsReceived	r	19	canDeny			2.0
-P845	MulticastPacketsSent	r	19	canDeny			2.0
-P845	PacketsReceived	r	19	canDeny			2.0
-P845	PacketsSent	r	19	canDeny			2.0
+P843	Name	r	15				2.7
+P843	NetworkAddress	r	1267				2.19
+O843	Stats.	r	1	1					2.7
+P845	BroadcastPacketsReceived	r	19	canDeny			2.7
+P845	BroadcastPacketsSent	r	19	canDeny			2.7
+P845	BytesReceived	r	20	canDeny			2.7
+P845	BytesSent	r	20	canDeny			2.7
+P845	DiscardPacketsReceived	r	21	canDeny			2.7
+P845	DiscardPacketsSent	r	21	canDeny			2.7
+P845	ErrorsReceived	r	21	canDeny			2.7
+P845	ErrorsSent	r	21	canDeny			2.7
+P845	MulticastPacketsReceived	r	19	canDeny			2.7
+P845	MulticastPacketsSent	r	19	canDeny			2.7
+P845	PacketsReceived	r	19	canDeny			2.7
+P845	PacketsSent	r	19	canDeny			2.7
 P845	Reset	w	22				2.19
-P845	UnicastPacketsReceived	r	19	canDeny			2.0
-P845	UnicastPacketsSent	r	19	canDeny			2.0
-P845	UnknownPacketsReceived	r	1269	canDeny		d	2.19
+P845	UnicastPacketsReceived	r	19	canDeny			2.7
+P845	UnicastPacketsSent	r	19	canDeny			2.7
+P845	UnknownPacketsReceived	r	1268	canDeny		d	2.19
 P845	UnknownProtoPacketsReceived	r	21	canDeny			2.19
-P843	Status	r	127				2.0
+P843	Status	r	127				2.7
 P843	Upstream	r	8				2.19
-P843	ZDOReference	r	1270				2.19
-P840	InterfaceNumberOfEntries	r	2				2.19
+P843	ZDOReference	r	1269				2.19
+P840	InterfaceNumberOfEntries	r	2				2.7
 O840	ZDO.{i}.	r	0	-1	ZDONumberOfEntries		1IEEEAddress~NetworkAddress|0Alias		2.7
-P846	Alias	o	7				1.0
+P846	Alias	w	7				1.0
 O846	ApplicationEndpoint.{i}.	w	0	-1	ApplicationEndpointNumberOfEntries	Enable	1EndpointId|0Alias		2.7
-P847	Alias	o	7				1.0
+P847	Alias	w	7				1.0
 P847	Enable	w	8				2.7
-P847	EndpointId	w	1271				2.7
+P847	EndpointId	w	1270				2.7
 O847	SimpleDescriptor.	r	1	1					2.7
 P848	DeviceId	r	218				2.7
-P848	DeviceVersion	r	1197				2.7
-P848	InputClusterList	w	1272				2.7
-P848	OutputClusterList	w	1272				2.7
+P848	DeviceVersion	r	1196				2.7
+P848	InputClusterList	w	1271				2.7
+P848	OutputClusterList	w	1271				2.7
 P848	ProfileId	w	218				2.7
 P846	ApplicationEndpointNumberOfEntries	r	2				2.7
 O846	Binding.{i}.	w	0	-1	BindingTableNumberOfEntries	Enable	0Alias		2.7
-P849	Alias	o	7				1.0
+P849	Alias	w	7				1.0
 P849	ClusterId	w	218				2.7
-P849	DestinationAddressMode	w	1273				2.7
-P849	DestinationEndpoint	w	1271				2.7
+P849	DestinationAddressMode	w	1272				2.7
+P849	DestinationEndpoint	w	1270				2.7
 P849	Enable	w	8				2.7
-P849	GroupDestinationAddress	w	1268				2.7
-P849	IEEEDestinationAddress	w	1267				2.7
-P849	SourceAddress	w	1267				2.7
-P849	SourceEndpoint	w	1271				2.7
+P849	GroupDestinationAddress	w	1267				2.7
+P849	IEEEDestinationAddress	w	1266				2.7
+P849	SourceAddress	w	1266				2.7
+P849	SourceEndpoint	w	1270				2.7
 P846	BindingTableNumberOfEntries	r	2				2.7
 O846	ComplexDescriptor.	r	1	1					2.7
 P850	CharacterSet	r	123				2.7
 P850	DescriptorAvailable	r	8				2.7
 P850	DeviceURL	r	83				2.7
-P850	Icon	r	530				2.7
+P850	Icon	r	529				2.7
 P850	IconURL	r	83				2.7
 P850	Language	r	123				2.7
 P850	ManufacturerName	r	123				2.7
 P850	ModelName	r	123				2.7
 P850	SerialNumber	r	123				2.7
 O846	Group.{i}.	w	0	-1	GroupNumberOfEntries	Enable	1GroupId|0Alias		2.7
-P851	Alias	o	7				1.0
+P851	Alias	w	7				1.0
 P851	Enable	w	8				2.7
-P851	EndpointList	w	1274				2.7
-P851	GroupId	w	1268				2.7
+P851	EndpointList	w	1273				2.7
+P851	GroupId	w	1267				2.7
 P846	GroupNumberOfEntries	r	2				2.7
-P846	IEEEAddress	r	1267				2.7
+P846	IEEEAddress	r	1266				2.7
 O846	Network.	r	1	1					2.7
 O852	Neighbor.{i}.	r	0	-1	NeighborNumberOfEntries		1Neighbor		2.7
 P853	Depth	r	2				2.7
-P853	LQI	r	658	canDeny			2.7
-P853	Neighbor	r	1275				2.7
-P853	PermitJoin	r	1276				2.7
-P853	Relationship	r	1277				2.7
+P853	LQI	r	657	canDeny			2.7
+P853	Neighbor	r	1274				2.7
+P853	PermitJoin	r	1275				2.7
+P853	Relationship	r	1276				2.7
 P852	NeighborNumberOfEntries	r	2				2.7
-P846	NetworkAddress	r	1268				2.7
+P846	NetworkAddress	r	1267				2.7
 O846	NodeDescriptor.	r	1	1					2.7
 P854	ComplexDescriptorSupported	r	8				2.7
-P854	DescriptorCapability	r	1278				2.7
-P854	FrequencyBand	r	1279				2.7
-P854	LogicalType	r	1280				2.7
-P854	MACCapability	r	1281				2.7
+P854	DescriptorCapability	r	1277				2.7
+P854	FrequencyBand	r	1278				2.7
+P854	LogicalType	r	1279				2.7
+P854	MACCapability	r	1280				2.7
 P854	ManufactureCode	r	218				2.7
-P854	MaximumBufferSize	r	1282				2.7
-P854	MaximumIncomingTransferSize	r	1283				2.7
-P854	MaximumOutgoingTransferSize	r	1283				2.7
-P854	ServerMask	r	1284				2.7
+P854	MaximumBufferSize	r	1281				2.7
+P854	MaximumIncomingTransferSize	r	1282				2.7
+P854	MaximumOutgoingTransferSize	r	1282				2.7
+P854	ServerMask	r	1283				2.7
 P854	UserDescriptorSupported	r	8				2.7
 O846	NodeManager.	r	1	1					2.7
 O855	RoutingTable.{i}.	r	0	-1	RoutingTableNumberOfEntries		1DestinationAddress		2.7
-P856	DestinationAddress	r	1285				2.7
+P856	DestinationAddress	r	1284				2.7
 P856	ManyToOne	r	8				2.7
 P856	MemoryConstrained	r	8				2.7
-P856	NextHopAddress	r	1268	canDeny			2.7
+P856	NextHopAddress	r	1267	canDeny			2.7
 P856	RouteRecordRequired	r	8				2.7
-P856	Status	r	1286				2.7
+P856	Status	r	1285				2.7
 P855	RoutingTableNumberOfEntries	r	2				2.7
 O846	PowerDescriptor.	r	1	1					2.7
-P857	AvailablePowerSource	r	1287				2.7
-P857	CurrentPowerMode	r	1288				2.7
-P857	CurrentPowerSource	r	1289				2.7
-P857	CurrentPowerSourceLevel	r	1290				2.7
+P857	AvailablePowerSource	r	1286				2.7
+P857	CurrentPowerMode	r	1287				2.7
+P857	CurrentPowerSource	r	1288				2.7
+P857	CurrentPowerSourceLevel	r	1289				2.7
 O846	Security.	r	1	1					2.7
-P858	SecurityLevel	r	1291				2.7
-P858	TimeOutPeriod	r	1292				2.7
-P858	TrustCenterAddress	r	1267				2.7
+P858	SecurityLevel	r	1290				2.7
+P858	TimeOutPeriod	r	1291				2.7
+P858	TrustCenterAddress	r	1266				2.7
 O846	UserDescriptor.	r	1	1					2.7
 P859	Description	r	329				2.7
 P859	DescriptorAvailable	r	8				2.7
