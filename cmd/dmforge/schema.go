@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/dmforge/dmforge/gen"
@@ -39,6 +40,9 @@ patterns are checked (see 'dmforge validate', which uses the same schema).`,
 			b, err := gen.JSONSchema(ld.Model, opts)
 			if err != nil {
 				return err
+			}
+			if note := gen.CommandsLeftOut(ld.Model); note != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "dmforge gen schema: note:", note)
 			}
 			if out == "" || out == "-" {
 				_, err = cmd.OutOrStdout().Write(b)

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/dmforge/dmforge/internal/testbbf"
 	"github.com/spf13/pflag"
 )
 
@@ -52,5 +55,31 @@ func TestGenSchemaCmd(t *testing.T) {
 	}
 	if _, err := runGen(t, "gen", "schema", "Device:9.9"); err == nil {
 		t.Error("unknown model accepted")
+	}
+}
+
+// TestGenSchemaUSPLeavesCommandsOut: the schema of a USP model says that it
+// leaves the commands and events out (a document holds values only).
+func TestGenSchemaUSPLeavesCommandsOut(t *testing.T) {
+	testbbf.Require(t)
+	out, err := run(t, "gen", "schema", "VoiceService:2.0-usp", "--compact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Comment string `json:"$comment"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.Comment, "commands") || !strings.Contains(s.Comment, "leaves them") {
+		t.Errorf("$comment %q", s.Comment)
+	}
+	cwmp, err := run(t, "gen", "schema", "VoiceService:2.0", "--compact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(cwmp, `"$comment"`) {
+		t.Error("the CWMP model's schema has a $comment about commands")
 	}
 }
