@@ -58,6 +58,11 @@ var migrations = []string{
 		data BLOB NOT NULL, created INTEGER NOT NULL
 	);
 	CREATE TABLE credentials (username TEXT PRIMARY KEY, password TEXT NOT NULL, device_id TEXT NOT NULL DEFAULT '');`,
+	// Task outcomes (no-answer count, retry time) and each device's
+	// discovery record.
+	`ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE tasks ADD COLUMN retry_after INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE devices ADD COLUMN discovery TEXT NOT NULL DEFAULT '';`,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
@@ -248,12 +253,12 @@ func (s *SQLite) commitGroup(group []*pendingCommit) {
 // The statements of the group commit, prepared once on the writer
 // connection.
 const (
-	sqlDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	sqlDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(id) DO UPDATE SET oui=excluded.oui, product_class=excluded.product_class, serial=excluded.serial,
 		manufacturer=excluded.manufacturer, root=excluded.root, model=excluded.model, data_model=excluded.data_model,
 		software=excluded.software, conn_req_url=excluded.conn_req_url, remote_addr=excluded.remote_addr,
-		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot`
+		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery`
 	sqlForgetP = `DELETE FROM parameters WHERE device_id=?`
 	sqlForgetF = `DELETE FROM findings WHERE device_id=?`
 	sqlDelP    = `DELETE FROM parameters WHERE device_id=? AND (name=? OR substr(name,1,length(?))=?)`
@@ -263,7 +268,7 @@ const (
 		ON CONFLICT(device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, updated=excluded.updated`
 	sqlParamN = `INSERT INTO parameters (device_id, name, writable, object, updated) VALUES (?,?,?,?,?)
 		ON CONFLICT(device_id, name) DO UPDATE SET writable=excluded.writable, object=excluded.object`
-	sqlTask    = `UPDATE tasks SET status=?, result=?, fault_code=?, fault_string=?, command_key=?, updated=? WHERE id=? AND status NOT IN ('cancelled')`
+	sqlTask    = `UPDATE tasks SET status=?, result=?, fault_code=?, fault_string=?, command_key=?, updated=?, attempts=?, retry_after=? WHERE id=? AND status NOT IN ('cancelled')`
 	sqlFault   = `INSERT INTO faults (device_id, task_id, method, code, string, detail, time) VALUES (?,?,?,?,?,?,?)`
 	sqlResolve = `DELETE FROM findings WHERE device_id=? AND path=? AND rule IN ('reported-value','reported-type','not-parameter')`
 	sqlFinding = `INSERT INTO findings (device_id, path, rule, message, value, model, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)
@@ -344,7 +349,7 @@ func applyBatch(st *stmts, b *Batch) error {
 		return errors.New("store: batch without device")
 	}
 	if err := st.exec(sqlDevice, d.ID, d.OUI, d.ProductClass, d.SerialNumber, d.Manufacturer, d.Root, d.Model, d.DataModel, d.SoftwareVer,
-		d.ConnReqURL, d.RemoteAddr, b2i(d.Discovered), unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot)); err != nil {
+		d.ConnReqURL, d.RemoteAddr, b2i(d.Discovered), unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery)); err != nil {
 		return err
 	}
 	if b.Forget {
@@ -394,7 +399,7 @@ func applyBatch(st *stmts, b *Batch) error {
 		}
 	}
 	for _, t := range b.Tasks {
-		if err := st.exec(sqlTask, t.Status, string(t.Result), t.FaultCode, t.FaultString, t.CommandKey, unix(t.Updated), t.ID); err != nil {
+		if err := st.exec(sqlTask, t.Status, string(t.Result), t.FaultCode, t.FaultString, t.CommandKey, unix(t.Updated), t.Attempts, unix(t.RetryAfter), t.ID); err != nil {
 			return err
 		}
 	}
@@ -433,15 +438,19 @@ func b2i(b bool) int {
 
 // ---- devices and parameters ----
 
-const deviceCols = `id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot`
+const deviceCols = `id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery`
 
 func scanDevice(sc interface{ Scan(...any) error }) (*Device, error) {
 	var d Device
 	var disc int
 	var fs, li, lb int64
+	var discovery string
 	if err := sc.Scan(&d.ID, &d.OUI, &d.ProductClass, &d.SerialNumber, &d.Manufacturer, &d.Root, &d.Model, &d.DataModel, &d.SoftwareVer,
-		&d.ConnReqURL, &d.RemoteAddr, &disc, &fs, &li, &lb); err != nil {
+		&d.ConnReqURL, &d.RemoteAddr, &disc, &fs, &li, &lb, &discovery); err != nil {
 		return nil, err
+	}
+	if discovery != "" {
+		d.Discovery = json.RawMessage(discovery)
 	}
 	d.Discovered = disc != 0
 	d.FirstSeen, d.LastInform, d.LastBoot = fromUnix(fs), fromUnix(li), fromUnix(lb)
@@ -602,16 +611,17 @@ func (s *SQLite) Parameters(ctx context.Context, deviceID, prefix string) ([]Par
 
 // ---- tasks ----
 
-const taskCols = `id, device_id, name, spec, status, command_key, internal, result, fault_code, fault_string, created, updated`
+const taskCols = `id, device_id, name, spec, status, command_key, internal, result, fault_code, fault_string, created, updated, attempts, retry_after`
 
 func scanTask(sc interface{ Scan(...any) error }) (*Task, error) {
 	var t Task
 	var spec, result string
 	var internal int
-	var c, u int64
-	if err := sc.Scan(&t.ID, &t.DeviceID, &t.Name, &spec, &t.Status, &t.CommandKey, &internal, &result, &t.FaultCode, &t.FaultString, &c, &u); err != nil {
+	var c, u, ra int64
+	if err := sc.Scan(&t.ID, &t.DeviceID, &t.Name, &spec, &t.Status, &t.CommandKey, &internal, &result, &t.FaultCode, &t.FaultString, &c, &u, &t.Attempts, &ra); err != nil {
 		return nil, err
 	}
+	t.RetryAfter = fromUnix(ra)
 	t.Spec = json.RawMessage(spec)
 	if result != "" {
 		t.Result = json.RawMessage(result)

@@ -45,6 +45,9 @@ type Device struct {
 	LastInform   time.Time `json:"lastInform"`
 	LastBoot     time.Time `json:"lastBoot,omitzero"`
 	Tags         []string  `json:"tags"`
+	// Discovery is the ACS's record of how to discover this device (its
+	// overrides and what it learnt works), JSON; empty if none.
+	Discovery json.RawMessage `json:"discovery,omitempty"`
 }
 
 // Parameter is one stored parameter or object of a device. A value
@@ -84,6 +87,11 @@ type Task struct {
 	FaultString string          `json:"faultString,omitempty"`
 	Created     time.Time       `json:"created"`
 	Updated     time.Time       `json:"updated"`
+	// Attempts counts the times the task's RPC got no answer (session
+	// timeout, undecodable reply, CPE gone); RetryAfter is when it may be
+	// sent again (zero: at once).
+	Attempts   int       `json:"attempts,omitempty"`
+	RetryAfter time.Time `json:"retryAfter,omitzero"`
 }
 
 // Fault is a CWMP fault a CPE answered a task with (or a transfer failure).
