@@ -59,10 +59,19 @@ type session struct {
 	discovered []store.Parameter
 	// unlock releases the device's lock in a shared store (nil if none).
 	unlock func()
+	// job is the discovery task running (discovery.go); rec the device's
+	// discovery record; leaves the parameter names of its tree, once known.
+	job    *discoveryJob
+	rec    discoveryRecord
+	leaves []string
+	// conn is the CPE's connection (remote address) when the session
+	// began: a CPE that does not return the cookie is known by it.
+	conn string
 }
 
 type inflight struct {
 	task   *store.Task // nil for the InformGet read
+	job    *discoveryJob
 	prep   *prepared
 	msg    cwmp.Message
 	id     string
@@ -185,26 +194,23 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "CWMP endpoint: POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	env, err := cwmp.ReadEnvelope(r)
+	w, done := answerInKind(w, r)
+	defer done()
+	env, raw, err := s.readEnvelope(r)
 	var mu *cwmp.MustUnderstandError
 	if errors.As(err, &mu) {
 		_ = cwmp.WriteEnvelope(w, env.Reply(mu.Fault()))
 		return
 	}
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		s.undecodable(w, r, raw, err)
 		return
 	}
 	if inf, ok := env.Body.(*cwmp.Inform); ok {
 		s.handleInform(w, r, env, inf)
 		return
 	}
-	var se *session
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		s.mu.Lock()
-		se = s.sessions[c.Value]
-		s.mu.Unlock()
-	}
+	se := s.sessionOf(r)
 	if se == nil {
 		if env.IsEmpty() {
 			w.WriteHeader(http.StatusNoContent)
@@ -220,11 +226,20 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	se.touch()
+	s.decodeFindings(se, env)
 	switch m := env.Body.(type) {
 	case nil:
+		if se.inflight != nil {
+			s.noAnswer(se, "the CPE sent an empty POST instead of an answer")
+		}
 		s.next(w, r, se)
 	case *cwmp.Fault:
-		s.recordFault(se, m)
+		if se.inflight != nil && se.inflight.job != nil {
+			se.inflight = nil
+			s.jobFallback(se, fmt.Sprintf("fault %d", m.Code))
+		} else {
+			s.recordFault(se, m)
+		}
 		s.next(w, r, se)
 	case *cwmp.TransferComplete:
 		s.transferComplete(se, m)
@@ -248,7 +263,11 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 			s.reply(w, se, env, cwmp.NewFault(cwmp.FaultACSRequestDenied, "unexpected "+m.MethodName()))
 			return
 		}
-		s.recordResponse(se, m)
+		if se.inflight.job != nil {
+			s.jobResponse(se, m)
+		} else {
+			s.recordResponse(se, m)
+		}
 		s.next(w, r, se)
 	}
 }
@@ -276,21 +295,20 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 	se.user, _ = auth.User(ctx)
 	se.dev.ID = id
 	se.touch()
+	se.conn = r.RemoteAddr
 	s.mu.Lock()
 	if old, ok := s.byDevice[id]; ok {
-		if c, err := r.Cookie(SessionCookie); err != nil || c.Value != old.id {
-			s.mu.Unlock()
-			w.Header().Set("Retry-After", "5")
-			http.Error(w, "a CWMP session with this device is in progress", http.StatusServiceUnavailable)
-			return
-		}
-		// The same CPE restarted its session: end the old one first.
+		// A CPE has one session at a time: a new Inform means it dropped
+		// the old one (it crashed, lost the connection or gave up
+		// waiting). End the old one first; its RPC in flight got no
+		// answer.
 		s.mu.Unlock()
-		s.endSession(old, "new Inform")
+		s.endSession(old, "the CPE started a new session")
 		s.mu.Lock()
 	}
 	s.byDevice[id] = se
 	s.sessions[se.id] = se
+	s.byConn[se.conn] = se
 	s.mu.Unlock()
 
 	se.mu.Lock()
@@ -317,6 +335,7 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		http.Error(w, "ACS error", http.StatusInternalServerError)
 		return
 	}
+	s.decodeFindings(se, env)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: se.id, Path: "/", HttpOnly: true})
 	resp := env.Reply(&cwmp.InformResponse{MaxEnvelopes: 1})
 	if v := useVersion(env.Header.SupportedCWMPVersions); v != "" && env.Namespace == cwmp.Namespace12 {
@@ -378,6 +397,7 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 		}
 	}
 	se.dev = *d
+	se.rec = parseRecord(d.Discovery)
 	s.mu.Lock()
 	se.flagged = s.shared != nil || s.flagged[id]
 	s.mu.Unlock()
@@ -415,7 +435,7 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 			s.finishTask(se, t, store.TaskDone, nil, 0, "")
 		}
 	}
-	if se.bind != nil && !se.dev.Discovered && !s.cfg.NoDiscovery {
+	if se.bind != nil && !se.dev.Discovered && !s.cfg.NoDiscovery && !isTrue(s.strategy(se).Disabled) {
 		if err := s.queueDiscovery(ctx, se); err != nil {
 			return err
 		}
@@ -489,12 +509,17 @@ func (s *Server) loadQueue(ctx context.Context, se *session) error {
 		}
 		s.mu.Unlock()
 	}
+	now := time.Now()
 	for _, t := range ts {
-		if !se.handled[t.ID] {
+		// A task whose RPC got no answer waits for its retry time.
+		if !se.handled[t.ID] && !now.Before(t.RetryAfter) {
 			se.queue = append(se.queue, t)
 		}
 	}
-	sort.SliceStable(se.queue, func(i, j int) bool { return se.queue[i].Internal && !se.queue[j].Internal })
+	// The ACS's own tasks (discovery) first, unless they already went
+	// unanswered: then the NBI's tasks do not wait for them.
+	first := func(t *store.Task) bool { return t.Internal && t.Attempts == 0 }
+	sort.SliceStable(se.queue, func(i, j int) bool { return first(se.queue[i]) && !first(se.queue[j]) })
 	return nil
 }
 
@@ -506,6 +531,9 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 		if err := s.loadQueue(ctx, se); err != nil {
 			s.log.Error("acs: loading tasks", "device", se.dev.ID, "err", err)
 		}
+	}
+	if se.job != nil && s.sendJob(w, se) {
+		return
 	}
 	for {
 		for len(se.queue) > 0 {
@@ -520,6 +548,13 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 				s.finishTask(se, t, store.TaskFault, nil, int(cwmp.FaultACSInternalError), "the device is bound to no data model")
 				continue
 			}
+			if t.Internal {
+				se.job = s.startDiscovery(ctx, se, t)
+				if s.sendJob(w, se) {
+					return
+				}
+				continue
+			}
 			prep, rerr := prepareTask(t.Spec, se.bind, s.fileURL(ctx))
 			if rerr != nil {
 				s.finishTask(se, t, store.TaskFault, nil, 0, rerr.Error())
@@ -527,6 +562,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 			}
 			t.CommandKey = commandKeyPrefix + strconv.FormatInt(t.ID, 10)
 			msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
+			s.encodeFor(se, msg)
 			s.fileCredentials(se, prep, msg)
 			if s.send(w, se, &inflight{task: t, prep: prep, msg: msg, id: t.CommandKey}) {
 				return
@@ -782,6 +818,10 @@ func (s *Server) endSession(se *session, reason string) error {
 		s.log.Debug("acs: session ended", "device", se.dev.ID, "reason", reason)
 	}
 	se.closed = true
+	if se.inflight != nil && reason != "" {
+		s.noAnswer(se, reason)
+	}
+	s.mergeDiscoveryOverride(se)
 	if se.discovered != nil && se.bind != nil {
 		for _, f := range se.bind.checkNames(se.discovered, se.dev.DataModel) {
 			se.addFinding(&f)
@@ -822,6 +862,9 @@ func (s *Server) dropSession(se *session) {
 	}
 	if s.byDevice[se.dev.ID] == se {
 		delete(s.byDevice, se.dev.ID)
+	}
+	if s.byConn[se.conn] == se {
+		delete(s.byConn, se.conn)
 	}
 	s.mu.Unlock()
 }

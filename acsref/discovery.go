@@ -1,0 +1,368 @@
+package acsref
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp"
+)
+
+// Discovery on first contact (and after BOOTSTRAP) is two internal tasks:
+// the names of the device's tree, then their values. Real CPEs differ in
+// what they survive, so each task runs as a series of RPCs chosen by the
+// device's discovery strategy:
+//
+//   - names: one GetParameterNames of the root with NextLevel false; or,
+//     for a device that failed it (or with SkipRootGPN), a walk of
+//     GetParameterNames with NextLevel true, object by object;
+//   - values: GetParameterValues of the leaf names in batches of
+//     BatchSize; or one GetParameterValues of the root's partial path,
+//     only for a device that has shown it answers partial paths (an NBI
+//     getParameterValues of a partial path it answered, or PartialGPV).
+//
+// A CPE fault, no answer or an undecodable answer makes the strategy
+// safer by itself (partial path → batches, batches halved down to single
+// names, root GetParameterNames → NextLevel walk), and the device keeps
+// what it learnt (store.Device.Discovery). Overrides come from the
+// product class (Config.DiscoveryByProductClass) and the device
+// (PUT /devices/{id}/discovery); learnt settings fill only what they leave
+// open.
+
+// DiscoveryStrategy is how the ACS discovers a device, and how it encodes
+// some values for it. Zero fields mean "the default" (or, in an
+// override, "not overridden").
+type DiscoveryStrategy struct {
+	// Disabled skips the discovery of the device.
+	Disabled *bool `json:"disabled,omitempty"`
+	// SkipRootGPN walks the tree with GetParameterNames NextLevel true
+	// instead of one GetParameterNames of the root.
+	SkipRootGPN *bool `json:"skipRootGPN,omitempty"`
+	// PartialGPV reads all values with one GetParameterValues of the
+	// root's partial path.
+	PartialGPV *bool `json:"partialGPV,omitempty"`
+	// BatchSize is the number of names in one GetParameterValues of the
+	// values discovery (default 100).
+	BatchSize int `json:"batchSize,omitempty"`
+	// Booleans is how setParameterValues sends xsd:boolean values:
+	// "true" (true/false, the default) or "1" (1/0).
+	Booleans string `json:"booleans,omitempty"`
+	// DateTimeMillis, when false, sends xsd:dateTime values without
+	// fractional seconds.
+	DateTimeMillis *bool `json:"dateTimeMilliseconds,omitempty"`
+}
+
+// DefaultDiscoveryBatch is the default number of names per
+// GetParameterValues of a discovery.
+const DefaultDiscoveryBatch = 100
+
+// maxDiscoveryBatch bounds BatchSize: larger requests are what breaks
+// small CPEs.
+const maxDiscoveryBatch = 1000
+
+// Check refuses settings outside their domain.
+func (d *DiscoveryStrategy) Check() error {
+	if d.BatchSize < 0 || d.BatchSize > maxDiscoveryBatch {
+		return fmt.Errorf("batchSize %d: between 1 and %d (0 for the default)", d.BatchSize, maxDiscoveryBatch)
+	}
+	switch d.Booleans {
+	case "", "true", "1":
+	default:
+		return fmt.Errorf("booleans %q: \"true\" (true/false) or \"1\" (1/0)", d.Booleans)
+	}
+	return nil
+}
+
+// over returns d with the fields o sets replaced.
+func (d DiscoveryStrategy) over(o DiscoveryStrategy) DiscoveryStrategy {
+	if o.Disabled != nil {
+		d.Disabled = o.Disabled
+	}
+	if o.SkipRootGPN != nil {
+		d.SkipRootGPN = o.SkipRootGPN
+	}
+	if o.PartialGPV != nil {
+		d.PartialGPV = o.PartialGPV
+	}
+	if o.BatchSize != 0 {
+		d.BatchSize = o.BatchSize
+	}
+	if o.Booleans != "" {
+		d.Booleans = o.Booleans
+	}
+	if o.DateTimeMillis != nil {
+		d.DateTimeMillis = o.DateTimeMillis
+	}
+	return d
+}
+
+// discoveryRecord is what store.Device.Discovery holds.
+type discoveryRecord struct {
+	// Override is the device's own override (NBI).
+	Override DiscoveryStrategy `json:"override,omitzero"`
+	// Learned is what the device's behaviour taught: it applies where no
+	// override decides.
+	Learned DiscoveryStrategy `json:"learned,omitzero"`
+	// LastFallback says why the strategy last became safer.
+	LastFallback string `json:"lastFallback,omitempty"`
+}
+
+func parseRecord(raw json.RawMessage) discoveryRecord {
+	var r discoveryRecord
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &r) // a record that does not parse is forgotten
+	}
+	return r
+}
+
+func (r discoveryRecord) raw() json.RawMessage {
+	if r == (discoveryRecord{}) {
+		return nil
+	}
+	b, _ := json.Marshal(r)
+	return b
+}
+
+// strategy is the effective strategy of the session's device: defaults,
+// then what it learnt, then its product class's override, then its own.
+func (s *Server) strategy(se *session) DiscoveryStrategy {
+	st := DiscoveryStrategy{BatchSize: DefaultDiscoveryBatch}.over(se.rec.Learned)
+	if o, ok := s.cfg.DiscoveryByProductClass[se.dev.ProductClass]; ok {
+		st = st.over(o)
+	}
+	return st.over(se.rec.Override)
+}
+
+func isTrue(b *bool) bool { return b != nil && *b }
+
+// learn makes the device's learnt strategy safer and says why.
+func (se *session) learn(why string, change func(l *DiscoveryStrategy)) {
+	change(&se.rec.Learned)
+	se.rec.LastFallback = time.Now().UTC().Format(time.RFC3339) + " " + why
+	se.dev.Discovery = se.rec.raw()
+}
+
+// discoveryJob runs one internal discovery task as a series of RPCs.
+type discoveryJob struct {
+	task   *store.Task
+	values bool // the values task (else the names task)
+	// names task
+	walk  []string          // NextLevel walk: objects still to ask
+	names []store.Parameter // names collected
+	// values task
+	partial bool       // one GetParameterValues of the root
+	batches [][]string // leaf names still to ask
+	batch   int        // batch size in use
+	count   int        // values received
+	skipped []string   // names the CPE refused one by one
+	rpcs    int
+	failed  bool // the task ended in this session
+}
+
+// startDiscovery turns an internal task into a discovery job.
+func (s *Server) startDiscovery(ctx context.Context, se *session, t *store.Task) *discoveryJob {
+	st := s.strategy(se)
+	root := se.bind.Root
+	j := &discoveryJob{task: t}
+	if t.Name == "getParameterNames" {
+		if isTrue(st.SkipRootGPN) {
+			j.walk = []string{root}
+		}
+		return j
+	}
+	j.values = true
+	j.batch = st.BatchSize
+	if isTrue(st.PartialGPV) {
+		j.partial = true
+		return j
+	}
+	j.batches = split(s.leafNames(ctx, se), j.batch)
+	return j
+}
+
+// leafNames are the parameter names the device's tree holds: from this
+// session's names task, or, when that ran in an earlier session, from the
+// store.
+func (s *Server) leafNames(ctx context.Context, se *session) []string {
+	if se.leaves != nil {
+		return se.leaves
+	}
+	ps, err := s.st.Parameters(ctx, se.dev.ID, se.bind.Root)
+	if err != nil {
+		s.log.Error("acs: reading names for discovery", "device", se.dev.ID, "err", err)
+	}
+	var leaves []string
+	for _, p := range ps {
+		if !p.Object && !strings.HasSuffix(p.Name, ".") {
+			leaves = append(leaves, p.Name)
+		}
+	}
+	se.leaves = leaves
+	return leaves
+}
+
+func split(names []string, n int) [][]string {
+	if n <= 0 {
+		n = DefaultDiscoveryBatch
+	}
+	var out [][]string
+	for len(names) > 0 {
+		k := min(n, len(names))
+		out = append(out, names[:k:k])
+		names = names[k:]
+	}
+	return out
+}
+
+// message is the job's next RPC, nil when it is complete.
+func (j *discoveryJob) message(root string) cwmp.Message {
+	switch {
+	case !j.values && j.walk == nil && j.rpcs == 0:
+		return &cwmp.GetParameterNames{ParameterPath: root}
+	case !j.values && len(j.walk) > 0:
+		return &cwmp.GetParameterNames{ParameterPath: j.walk[0], NextLevel: true}
+	case j.values && j.partial && j.rpcs == 0:
+		return &cwmp.GetParameterValues{ParameterNames: []string{root}}
+	case j.values && !j.partial && len(j.batches) > 0:
+		return &cwmp.GetParameterValues{ParameterNames: j.batches[0]}
+	}
+	return nil
+}
+
+// sendJob sends the job's next RPC; false when it is complete (its task
+// is then finished).
+func (s *Server) sendJob(w http.ResponseWriter, se *session) bool {
+	j := se.job
+	for {
+		msg := j.message(se.bind.Root)
+		if msg == nil {
+			s.finishJob(se)
+			return false
+		}
+		j.rpcs++
+		se.rpcSeq++
+		id := fmt.Sprintf("%s%d-%d", commandKeyPrefix, j.task.ID, j.rpcs)
+		if s.send(w, se, &inflight{task: j.task, job: j, msg: msg, id: id}) {
+			return true
+		}
+		// Does not encode (cannot happen with names from the wire, but
+		// never loop): drop this step.
+		s.jobStepDone(se, nil)
+	}
+}
+
+// jobStepDone removes the step just answered (or abandoned).
+func (s *Server) jobStepDone(se *session, _ cwmp.Message) {
+	j := se.job
+	switch {
+	case !j.values && len(j.walk) > 0:
+		j.walk = j.walk[1:]
+	case j.values && !j.partial && len(j.batches) > 0:
+		j.batches = j.batches[1:]
+	}
+}
+
+// jobResponse takes the answer to a job's RPC.
+func (s *Server) jobResponse(se *session, m cwmp.Message) {
+	j := se.job
+	now := time.Now().UTC()
+	switch m := m.(type) {
+	case *cwmp.GetParameterNamesResponse:
+		walking := len(j.walk) > 0
+		for _, p := range m.ParameterList {
+			wr := p.Writable
+			obj := strings.HasSuffix(p.Name, ".")
+			j.names = append(j.names, store.Parameter{Name: p.Name, Writable: &wr, Object: obj, Updated: now})
+			if walking && obj && p.Name != j.walk[0] && strings.HasPrefix(p.Name, j.walk[0]) {
+				j.walk = append(j.walk, p.Name)
+			}
+		}
+		if !walking {
+			j.walk = nil
+		}
+	case *cwmp.GetParameterValuesResponse:
+		se.storeValues(m.ParameterList)
+		j.count += len(m.ParameterList)
+	}
+	s.jobStepDone(se, m)
+}
+
+// jobFallback takes a CPE fault, or no usable answer, to a job's RPC
+// (why says which): the strategy becomes safer and the job goes on with
+// it.
+func (s *Server) jobFallback(se *session, why string) {
+	j := se.job
+	if j == nil {
+		return
+	}
+	switch {
+	case !j.values && j.walk == nil:
+		// The root GetParameterNames: walk the tree level by level.
+		se.learn("GetParameterNames of the root: "+why, func(l *DiscoveryStrategy) { l.SkipRootGPN = ptrTo(true) })
+		j.names = nil
+		j.walk = []string{se.bind.Root}
+		return
+	case !j.values:
+		// One object of the walk: skip it.
+		j.walk = j.walk[1:]
+		return
+	case j.partial:
+		se.learn("GetParameterValues of a partial path: "+why, func(l *DiscoveryStrategy) { l.PartialGPV = ptrTo(false) })
+		j.partial = false
+		j.batches = split(s.leafNames(context.Background(), se), j.batch)
+		return
+	}
+	// A batch: split it; a single name the CPE refuses is skipped.
+	b := j.batches[0]
+	j.batches = j.batches[1:]
+	if len(b) == 1 {
+		j.skipped = append(j.skipped, b[0])
+		return
+	}
+	half := (len(b) + 1) / 2
+	if half < j.batch {
+		j.batch = half
+		se.learn(fmt.Sprintf("GetParameterValues of %d names: %s", len(b), why), func(l *DiscoveryStrategy) { l.BatchSize = half })
+	}
+	j.batches = append([][]string{b[:half:half], b[half:]}, j.batches...)
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// finishJob ends the job's task: the names task stores the tree (judged
+// when the session ends), the values task marks the device discovered.
+// Results hold counts only: the parameters themselves are stored once, in
+// the device's parameters.
+func (s *Server) finishJob(se *session) {
+	j := se.job
+	se.job = nil
+	if j.failed {
+		return
+	}
+	if !j.values {
+		se.batch.Parameters = append(se.batch.Parameters, j.names...)
+		se.discovered = j.names
+		se.leaves = make([]string, 0, len(j.names))
+		for _, p := range j.names {
+			if !p.Object {
+				se.leaves = append(se.leaves, p.Name)
+			}
+		}
+		sort.Strings(se.leaves)
+		se.batch.ClearFindings = true
+		se.batch.Complete = se.bind.Root
+		s.finishTask(se, j.task, store.TaskDone, map[string]any{"names": len(j.names), "rpcs": j.rpcs}, 0, "")
+		return
+	}
+	se.dev.Discovered = true
+	res := map[string]any{"values": j.count, "rpcs": j.rpcs}
+	if len(j.skipped) > 0 {
+		res["refused"] = j.skipped
+	}
+	s.finishTask(se, j.task, store.TaskDone, res, 0, "")
+}
