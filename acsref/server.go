@@ -118,7 +118,7 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*session // by cookie
 	byDevice map[string]*session
-	byConn   map[string]*session // by the CPE's remote address (CPEs without cookies)
+	byConn   map[string]*session      // by the CPE's remote address (CPEs without cookies)
 	devices  map[string]*store.Device // cache of devices (no tags); unused when shared
 	// pending holds the devices that may have pending tasks, with a
 	// count bumped by every addTask; sessions of the others skip the task
