@@ -149,8 +149,12 @@ func (se *session) learn(why string, change func(l *DiscoveryStrategy)) {
 
 // discoveryJob runs one internal discovery task as a series of RPCs.
 type discoveryJob struct {
-	task   *store.Task
-	values bool // the values task (else the names task)
+	task *store.Task
+	// root is the object discovered: the device's root, or the object of
+	// a refreshObject task (which runs both phases).
+	root    string
+	refresh bool
+	values  bool // the values phase (else the names phase)
 	// names task
 	walk  []string          // NextLevel walk: objects still to ask
 	names []store.Parameter // names collected
@@ -159,6 +163,7 @@ type discoveryJob struct {
 	batches [][]string // leaf names still to ask
 	batch   int        // batch size in use
 	count   int        // values received
+	leaves  []string   // refresh: the leaf names found
 	skipped []string   // names the CPE refused one by one
 	rpcs    int
 	failed  bool // the task ended in this session
@@ -168,7 +173,19 @@ type discoveryJob struct {
 func (s *Server) startDiscovery(ctx context.Context, se *session, t *store.Task) *discoveryJob {
 	st := s.strategy(se)
 	root := se.bind.Root
-	j := &discoveryJob{task: t}
+	j := &discoveryJob{task: t, root: root, batch: st.BatchSize}
+	if t.Name == "refreshObject" {
+		var spec TaskSpec
+		_ = json.Unmarshal(t.Spec, &spec)
+		if spec.ObjectName != "" {
+			j.root = spec.ObjectName
+		}
+		j.refresh = true
+		if isTrue(st.SkipRootGPN) {
+			j.walk = []string{j.root}
+		}
+		return j
+	}
 	if t.Name == "getParameterNames" {
 		if isTrue(st.SkipRootGPN) {
 			j.walk = []string{root}
@@ -176,7 +193,6 @@ func (s *Server) startDiscovery(ctx context.Context, se *session, t *store.Task)
 		return j
 	}
 	j.values = true
-	j.batch = st.BatchSize
 	if isTrue(st.PartialGPV) {
 		j.partial = true
 		return j
@@ -220,7 +236,8 @@ func split(names []string, n int) [][]string {
 }
 
 // message is the job's next RPC, nil when it is complete.
-func (j *discoveryJob) message(root string) cwmp.Message {
+func (j *discoveryJob) message() cwmp.Message {
+	root := j.root
 	switch {
 	case !j.values && j.walk == nil && j.rpcs == 0:
 		return &cwmp.GetParameterNames{ParameterPath: root}
@@ -239,7 +256,18 @@ func (j *discoveryJob) message(root string) cwmp.Message {
 func (s *Server) sendJob(w http.ResponseWriter, se *session) bool {
 	j := se.job
 	for {
-		msg := j.message(se.bind.Root)
+		msg := j.message()
+		if msg == nil && j.refresh && !j.values {
+			// A refresh has its names: now their values.
+			j.values = true
+			for _, p := range j.names {
+				if !p.Object {
+					j.leaves = append(j.leaves, p.Name)
+				}
+			}
+			j.batches = split(j.leaves, j.batch)
+			continue
+		}
 		if msg == nil {
 			s.finishJob(se)
 			return false
@@ -305,7 +333,7 @@ func (s *Server) jobFallback(se *session, why string) {
 		// The root GetParameterNames: walk the tree level by level.
 		se.learn("GetParameterNames of the root: "+why, func(l *DiscoveryStrategy) { l.SkipRootGPN = ptrTo(true) })
 		j.names = nil
-		j.walk = []string{se.bind.Root}
+		j.walk = []string{j.root}
 		return
 	case !j.values:
 		// One object of the walk: skip it.
@@ -315,6 +343,8 @@ func (s *Server) jobFallback(se *session, why string) {
 		se.learn("GetParameterValues of a partial path: "+why, func(l *DiscoveryStrategy) { l.PartialGPV = ptrTo(false) })
 		j.partial = false
 		j.batches = split(s.leafNames(context.Background(), se), j.batch)
+		return
+	case len(j.batches) == 0:
 		return
 	}
 	// A batch: split it; a single name the CPE refuses is skipped.
@@ -342,6 +372,18 @@ func (s *Server) finishJob(se *session) {
 	j := se.job
 	se.job = nil
 	if j.failed {
+		return
+	}
+	if j.refresh {
+		// What the refreshed object no longer names, the device no
+		// longer has: the batch deletes it before it writes the names.
+		se.batch.DeleteParameters = append(se.batch.DeleteParameters, j.root)
+		se.batch.Parameters = append(se.batch.Parameters, j.names...)
+		res := map[string]any{"names": len(j.names), "values": j.count, "rpcs": j.rpcs}
+		if len(j.skipped) > 0 {
+			res["refused"] = j.skipped
+		}
+		s.finishTask(se, j.task, store.TaskDone, res, 0, "")
 		return
 	}
 	if !j.values {

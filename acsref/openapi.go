@@ -153,7 +153,8 @@ const openAPI = `{
        "scheduleDownload",
        "cancelTransfer",
        "getAllQueuedTransfers",
-       "changeDUState"
+       "changeDUState",
+       "refreshObject"
       ]
      },
      "parameterNames": {

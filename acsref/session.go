@@ -548,7 +548,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 				s.finishTask(se, t, store.TaskFault, nil, int(cwmp.FaultACSInternalError), "the device is bound to no data model")
 				continue
 			}
-			if t.Internal {
+			if t.Internal || t.Name == "refreshObject" {
 				se.job = s.startDiscovery(ctx, se, t)
 				if s.sendJob(w, se) {
 					return
