@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -110,6 +111,48 @@ type discoveryRecord struct {
 	Learned DiscoveryStrategy `json:"learned,omitzero"`
 	// LastFallback says why the strategy last became safer.
 	LastFallback string `json:"lastFallback,omitempty"`
+	// Failures counts the discoveries that ended as a fault in a row;
+	// the next is queued at RetryAt (or at BOOTSTRAP), so that a device
+	// whose discovery keeps failing is not held up by it in every
+	// session.
+	Failures int       `json:"failures,omitempty"`
+	RetryAt  time.Time `json:"retryAt,omitzero"`
+}
+
+// discoveryRetry is the wait after the n-th failed discovery: an hour,
+// doubling, at most a day.
+func discoveryRetry(n int) time.Duration {
+	d := time.Hour
+	for i := 1; i < n && d < 24*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 24*time.Hour)
+}
+
+// wantsDiscovery reports whether the session's device is to be
+// discovered.
+func (s *Server) wantsDiscovery(se *session, bootstrap bool) bool {
+	if se.bind == nil || se.dev.Discovered || s.cfg.NoDiscovery || isTrue(s.strategy(se).Disabled) {
+		return false
+	}
+	return bootstrap || !time.Now().Before(se.rec.RetryAt)
+}
+
+// discoveryFailed records that a discovery task faulted (why): the other
+// pending discovery task faults with it, and the next discovery waits.
+func (s *Server) discoveryFailed(se *session, failed *store.Task, why string) {
+	se.rec.Failures++
+	se.rec.RetryAt = time.Now().UTC().Add(discoveryRetry(se.rec.Failures))
+	se.dev.Discovery = se.rec.raw()
+	ts, err := s.st.Tasks(context.Background(), store.TaskFilter{DeviceID: se.dev.ID, Status: []string{store.TaskPending}})
+	if err != nil {
+		return
+	}
+	for _, t := range ts {
+		if t.Internal && t.ID != failed.ID {
+			s.finishTask(se, t, store.TaskFault, nil, 0, "discovery abandoned: task "+strconv.FormatInt(failed.ID, 10)+" faulted: "+why)
+		}
+	}
 }
 
 func parseRecord(raw json.RawMessage) discoveryRecord {
@@ -169,7 +212,8 @@ type discoveryJob struct {
 	failed  bool // the task ended in this session
 }
 
-// startDiscovery turns an internal task into a discovery job.
+// startDiscovery turns an internal task into a discovery job; nil when
+// the task must wait.
 func (s *Server) startDiscovery(ctx context.Context, se *session, t *store.Task) *discoveryJob {
 	st := s.strategy(se)
 	root := se.bind.Root
@@ -193,12 +237,32 @@ func (s *Server) startDiscovery(ctx context.Context, se *session, t *store.Task)
 		return j
 	}
 	j.values = true
+	if se.leaves == nil && s.namesPending(ctx, se) {
+		// The names task has not run yet (it waits for a retry): the
+		// values wait for it.
+		return nil
+	}
 	if isTrue(st.PartialGPV) {
 		j.partial = true
 		return j
 	}
 	j.batches = split(s.leafNames(ctx, se), j.batch)
 	return j
+}
+
+// namesPending reports whether the device's discovery of names is still
+// pending.
+func (s *Server) namesPending(ctx context.Context, se *session) bool {
+	ts, err := s.st.Tasks(ctx, store.TaskFilter{DeviceID: se.dev.ID, Status: []string{store.TaskPending}})
+	if err != nil {
+		return true
+	}
+	for _, t := range ts {
+		if t.Internal && t.Name == "getParameterNames" {
+			return true
+		}
+	}
+	return false
 }
 
 // leafNames are the parameter names the device's tree holds: from this
@@ -402,9 +466,74 @@ func (s *Server) finishJob(se *session) {
 		return
 	}
 	se.dev.Discovered = true
+	se.rec.Failures, se.rec.RetryAt = 0, time.Time{}
+	se.dev.Discovery = se.rec.raw()
 	res := map[string]any{"values": j.count, "rpcs": j.rpcs}
 	if len(j.skipped) > 0 {
 		res["refused"] = j.skipped
 	}
 	s.finishTask(se, j.task, store.TaskDone, res, 0, "")
+}
+
+// DiscoveryView is GET /devices/{id}/discovery.
+type DiscoveryView struct {
+	Device string `json:"device"`
+	// Override is the device's own (PUT /devices/{id}/discovery),
+	// ProductClass its product class's (Config), Learned what the device
+	// taught, Effective what the next discovery uses.
+	Override     DiscoveryStrategy `json:"override"`
+	ProductClass DiscoveryStrategy `json:"productClass"`
+	Learned      DiscoveryStrategy `json:"learned"`
+	Effective    DiscoveryStrategy `json:"effective"`
+	LastFallback string            `json:"lastFallback,omitempty"`
+}
+
+func (s *Server) getDiscovery(w http.ResponseWriter, r *http.Request) {
+	d, err := s.device(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	se := &session{dev: *d, rec: parseRecord(d.Discovery)}
+	writeJSON(w, http.StatusOK, DiscoveryView{Device: d.ID, Override: se.rec.Override, ProductClass: s.cfg.DiscoveryByProductClass[d.ProductClass],
+		Learned: se.rec.Learned, Effective: s.strategy(se), LastFallback: se.rec.LastFallback})
+}
+
+// putDiscovery sets (PUT, body a DiscoveryStrategy) or clears (DELETE) the
+// device's override; DELETE also forgets what it learnt.
+func (s *Server) putDiscovery(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.device(ctx, r.PathValue("id"))
+	if err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	rec := parseRecord(d.Discovery)
+	if r.Method == http.MethodDelete {
+		rec = discoveryRecord{}
+	} else {
+		var o DiscoveryStrategy
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&o); err != nil {
+			writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "discovery override: " + err.Error()})
+			return
+		}
+		if err := o.Check(); err != nil {
+			writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "discovery override: " + err.Error()})
+			return
+		}
+		rec.Override = o
+	}
+	d.Discovery = rec.raw()
+	if err := s.st.Commit(ctx, &store.Batch{Device: d}); err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	if s.shared == nil {
+		s.mu.Lock()
+		s.devices[d.ID] = d
+		s.mu.Unlock()
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -75,6 +75,9 @@ func (s *Server) noAnswer(se *session, why string) {
 			in.job.failed = true
 			se.job = nil
 		}
+		if t.Internal {
+			s.discoveryFailed(se, t, msg)
+		}
 		return
 	}
 	t.Status = store.TaskPending

@@ -410,9 +410,11 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 	se.batch.Device = &se.dev
 
 	var waitingKeys []string
+	bootstrap := false
 	for _, ev := range inf.Event {
 		switch ev.EventCode {
 		case cwmp.EventBootstrap:
+			bootstrap = true
 			if !first {
 				se.batch.Forget = true
 			}
@@ -435,7 +437,7 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 			s.finishTask(se, t, store.TaskDone, nil, 0, "")
 		}
 	}
-	if se.bind != nil && !se.dev.Discovered && !s.cfg.NoDiscovery && !isTrue(s.strategy(se).Disabled) {
+	if s.wantsDiscovery(se, bootstrap) {
 		if err := s.queueDiscovery(ctx, se); err != nil {
 			return err
 		}
@@ -518,8 +520,20 @@ func (s *Server) loadQueue(ctx context.Context, se *session) error {
 	}
 	// The ACS's own tasks (discovery) first, unless they already went
 	// unanswered: then the NBI's tasks do not wait for them.
-	first := func(t *store.Task) bool { return t.Internal && t.Attempts == 0 }
-	sort.SliceStable(se.queue, func(i, j int) bool { return first(se.queue[i]) && !first(se.queue[j]) })
+	stuck := false
+	for _, t := range ts {
+		stuck = stuck || t.Internal && t.Attempts > 0
+	}
+	rank := func(t *store.Task) int {
+		switch {
+		case !t.Internal:
+			return 1
+		case stuck:
+			return 2
+		}
+		return 0
+	}
+	sort.SliceStable(se.queue, func(i, j int) bool { return rank(se.queue[i]) < rank(se.queue[j]) })
 	return nil
 }
 
@@ -549,7 +563,9 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 				continue
 			}
 			if t.Internal || t.Name == "refreshObject" {
-				se.job = s.startDiscovery(ctx, se, t)
+				if se.job = s.startDiscovery(ctx, se, t); se.job == nil {
+					continue
+				}
 				if s.sendJob(w, se) {
 					return
 				}
