@@ -443,6 +443,10 @@ func (s *Server) finishJob(se *session) {
 		// longer has: the batch deletes it before it writes the names.
 		se.batch.DeleteParameters = append(se.batch.DeleteParameters, j.root)
 		se.batch.Parameters = append(se.batch.Parameters, j.names...)
+		if j.root == se.bind.Root {
+			se.noteTree(j.names)
+			se.rebind()
+		}
 		res := map[string]any{"names": len(j.names), "values": j.count, "rpcs": j.rpcs}
 		if len(j.skipped) > 0 {
 			res["refused"] = j.skipped
@@ -452,6 +456,8 @@ func (s *Server) finishJob(se *session) {
 	}
 	if !j.values {
 		se.batch.Parameters = append(se.batch.Parameters, j.names...)
+		se.noteTree(j.names)
+		se.rebind()
 		se.discovered = j.names
 		se.leaves = make([]string, 0, len(j.names))
 		for _, p := range j.names {

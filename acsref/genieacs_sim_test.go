@@ -86,7 +86,7 @@ func startGenieACSSim(t *testing.T, acsURL, dataModel string, n, serial int) *sy
 }
 
 // simParameters reads genieacs-sim's data model CSV: the device's
-// parameters (not objects, not GenieACS's virtual DeviceID. etc.) and
+// parameters (not objects, not GenieACS's virtual DeviceID. and Events.) and
 // their values.
 func simParameters(t *testing.T, path string) map[string]string {
 	t.Helper()
@@ -95,14 +95,20 @@ func simParameters(t *testing.T, path string) map[string]string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rd := csv.NewReader(f)
+	rd.FieldsPerRecord = -1
+	rows, err := rd.ReadAll()
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
 	out := map[string]string{}
 	for _, r := range rows[1:] {
-		name, object, value := r[0], r[1], r[3]
-		if object == "true" || !strings.HasPrefix(name, "InternetGatewayDevice.") {
+		name, object, value := r[col["Parameter"]], r[col["Object"]], r[col["Value"]]
+		if object == "true" || strings.HasPrefix(name, "DeviceID.") || strings.HasPrefix(name, "Events.") || !strings.Contains(name, ".") {
 			continue
 		}
 		out[name] = value

@@ -165,7 +165,7 @@ func (s *Server) getParameters(w http.ResponseWriter, r *http.Request) {
 		s.storeErr(w, err, "parameters")
 		return
 	}
-	b := BindRoot(d.Root)
+	b := BindDevice(d)
 	out := make([]ParameterView, 0, len(ps))
 	for _, p := range ps {
 		v := ParameterView{Name: p.Name, Value: p.Value, Type: p.Type, Writable: p.Writable, Object: p.Object, Updated: p.Updated}
@@ -210,7 +210,7 @@ func (s *Server) postTask(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
 		return
 	}
-	b := BindRoot(d.Root)
+	b := BindDevice(d)
 	if b == nil {
 		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
 		return
@@ -383,7 +383,7 @@ func (s *Server) getConformance(w http.ResponseWriter, r *http.Request) {
 		s.storeErr(w, err, "findings")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"device": d.ID, "model": d.Model, "discovered": d.Discovered, "findings": fs})
+	writeJSON(w, http.StatusOK, map[string]any{"device": d.ID, "model": d.Model, "services": d.Services, "discovered": d.Discovered, "findings": fs})
 }
 
 func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) {

@@ -64,6 +64,8 @@ type session struct {
 	job    *discoveryJob
 	rec    discoveryRecord
 	leaves []string
+	// evidence of the service models the device has (services.go).
+	evidence serviceEvidence
 	// conn is the CPE's connection (remote address) when the session
 	// began: a CPE that does not return the cookie is known by it.
 	conn string
@@ -116,6 +118,12 @@ func (se *session) resolve(path string) {
 // storeValues records reported values and checks them against the model.
 func (se *session) storeValues(list []cwmp.ParameterValueStruct) {
 	now := time.Now().UTC()
+	// What the values declare of the service models comes first: the
+	// values are judged by the models they declare.
+	for _, pv := range list {
+		se.noteValue(pv.Name, pv.Value)
+	}
+	se.rebind()
 	for _, pv := range list {
 		p := store.Parameter{Name: pv.Name, Value: pv.Value, Type: pv.Type, HasValue: true, Updated: now}
 		se.batch.Parameters = append(se.batch.Parameters, p)
@@ -401,11 +409,12 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 	s.mu.Lock()
 	se.flagged = s.shared != nil || s.flagged[id]
 	s.mu.Unlock()
-	se.bind = BindRoot(d.Root)
+	se.bind = BindDevice(d)
 	if se.bind != nil {
 		se.dev.Model = se.bind.ModelName()
+		se.dev.Services = se.bind.ServiceModels()
 	} else {
-		se.dev.Model = ""
+		se.dev.Model, se.dev.Services = "", nil
 	}
 	se.batch.Device = &se.dev
 

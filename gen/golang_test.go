@@ -139,7 +139,7 @@ func TestIncludeProfileDescriptions(t *testing.T) {
 }
 
 // standardPackages are the committed generated packages and their models.
-var standardPackages = map[string]string{"tr181": "Device:2.19", "tr098": "InternetGatewayDevice:1.14", "tr104": "VoiceService:2.0", "tr135": "STBService:1.4"}
+var standardPackages = map[string]string{"tr181": "Device:2.19", "tr098": "InternetGatewayDevice:1.14", "tr104": "VoiceService:2.0", "tr104v1": "VoiceService:1.1", "tr135": "STBService:1.4"}
 
 // TestGeneratedIsFresh regenerates generated/ and fails on any difference.
 func TestGeneratedIsFresh(t *testing.T) {

@@ -75,7 +75,8 @@ var pgMigrations = []string{
 	// discovery record.
 	`ALTER TABLE tasks ADD COLUMN attempts integer NOT NULL DEFAULT 0;
 	ALTER TABLE tasks ADD COLUMN retry_after bigint NOT NULL DEFAULT 0;
-	ALTER TABLE devices ADD COLUMN discovery text NOT NULL DEFAULT '';`,
+	ALTER TABLE devices ADD COLUMN discovery text NOT NULL DEFAULT '';
+	ALTER TABLE devices ADD COLUMN services text NOT NULL DEFAULT '';`,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),
@@ -242,12 +243,12 @@ func storable(s string) bool {
 // ---- commit ----
 
 const (
-	pgDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
+	pgDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery, services)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
 		ON CONFLICT (id) DO UPDATE SET oui=excluded.oui, product_class=excluded.product_class, serial=excluded.serial,
 		manufacturer=excluded.manufacturer, root=excluded.root, model=excluded.model, data_model=excluded.data_model,
 		software=excluded.software, conn_req_url=excluded.conn_req_url, remote_addr=excluded.remote_addr,
-		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery`
+		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery, services=excluded.services`
 	pgForgetP = `DELETE FROM parameters WHERE device_id=$1`
 	pgForgetF = `DELETE FROM findings WHERE device_id=$1`
 	pgDelP    = `DELETE FROM parameters WHERE device_id=$1 AND name >= $2 AND starts_with(name, $2)`
@@ -390,7 +391,7 @@ func (s *Postgres) sendGroup(group []*pgCommit) error {
 func queueBatch(q *pgx.Batch, b *Batch) {
 	d := b.Device
 	q.Queue(pgDevice, d.ID, d.OUI, d.ProductClass, d.SerialNumber, d.Manufacturer, d.Root, d.Model, d.DataModel, d.SoftwareVer,
-		d.ConnReqURL, d.RemoteAddr, d.Discovered, unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery))
+		d.ConnReqURL, d.RemoteAddr, d.Discovered, unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery), strings.Join(d.Services, ","))
 	if b.Forget {
 		q.Queue(pgForgetP, d.ID)
 		q.Queue(pgForgetF, d.ID)
@@ -564,11 +565,14 @@ func (s *Postgres) Device(ctx context.Context, id string) (*Device, error) {
 func scanPgDevice(sc pgx.Row, extra ...any) (*Device, error) {
 	var d Device
 	var fs, li, lb int64
-	var discovery string
+	var discovery, services string
 	dest := append([]any{&d.ID, &d.OUI, &d.ProductClass, &d.SerialNumber, &d.Manufacturer, &d.Root, &d.Model, &d.DataModel, &d.SoftwareVer,
-		&d.ConnReqURL, &d.RemoteAddr, &d.Discovered, &fs, &li, &lb, &discovery}, extra...)
+		&d.ConnReqURL, &d.RemoteAddr, &d.Discovered, &fs, &li, &lb, &discovery, &services}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
+	}
+	if services != "" {
+		d.Services = strings.Split(services, ",")
 	}
 	if discovery != "" {
 		d.Discovery = json.RawMessage(discovery)

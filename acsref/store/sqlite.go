@@ -62,7 +62,8 @@ var migrations = []string{
 	// discovery record.
 	`ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE tasks ADD COLUMN retry_after INTEGER NOT NULL DEFAULT 0;
-	ALTER TABLE devices ADD COLUMN discovery TEXT NOT NULL DEFAULT '';`,
+	ALTER TABLE devices ADD COLUMN discovery TEXT NOT NULL DEFAULT '';
+	ALTER TABLE devices ADD COLUMN services TEXT NOT NULL DEFAULT '';`,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
@@ -253,12 +254,12 @@ func (s *SQLite) commitGroup(group []*pendingCommit) {
 // The statements of the group commit, prepared once on the writer
 // connection.
 const (
-	sqlDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	sqlDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery, services)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(id) DO UPDATE SET oui=excluded.oui, product_class=excluded.product_class, serial=excluded.serial,
 		manufacturer=excluded.manufacturer, root=excluded.root, model=excluded.model, data_model=excluded.data_model,
 		software=excluded.software, conn_req_url=excluded.conn_req_url, remote_addr=excluded.remote_addr,
-		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery`
+		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery, services=excluded.services`
 	sqlForgetP = `DELETE FROM parameters WHERE device_id=?`
 	sqlForgetF = `DELETE FROM findings WHERE device_id=?`
 	sqlDelP    = `DELETE FROM parameters WHERE device_id=? AND (name=? OR substr(name,1,length(?))=?)`
@@ -349,7 +350,7 @@ func applyBatch(st *stmts, b *Batch) error {
 		return errors.New("store: batch without device")
 	}
 	if err := st.exec(sqlDevice, d.ID, d.OUI, d.ProductClass, d.SerialNumber, d.Manufacturer, d.Root, d.Model, d.DataModel, d.SoftwareVer,
-		d.ConnReqURL, d.RemoteAddr, b2i(d.Discovered), unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery)); err != nil {
+		d.ConnReqURL, d.RemoteAddr, b2i(d.Discovered), unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery), strings.Join(d.Services, ",")); err != nil {
 		return err
 	}
 	if b.Forget {
@@ -438,16 +439,19 @@ func b2i(b bool) int {
 
 // ---- devices and parameters ----
 
-const deviceCols = `id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery`
+const deviceCols = `id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery, services`
 
 func scanDevice(sc interface{ Scan(...any) error }) (*Device, error) {
 	var d Device
 	var disc int
 	var fs, li, lb int64
-	var discovery string
+	var discovery, services string
 	if err := sc.Scan(&d.ID, &d.OUI, &d.ProductClass, &d.SerialNumber, &d.Manufacturer, &d.Root, &d.Model, &d.DataModel, &d.SoftwareVer,
-		&d.ConnReqURL, &d.RemoteAddr, &disc, &fs, &li, &lb, &discovery); err != nil {
+		&d.ConnReqURL, &d.RemoteAddr, &disc, &fs, &li, &lb, &discovery, &services); err != nil {
 		return nil, err
+	}
+	if services != "" {
+		d.Services = strings.Split(services, ",")
 	}
 	if discovery != "" {
 		d.Discovery = json.RawMessage(discovery)

@@ -1201,6 +1201,7 @@ func testTaskOutcome(t *testing.T, e *env) {
 	}
 	d := device("D", ts)
 	d.Discovery = json.RawMessage(`{"partialGPV":false,"batch":50}`)
+	d.Services = []string{"STBService:1.4", "VoiceService:1.1"}
 	task.Attempts, task.RetryAfter, task.Updated = 2, ts.Add(time.Minute), ts
 	commit(t, st, &store.Batch{Device: d, Tasks: []*store.Task{task}})
 	st.Close()
@@ -1210,8 +1211,8 @@ func testTaskOutcome(t *testing.T, e *env) {
 		t.Fatalf("task after restart %+v %v", got, err)
 	}
 	gd, err := st.Device(bg, "D")
-	if err != nil || string(gd.Discovery) != `{"partialGPV":false,"batch":50}` {
-		t.Fatalf("device discovery %s %v", gd.Discovery, err)
+	if err != nil || string(gd.Discovery) != `{"partialGPV":false,"batch":50}` || !reflect.DeepEqual(gd.Services, d.Services) {
+		t.Fatalf("device discovery %s services %v %v", gd.Discovery, gd.Services, err)
 	}
 	ds, err := st.Devices(bg, store.DeviceFilter{})
 	if err != nil || len(ds) != 1 || string(ds[0].Discovery) != `{"partialGPV":false,"batch":50}` {
