@@ -93,6 +93,12 @@ func (s *Server) storeErr(w http.ResponseWriter, err error, what string) {
 
 func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	// GenieACS's query and projection (genieacs_query.go).
+	gl, gerr := parseGenieACSList(q.Get("query"), q.Get("projection"), q.Has("query"), q.Has("projection"))
+	if gerr != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: gerr.Error()})
+		return
+	}
 	f := store.DeviceFilter{Model: q.Get("model"), ProductClass: q.Get("productClass"), OUI: q.Get("oui"), Tag: q.Get("tag")}
 	for k, dst := range map[string]*time.Time{"lastInformSince": &f.InformSince, "lastInformBefore": &f.InformBefore} {
 		if v := q.Get(k); v != "" {
@@ -107,9 +113,22 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		f.Limit, _ = strconv.Atoi(v)
 	}
+	limit := f.Limit
+	if gl != nil {
+		f.Limit = 0 // after the query
+	}
 	ds, err := s.st.Devices(r.Context(), f)
 	if err != nil {
 		s.storeErr(w, err, "devices")
+		return
+	}
+	if gl != nil {
+		out, err := s.applyGenieACSList(r.Context(), gl, ds, limit)
+		if err != nil {
+			s.storeErr(w, err, "devices")
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	if ds == nil {
