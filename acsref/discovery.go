@@ -366,10 +366,15 @@ func (s *Server) jobResponse(se *session, m cwmp.Message) {
 	switch m := m.(type) {
 	case *cwmp.GetParameterNamesResponse:
 		walking := len(j.walk) > 0
+		if j.names == nil {
+			j.names = make([]store.Parameter, 0, len(m.ParameterList))
+		}
 		for _, p := range m.ParameterList {
-			wr := p.Writable
 			obj := strings.HasSuffix(p.Name, ".")
-			j.names = append(j.names, store.Parameter{Name: p.Name, Writable: &wr, Object: obj, Updated: now})
+			// Cloned: the decoded names point into the whole message,
+			// which is then freed.
+			name := strings.Clone(p.Name)
+			j.names = append(j.names, store.Parameter{Name: name, Writable: boolPtr(p.Writable), Object: obj, Updated: now})
 			if walking && obj && p.Name != j.walk[0] && strings.HasPrefix(p.Name, j.walk[0]) {
 				j.walk = append(j.walk, p.Name)
 			}
@@ -428,6 +433,19 @@ func (s *Server) jobFallback(se *session, why string) {
 
 func ptrTo[T any](v T) *T { return &v }
 
+// Shared values of Parameter.Writable (read only): a name report does not
+// allocate one per name.
+var (
+	writableTrue, writableFalse = true, false
+)
+
+func boolPtr(b bool) *bool {
+	if b {
+		return &writableTrue
+	}
+	return &writableFalse
+}
+
 // finishJob ends the job's task: the names task stores the tree (judged
 // when the session ends), the values task marks the device discovered.
 // Results hold counts only: the parameters themselves are stored once, in
@@ -455,10 +473,14 @@ func (s *Server) finishJob(se *session) {
 		return
 	}
 	if !j.values {
+		// The names go to the batch once; the tree to judge at the end
+		// of the session is that part of it.
+		start := len(se.batch.Parameters)
 		se.batch.Parameters = append(se.batch.Parameters, j.names...)
+		se.discoveredAt = [2]int{start, len(se.batch.Parameters)}
 		se.noteTree(j.names)
 		se.rebind()
-		se.discovered = j.names
+		se.discovered = true
 		se.leaves = make([]string, 0, len(j.names))
 		for _, p := range j.names {
 			if !p.Object {
@@ -542,4 +564,68 @@ func (s *Server) putDiscovery(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// ParseDiscoveryFlag parses a product-class override as the acs command
+// takes it: "PRODUCTCLASS:key=value,…" with the keys of
+// DiscoveryStrategy's JSON (disabled, skipRootGPN, partialGPV, batchSize,
+// booleans, dateTimeMilliseconds).
+func ParseDiscoveryFlag(s string) (string, DiscoveryStrategy, error) {
+	var d DiscoveryStrategy
+	pc, rest, ok := strings.Cut(s, ":")
+	if !ok || pc == "" {
+		return "", d, fmt.Errorf("discovery override %q: want PRODUCTCLASS:key=value,…", s)
+	}
+	for _, kv := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			return "", d, fmt.Errorf("discovery override %q: %q is not key=value", s, kv)
+		}
+		b, berr := strconv.ParseBool(v)
+		switch k {
+		case "disabled":
+			d.Disabled = &b
+		case "skipRootGPN":
+			d.SkipRootGPN = &b
+		case "partialGPV":
+			d.PartialGPV = &b
+		case "dateTimeMilliseconds":
+			d.DateTimeMillis = &b
+		case "batchSize":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return "", d, fmt.Errorf("discovery override %q: batchSize %q is not a number", s, v)
+			}
+			d.BatchSize, berr = n, nil
+		case "booleans":
+			d.Booleans, berr = v, nil
+		default:
+			return "", d, fmt.Errorf("discovery override %q: unknown key %q (disabled, skipRootGPN, partialGPV, batchSize, booleans, dateTimeMilliseconds)", s, k)
+		}
+		if berr != nil {
+			return "", d, fmt.Errorf("discovery override %q: %s=%q is not true or false", s, k, v)
+		}
+	}
+	if err := d.Check(); err != nil {
+		return "", d, fmt.Errorf("discovery override %q: %w", s, err)
+	}
+	return pc, d, nil
+}
+
+// xsdTypes are the type names values are reported with, shared by every
+// stored value instead of a copy each.
+var xsdTypes = map[string]string{}
+
+func init() {
+	for _, t := range []string{"string", "int", "unsignedInt", "long", "unsignedLong", "boolean", "dateTime", "base64", "hexBinary", "decimal"} {
+		xsdTypes["xsd:"+t] = "xsd:" + t
+	}
+}
+
+// internType returns the shared copy of a reported type name.
+func internType(t string) string {
+	if s, ok := xsdTypes[t]; ok {
+		return s
+	}
+	return strings.Clone(t)
 }

@@ -54,9 +54,11 @@ type session struct {
 	findings map[string]int // path+rule → index in batch.Findings
 	// flagged: the device had findings when the session began.
 	flagged bool
-	// discovered is the complete name tree of a discovery, judged when
+	// discovered: the batch holds the complete name tree of a discovery,
+	// at batch.Parameters[discoveredAt[0]:discoveredAt[1]], judged when
 	// the session ends.
-	discovered []store.Parameter
+	discovered   bool
+	discoveredAt [2]int
 	// unlock releases the device's lock in a shared store (nil if none).
 	unlock func()
 	// job is the discovery task running (discovery.go); rec the device's
@@ -125,7 +127,9 @@ func (se *session) storeValues(list []cwmp.ParameterValueStruct) {
 	}
 	se.rebind()
 	for _, pv := range list {
-		p := store.Parameter{Name: pv.Name, Value: pv.Value, Type: pv.Type, HasValue: true, Updated: now}
+		// Cloned: the decoded strings point into the whole message, which
+		// is then freed while the session holds its values.
+		p := store.Parameter{Name: strings.Clone(pv.Name), Value: strings.Clone(pv.Value), Type: internType(pv.Type), HasValue: true, Updated: now}
 		se.batch.Parameters = append(se.batch.Parameters, p)
 		if se.bind != nil {
 			if f := se.bind.checkReportedValue(p); f != nil {
@@ -721,7 +725,8 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 			// are judged when the session ends (the discovery's
 			// GetParameterValues tells the device's RootDataModelVersion);
 			// it replaces earlier findings.
-			se.discovered = names
+			se.discoveredAt = [2]int{len(se.batch.Parameters) - len(names), len(se.batch.Parameters)}
+			se.discovered = true
 			se.batch.ClearFindings = true
 			se.dev.Discovered = true
 			// What the tree no longer names, the device no longer has.
@@ -847,11 +852,11 @@ func (s *Server) endSession(se *session, reason string) error {
 		s.noAnswer(se, reason)
 	}
 	s.mergeDiscoveryOverride(se)
-	if se.discovered != nil && se.bind != nil {
-		for _, f := range se.bind.checkNames(se.discovered, se.dev.DataModel) {
+	if se.discovered && se.bind != nil {
+		for _, f := range se.bind.checkNames(se.batch.Parameters[se.discoveredAt[0]:se.discoveredAt[1]], se.dev.DataModel) {
 			se.addFinding(&f)
 		}
-		se.discovered = nil
+		se.discovered = false
 	}
 	var err error
 	if se.batch.Device != nil {
