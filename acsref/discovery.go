@@ -629,3 +629,20 @@ func internType(t string) string {
 	}
 	return strings.Clone(t)
 }
+
+// notePartialPath learns from an answered GetParameterValues that named a
+// partial path that the device handles them: its discoveries may read
+// all values with one (unless that fails later).
+func (se *session) notePartialPath(m cwmp.Message) {
+	gpv, ok := m.(*cwmp.GetParameterValues)
+	if !ok || se.rec.Learned.PartialGPV != nil {
+		return
+	}
+	for _, n := range gpv.ParameterNames {
+		if strings.HasSuffix(n, ".") {
+			se.rec.Learned.PartialGPV = ptrTo(true)
+			se.dev.Discovery = se.rec.raw()
+			return
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -506,5 +507,39 @@ func TestCPEWithoutCookies(t *testing.T) {
 	}
 	if got := a.getTask(tk2.ID); got.Status != store.TaskPending {
 		t.Fatalf("task %s", got.Status)
+	}
+}
+
+// TestPartialPathLearnt: a device that answered an NBI getParameterValues
+// of a partial path is discovered with one GetParameterValues of its root
+// from then on.
+func TestPartialPathLearnt(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.DiscoveryByProductClass = map[string]acsref.DiscoveryStrategy{"Lab Box": {BatchSize: 10}}
+	})
+	cpe := newTestCPE(a.srv.CWMPURL(), "P1")
+	session(t, cpe) // first contact: names, then values in batches
+	var first []string
+	for _, c := range cpe.Calls {
+		if c == "GetParameterValues" {
+			first = append(first, c)
+		}
+	}
+	if len(first) < 2 {
+		t.Fatalf("first discovery calls %v, want batches", cpe.Calls)
+	}
+	a.task(labID+"P1", `{"name":"getParameterValues","parameterNames":["Device.DeviceInfo."]}`)
+	session(t, cpe)
+	var view acsref.DiscoveryView
+	a.do("GET", devPath(labID+"P1")+"/discovery", nil, &view)
+	if view.Learned.PartialGPV == nil || !*view.Learned.PartialGPV {
+		t.Fatalf("not learnt: %+v", view)
+	}
+	cpe.Calls = nil
+	if err := cpe.Session(context.Background(), cwmp.EventStruct{EventCode: cwmp.EventBootstrap}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cpe.Calls, ","); got != "GetParameterNames,GetParameterValues" {
+		t.Fatalf("rediscovery calls %s, want one GetParameterValues", got)
 	}
 }

@@ -699,6 +699,7 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 	switch m := m.(type) {
 	case *cwmp.GetParameterValuesResponse:
 		se.storeValues(m.ParameterList)
+		se.notePartialPath(in.msg)
 		vals := make([][3]string, len(m.ParameterList))
 		for i, p := range m.ParameterList {
 			vals[i] = [3]string{p.Name, p.Value, p.Type}
