@@ -203,7 +203,8 @@ func TestNBITokenAndOpenAPI(t *testing.T) {
 		"POST /devices/{id}/tasks", "GET /devices/{id}/tasks", "GET /tasks/{tid}", "DELETE /tasks/{tid}", "GET /tasks",
 		"GET /devices/{id}/conformance", "POST /devices/{id}/probe", "GET /devices/{id}/probe", "GET /devices/{id}/faults", "GET /faults", "POST /devices/{id}/tags/{tag}",
 		"DELETE /devices/{id}/tags/{tag}", "GET /files", "PUT /files/{name}", "GET /files/{name}", "DELETE /files/{name}",
-		"PUT /credentials/{user}", "DELETE /credentials/{user}", "GET /openapi.json"} {
+		"PUT /credentials/{user}", "DELETE /credentials/{user}", "GET /openapi.json",
+		"GET /devices/{id}/discovery", "PUT /devices/{id}/discovery", "DELETE /devices/{id}/discovery"} {
 		method, path, _ := strings.Cut(route, " ")
 		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
 			t.Errorf("openapi.json lacks %s", route)
