@@ -269,6 +269,9 @@ const (
 		ON CONFLICT(device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, updated=excluded.updated`
 	sqlParamN = `INSERT INTO parameters (device_id, name, writable, object, updated) VALUES (?,?,?,?,?)
 		ON CONFLICT(device_id, name) DO UPDATE SET writable=excluded.writable, object=excluded.object`
+	sqlParamVN = `INSERT INTO parameters (device_id, name, value, type, writable, object, updated) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT(device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, writable=excluded.writable,
+		object=excluded.object, updated=excluded.updated`
 	sqlTask    = `UPDATE tasks SET status=?, result=?, fault_code=?, fault_string=?, command_key=?, updated=?, attempts=?, retry_after=? WHERE id=? AND status NOT IN ('cancelled')`
 	sqlFault   = `INSERT INTO faults (device_id, task_id, method, code, string, detail, time) VALUES (?,?,?,?,?,?,?)`
 	sqlResolve = `DELETE FROM findings WHERE device_id=? AND path=? AND rule IN ('reported-value','reported-type','not-parameter')`
@@ -276,7 +279,7 @@ const (
 		ON CONFLICT(device_id, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model, last_seen=excluded.last_seen`
 )
 
-var groupStatements = []string{sqlDevice, sqlForgetP, sqlForgetF, sqlDelP, sqlNamesP, sqlDelName, sqlParamV, sqlParamN, sqlTask, sqlFault, sqlResolve, sqlFinding}
+var groupStatements = []string{sqlDevice, sqlForgetP, sqlForgetF, sqlDelP, sqlNamesP, sqlDelName, sqlParamV, sqlParamN, sqlParamVN, sqlTask, sqlFault, sqlResolve, sqlFinding}
 
 // stmts runs the group's statements inside its transaction.
 type stmts struct {
@@ -366,26 +369,51 @@ func applyBatch(st *stmts, b *Batch) error {
 			return err
 		}
 	}
-	// The last report of a name wins; write each name once.
+	// Each name is written once, as the PostgreSQL store does: the last
+	// value report's value, type and time; the last name report's flags
+	// (a discovery reports both: one row write); a row with only name
+	// reports keeps its time, or takes the first report's when new.
 	last := make(map[string]int, len(b.Parameters))
+	lastN := make(map[string]int)
+	firstN := make(map[string]int)
 	for i := range b.Parameters {
-		if b.Parameters[i].HasValue {
-			last[b.Parameters[i].Name] = i
+		p := &b.Parameters[i]
+		if p.HasValue {
+			last[p.Name] = i
 		}
+		if p.Writable != nil || p.Object {
+			lastN[p.Name] = i
+			if _, ok := firstN[p.Name]; !ok {
+				firstN[p.Name] = i
+			}
+		}
+	}
+	writable := func(p *Parameter) int {
+		if p.Writable == nil {
+			return -1
+		}
+		return b2i(*p.Writable)
 	}
 	for i := range b.Parameters {
 		p := &b.Parameters[i]
 		if p.HasValue && last[p.Name] == i {
+			if j, ok := lastN[p.Name]; ok {
+				n := &b.Parameters[j]
+				if err := st.exec(sqlParamVN, d.ID, p.Name, p.Value, p.Type, writable(n), b2i(n.Object), unix(p.Updated)); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := st.exec(sqlParamV, d.ID, p.Name, p.Value, p.Type, unix(p.Updated)); err != nil {
 				return err
 			}
+			continue
 		}
-		if p.Writable != nil || p.Object {
-			w := -1
-			if p.Writable != nil {
-				w = b2i(*p.Writable)
+		if (p.Writable != nil || p.Object) && lastN[p.Name] == i {
+			if _, both := last[p.Name]; both {
+				continue
 			}
-			if err := st.exec(sqlParamN, d.ID, p.Name, w, b2i(p.Object), unix(p.Updated)); err != nil {
+			if err := st.exec(sqlParamN, d.ID, p.Name, writable(p), b2i(p.Object), unix(b.Parameters[firstN[p.Name]].Updated)); err != nil {
 				return err
 			}
 		}
