@@ -205,6 +205,14 @@ func (s *SQLite) Commit(ctx context.Context, b *Batch) error {
 
 const maxGroup = 256
 
+// maxGroupRows bounds the rows one group commit writes (a first contact
+// writes every parameter of its device).
+const maxGroupRows = 8192
+
+func batchRows(b *Batch) int {
+	return 1 + len(b.Parameters) + len(b.Findings) + len(b.Tasks) + len(b.Faults)
+}
+
 func (s *SQLite) writer() {
 	defer s.wg.Done()
 	group := make([]*pendingCommit, 0, maxGroup)
@@ -224,11 +232,16 @@ func (s *SQLite) writer() {
 			}
 		}
 		group = append(group[:0], first)
+		rows := batchRows(first.b)
 	fill:
-		for len(group) < maxGroup {
+		// A group is bounded in rows too: the writer connection is held
+		// for the whole transaction, and AddTask (a new device's
+		// discovery, in its Inform) waits for it.
+		for len(group) < maxGroup && rows < maxGroupRows {
 			select {
 			case pc := <-s.commits:
 				group = append(group, pc)
+				rows += batchRows(pc.b)
 			default:
 				break fill
 			}
