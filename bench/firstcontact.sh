@@ -36,6 +36,8 @@ hwm=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$acs_pid/status)
 cpu=$(awk '{printf "%.1f s", ($14+$15)/100}' /proc/$acs_pid/stat)
 kill "$acs_pid"; wait "$acs_pid" 2>/dev/null || true
 acs_pid=
+echo "ACS log: $(grep -c 'level=ERROR' "$tmp/acs.log" || true) errors, $(grep -c 'level=WARN' "$tmp/acs.log" || true) warnings"
+grep -m 3 'level=ERROR' "$tmp/acs.log" || true
 python3 - "$tmp/acs.db" "$n" <<'PY'
 import sqlite3, sys, os
 db, n = sys.argv[1], int(sys.argv[2])
