@@ -144,9 +144,15 @@ func (s *Server) decodeFindings(se *session, env *cwmp.Envelope) {
 		method = env.Body.MethodName()
 	}
 	for _, is := range env.Issues {
+		// The item's name; a nameless item or the list itself by its
+		// place in the message (one finding each).
 		path := is.Name
-		if path == "" {
-			path = method + "." + is.Path
+		switch {
+		case path != "":
+		case is.Item >= 0:
+			path = fmt.Sprintf("%s[%d]", is.Path, is.Item)
+		default:
+			path = is.Path
 		}
 		s.log.Warn("acs: malformed item", "device", se.dev.ID, "issue", is.String())
 		se.addFinding(&store.Finding{Path: path, Rule: RuleDecodeIssue, Message: clip(method + ": " + is.String())})

@@ -543,3 +543,37 @@ func TestPartialPathLearnt(t *testing.T) {
 		t.Fatalf("rediscovery calls %s, want one GetParameterValues", got)
 	}
 }
+
+// TestInformWithBadItem: an Inform whose ParameterList has an item
+// without a Name and an arrayType count that disagrees is used minus that
+// item; both are findings of the device.
+func TestInformWithBadItem(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.NoDiscovery = true })
+	b, _ := cwmp.Marshal(informOf("I1"))
+	b = bytes.Replace(b, []byte("</ParameterList>"), []byte("<ParameterValueStruct><Value>orphan</Value></ParameterValueStruct></ParameterList>"), 1)
+	b = bytes.Replace(b, []byte("ParameterValueStruct[1]"), []byte("ParameterValueStruct[5]"), 1)
+	raw := newRawCPE(t, a.srv.CWMPURL(), true)
+	if code, _, reply := raw.post(b); code != http.StatusOK || reply == nil {
+		t.Fatalf("Inform: HTTP %d in %s", code, b)
+	}
+	raw.send(&cwmp.Envelope{})
+	var conf struct {
+		Findings []store.Finding `json:"findings"`
+	}
+	a.do("GET", devPath(labID+"I1")+"/conformance", nil, &conf)
+	var msgs []string
+	for _, f := range conf.Findings {
+		if f.Rule == acsref.RuleDecodeIssue {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	got := strings.Join(msgs, "\n")
+	if len(msgs) != 2 || !strings.Contains(got, "declares 5 items, the array has 2") || !strings.Contains(got, "item 1: no Name") {
+		t.Fatalf("findings %q", got)
+	}
+	var ps []acsref.ParameterView
+	a.do("GET", devPath(labID+"I1")+"/parameters", nil, &ps)
+	if len(ps) != 1 || ps[0].Name != "Device.DeviceInfo.SoftwareVersion" {
+		t.Fatalf("parameters %+v", ps)
+	}
+}
