@@ -619,11 +619,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 		}
 	}
 	// Nothing more to ask: end the session.
-	if err := s.endSession(se, ""); err != nil {
-		http.Error(w, "ACS error: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.finishSession(w, se)
 }
 
 func url2name(id string) string { return strings.ReplaceAll(id, "%", "_") }
