@@ -2,7 +2,6 @@ package acsref
 
 import (
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/dmforge/dmforge/acsref/store"
@@ -109,35 +108,4 @@ func (s *Server) undecodableAnswer(se *session, why string) {
 		return
 	}
 	s.finishTask(se, in.task, store.TaskFault, nil, 0, "the CPE's answer to "+in.msg.MethodName()+" could not be decoded: "+why)
-}
-
-// commitWait is how long the CPE's last POST waits for its session's
-// commit before it gets its 204 anyway.
-const commitWait = 2 * time.Second
-
-// finishSession ends the session with 204 once what it recorded is
-// committed — or after commitWait, when the store is slow (many first
-// contacts at once queue their commits): a CPE must not time out on the
-// ACS's bookkeeping. The session stays registered until its commit is
-// done, so the device's next session (which ends this one first) starts
-// after it. Called with se.mu held.
-func (s *Server) finishSession(w http.ResponseWriter, se *session) {
-	done := make(chan error, 1)
-	go func() { done <- s.endSession(se, "") }() // under the caller's se.mu
-	t := time.NewTimer(commitWait)
-	defer t.Stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			http.Error(w, "ACS error: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case <-t.C:
-		w.WriteHeader(http.StatusNoContent)
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
-		<-done // endSession logs a failed commit
-	}
 }

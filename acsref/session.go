@@ -619,7 +619,11 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 		}
 	}
 	// Nothing more to ask: end the session.
-	s.finishSession(w, se)
+	if err := s.endSession(se, ""); err != nil {
+		http.Error(w, "ACS error: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func url2name(id string) string { return strings.ReplaceAll(id, "%", "_") }
