@@ -175,16 +175,12 @@ func physicalMemory() int64 {
 // errDecodeBusy: the decode memory budget stayed exhausted.
 var errDecodeBusy = errors.New("the ACS is decoding too much at once")
 
-// readEnvelope reads a CWMP request body (within cwmp.DefaultMaxSize)
-// and decodes it within the decode memory budget.
-func (s *Server) readEnvelope(r *http.Request) (*cwmp.Envelope, error) {
-	var d cwmp.Decoder
-	data, err := readBounded(r, cwmp.DefaultMaxSize)
-	if err != nil {
-		return nil, err
-	}
+// decodeEnvelope decodes a CWMP request body (read by readEnvelope within
+// cwmp.DefaultMaxSize) within the decode memory budget.
+func (s *Server) decodeEnvelope(ctx context.Context, data []byte) (*cwmp.Envelope, error) {
+	d := cwmp.Decoder{Tolerant: true} // item by item: a bad item is a finding, not a lost message
 	need := min(d.MemoryBound(int64(len(data))), s.decodeBudget())
-	ctx, cancel := context.WithTimeout(r.Context(), decodeWait)
+	ctx, cancel := context.WithTimeout(ctx, decodeWait)
 	defer cancel()
 	if err := s.decodeSem.Acquire(ctx, need); err != nil {
 		return nil, errDecodeBusy

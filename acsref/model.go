@@ -8,6 +8,7 @@ import (
 	"github.com/dmforge/dmforge/acsref/store"
 	tr098 "github.com/dmforge/dmforge/generated/tr098/schema"
 	tr104 "github.com/dmforge/dmforge/generated/tr104/schema"
+	tr104v1 "github.com/dmforge/dmforge/generated/tr104v1/schema"
 	tr135 "github.com/dmforge/dmforge/generated/tr135/schema"
 	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 	"github.com/dmforge/dmforge/model"
@@ -25,21 +26,32 @@ type Binding struct {
 	Services map[string]*model.Schema
 }
 
-var serviceSchemas = map[string]*model.Schema{
-	"VoiceService": tr104.Schema,
-	"STBService":   tr135.Schema,
+// serviceModels lists the compiled models of each service object under
+// Services, one per major version, oldest first (services.go chooses one
+// per device).
+var serviceModels = map[string][]*model.Schema{
+	"VoiceService": {tr104v1.Schema, tr104.Schema},
+	"STBService":   {tr135.Schema},
 }
 
 // BindRoot returns the binding for a root object name ("Device." or
-// "InternetGatewayDevice."), or nil for a root no compiled model defines.
+// "InternetGatewayDevice."), with the default service models of that
+// root, or nil for a root no compiled model defines.
 func BindRoot(root string) *Binding {
+	var b *Binding
 	switch root {
 	case "Device.":
-		return &Binding{Root: root, Schema: tr181.Schema, Services: serviceSchemas}
+		b = &Binding{Root: root, Schema: tr181.Schema}
 	case "InternetGatewayDevice.":
-		return &Binding{Root: root, Schema: tr098.Schema, Services: serviceSchemas}
+		b = &Binding{Root: root, Schema: tr098.Schema}
+	default:
+		return nil
 	}
-	return nil
+	b.Services = make(map[string]*model.Schema, len(serviceModels))
+	for name := range serviceModels {
+		b.Services[name] = defaultService(root, name)
+	}
+	return b
 }
 
 // rootOf returns the root object of a parameter path ("Device.").
@@ -144,13 +156,13 @@ func (b *Binding) checkSetValue(path, value, typ string) (string, *RuleError) {
 	}
 	e, _, ok := b.Lookup(path)
 	if !ok {
-		return "", &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such parameter in " + b.ModelName()}
+		return "", &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such parameter in " + b.modelOf(path)}
 	}
 	if e.Object {
 		return "", &RuleError{Path: path, Rule: RuleNotParameter, Msg: "is an object, not a parameter"}
 	}
 	if !e.Access.Writable() {
-		return "", &RuleError{Path: path, Rule: RuleReadOnly, Msg: "is " + string(e.Access) + " in " + b.ModelName()}
+		return "", &RuleError{Path: path, Rule: RuleReadOnly, Msg: "is " + string(e.Access) + " in " + b.modelOf(path)}
 	}
 	wire := "xsd:" + string(e.Syntax.WireType())
 	if typ != "" {
@@ -187,7 +199,7 @@ func (b *Binding) checkName(path string) *RuleError {
 		} else if _, _, ok := b.Lookup(path + "."); ok {
 			return &RuleError{Path: path, Rule: RuleNotParameter, Msg: "is an object: a partial path ends in \".\""}
 		}
-		return &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such object or parameter in " + b.ModelName()}
+		return &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such object or parameter in " + b.modelOf(path)}
 	}
 	if e.Object != strings.HasSuffix(path, ".") {
 		if e.Object {
@@ -224,7 +236,7 @@ func (b *Binding) checkAddObject(path string) *RuleError {
 		if _, _, ok := b.Lookup(path); ok {
 			return &RuleError{Path: path, Rule: RuleNotTable, Msg: "is not a multi-instance object"}
 		}
-		return &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such object in " + b.ModelName()}
+		return &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such object in " + b.modelOf(path)}
 	}
 	if e.Access != model.ReadWrite {
 		return &RuleError{Path: path, Rule: RuleNotWritable, Msg: "the model does not let the ACS add instances (access " + string(e.Access) + ")"}
@@ -248,7 +260,7 @@ func (b *Binding) checkDeleteObject(path string) *RuleError {
 		if _, _, ok := b.Lookup(path + "{i}."); ok {
 			return &RuleError{Path: path, Rule: RuleInstance, Msg: "names the table: DeleteObject needs an instance (" + path + "<n>.)"}
 		}
-		return &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such object in " + b.ModelName()}
+		return &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such object in " + b.modelOf(path)}
 	}
 	if !e.IsTable() {
 		return &RuleError{Path: path, Rule: RuleNotTable, Msg: "is not an instance of a multi-instance object"}
@@ -273,7 +285,7 @@ func (b *Binding) checkReportedValue(p store.Parameter) *store.Finding {
 	}
 	e, s, ok := b.Lookup(p.Name)
 	if !ok {
-		return &store.Finding{Path: p.Name, Rule: RuleNonStandard, Message: "the standard defines no such parameter and it is not a vendor extension (X_)", Value: clip(p.Value), Model: b.ModelName()}
+		return &store.Finding{Path: p.Name, Rule: RuleNonStandard, Message: "the standard defines no such parameter and it is not a vendor extension (X_)", Value: clip(p.Value), Model: b.modelOf(p.Name)}
 	}
 	if e.Object {
 		return &store.Finding{Path: p.Name, Rule: RuleNotParameter, Message: "reported with a value, but the standard defines an object", Model: s.Model}
@@ -337,7 +349,7 @@ func (b *Binding) checkNames(names []store.Parameter, dataModelVersion string) [
 					continue
 				}
 			}
-			out = append(out, store.Finding{Path: p.Name, Rule: RuleNonStandard, Message: "the standard defines no such " + kind(p.Object) + " and it is not a vendor extension (X_)", Model: b.ModelName()})
+			out = append(out, store.Finding{Path: p.Name, Rule: RuleNonStandard, Message: "the standard defines no such " + kind(p.Object) + " and it is not a vendor extension (X_)", Model: b.modelOf(p.Name)})
 			continue
 		}
 		if e.Object {

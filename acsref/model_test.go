@@ -51,3 +51,16 @@ func TestBindingServicesAndIGD(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDiscoveryFlag: the acs command's product-class overrides.
+func TestParseDiscoveryFlag(t *testing.T) {
+	pc, d, err := ParseDiscoveryFlag("BM632w:batchSize=20,partialGPV=false,booleans=1")
+	if err != nil || pc != "BM632w" || d.BatchSize != 20 || d.PartialGPV == nil || *d.PartialGPV || d.Booleans != "1" {
+		t.Fatalf("%q %+v %v", pc, d, err)
+	}
+	for _, bad := range []string{"batchSize=2", "X:batchSize=two", "X:size=2", "X:partialGPV=maybe", "X:booleans=yes", "X:batchSize=5000"} {
+		if _, _, err := ParseDiscoveryFlag(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -33,6 +33,9 @@ func (s *Server) NBIHandler() http.Handler {
 	api.HandleFunc("POST /devices/{id}/probe", s.postProbe)
 	api.HandleFunc("GET /devices/{id}/probe", s.getProbe)
 	api.HandleFunc("GET /devices/{id}/faults", s.listFaults)
+	api.HandleFunc("GET /devices/{id}/discovery", s.getDiscovery)
+	api.HandleFunc("PUT /devices/{id}/discovery", s.putDiscovery)
+	api.HandleFunc("DELETE /devices/{id}/discovery", s.putDiscovery)
 	api.HandleFunc("POST /devices/{id}/tags/{tag}", s.setTag(true))
 	api.HandleFunc("DELETE /devices/{id}/tags/{tag}", s.setTag(false))
 	api.HandleFunc("GET /tasks", s.listTasks)
@@ -75,6 +78,12 @@ func (s *Server) storeErr(w http.ResponseWriter, err error, what string) {
 
 func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	// GenieACS's query and projection (genieacs_query.go).
+	gl, gerr := parseGenieACSList(q.Get("query"), q.Get("projection"), q.Has("query"), q.Has("projection"))
+	if gerr != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: gerr.Error()})
+		return
+	}
 	f := store.DeviceFilter{Model: q.Get("model"), ProductClass: q.Get("productClass"), OUI: q.Get("oui"), Tag: q.Get("tag")}
 	for k, dst := range map[string]*time.Time{"lastInformSince": &f.InformSince, "lastInformBefore": &f.InformBefore} {
 		if v := q.Get(k); v != "" {
@@ -89,9 +98,22 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		f.Limit, _ = strconv.Atoi(v)
 	}
+	limit := f.Limit
+	if gl != nil {
+		f.Limit = 0 // after the query
+	}
 	ds, err := s.st.Devices(r.Context(), f)
 	if err != nil {
 		s.storeErr(w, err, "devices")
+		return
+	}
+	if gl != nil {
+		out, err := s.applyGenieACSList(r.Context(), gl, ds, limit)
+		if err != nil {
+			s.storeErr(w, err, "devices")
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	if ds == nil {
@@ -147,7 +169,7 @@ func (s *Server) getParameters(w http.ResponseWriter, r *http.Request) {
 		s.storeErr(w, err, "parameters")
 		return
 	}
-	b := BindRoot(d.Root)
+	b := BindDevice(d)
 	out := make([]ParameterView, 0, len(ps))
 	for _, p := range ps {
 		v := ParameterView{Name: p.Name, Value: p.Value, Type: p.Type, Writable: p.Writable, Object: p.Object, Updated: p.Updated}
@@ -192,7 +214,7 @@ func (s *Server) postTask(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
 		return
 	}
-	b := BindRoot(d.Root)
+	b := BindDevice(d)
 	if b == nil {
 		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
 		return
@@ -372,7 +394,7 @@ func (s *Server) getConformance(w http.ResponseWriter, r *http.Request) {
 		s.storeErr(w, err, "findings")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"device": d.ID, "model": d.Model, "discovered": d.Discovered, "findings": fs})
+	writeJSON(w, http.StatusOK, map[string]any{"device": d.ID, "model": d.Model, "services": d.Services, "discovered": d.Discovered, "findings": fs})
 }
 
 func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) {

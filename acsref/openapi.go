@@ -153,7 +153,8 @@ const openAPI = `{
        "scheduleDownload",
        "cancelTransfer",
        "getAllQueuedTransfers",
-       "changeDUState"
+       "changeDUState",
+       "refreshObject"
       ]
      },
      "parameterNames": {
@@ -470,6 +471,24 @@ const openAPI = `{
      }
     },
     "parameters": [
+     {
+      "name": "query",
+      "in": "query",
+      "required": false,
+      "description": "GenieACS MongoDB-style filter (JSON): fields _id, _tags, _lastInform, _registered, DeviceID.*, parameter paths; operators $eq $ne $gt $gte $lt $lte $in $nin $exists $regex $options $not $and $or $nor; anything else is refused (400)",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "projection",
+      "in": "query",
+      "required": false,
+      "description": "comma-separated fields (_id, _tags, _lastInform, _registered, _deviceId, DeviceID.*, parameter paths): answers GenieACS-shaped documents with only these",
+      "schema": {
+       "type": "string"
+      }
+     },
      {
       "name": "model",
       "in": "query",
@@ -835,6 +854,84 @@ const openAPI = `{
         }
        }
       }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   }
+  },
+  "/devices/{id}/discovery": {
+   "get": {
+    "summary": "The device's discovery strategy: its override, its product class's, what it taught, the effective one",
+    "responses": {
+     "200": {
+      "description": "discovery",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   },
+   "put": {
+    "summary": "Set the device's discovery override: skipRootGPN, partialGPV, batchSize, booleans (\"true\" or \"1\"), dateTimeMilliseconds, disabled",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object"
+       }
+      }
+     }
+    },
+    "responses": {
+     "204": {
+      "description": "set"
+     },
+     "400": {
+      "description": "a setting outside its domain"
+     }
+    },
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "device id, OUI-ProductClass-SerialNumber (GenieACS form), URL-escaped",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ]
+   },
+   "delete": {
+    "summary": "Forget the device's override and what it taught",
+    "responses": {
+     "204": {
+      "description": "forgotten"
      }
     },
     "parameters": [

@@ -298,7 +298,7 @@ func (s *Server) postProbe(w http.ResponseWriter, r *http.Request) {
 		s.storeErr(w, err, "device")
 		return
 	}
-	b := BindRoot(d.Root)
+	b := BindDevice(d)
 	if b == nil {
 		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
 		return

@@ -128,12 +128,12 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 
 // TestOneSessionPerDevice: a second Inform while a session is live gets
 // 503; once the session times out the device can inform again.
-func TestOneSessionPerDevice(t *testing.T) {
-	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
-		c.NoDiscovery = true
-		c.SessionTimeout = 200 * time.Millisecond
-	})
+func TestNewInformReplacesSession(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.NoDiscovery = true })
 	ctx := context.Background()
+	cpe := newTestCPE(a.srv.CWMPURL(), "O1")
+	session(t, cpe)
+	tk := a.task(labID+"O1", `{"name":"getRPCMethods"}`)
 	inf := &cwmp.Envelope{Header: cwmp.Header{ID: "1"}, Body: &cwmp.Inform{DeviceID: cwmp.DeviceIDStruct{OUI: "00D09E", ProductClass: "Lab Box", SerialNumber: "O1"},
 		Event: []cwmp.EventStruct{{EventCode: cwmp.EventPeriodic}}, MaxEnvelopes: 1, CurrentTime: time.Now(),
 		ParameterList: []cwmp.ParameterValueStruct{{Name: "Device.DeviceInfo.SoftwareVersion", Value: "1", Type: "xsd:string"}}}}
@@ -141,31 +141,36 @@ func TestOneSessionPerDevice(t *testing.T) {
 	if _, err := first.Post(ctx, inf); err != nil {
 		t.Fatal(err)
 	}
+	req, err := first.Post(ctx, &cwmp.Envelope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := req.Body.(*cwmp.GetRPCMethods); !ok {
+		t.Fatalf("first session got %T", req.Body)
+	}
+	// The CPE drops the connection and informs again: accepted at once.
 	second := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
-	_, err := second.Post(ctx, inf)
+	if _, err := second.Post(ctx, inf); err != nil {
+		t.Fatalf("second Inform: %v", err)
+	}
+	// The old session is gone: its late answer is refused.
 	var he *cwmp.HTTPStatusError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("second Inform: %v, want 503", err)
+	if _, err := first.Post(ctx, req.Reply(&cwmp.GetRPCMethodsResponse{MethodList: []string{"Inform"}})); !errors.As(err, &he) || he.StatusCode != http.StatusBadRequest {
+		t.Fatalf("old session's answer: %v, want 400", err)
 	}
-	// The first CPE goes silent: the session times out and the device
-	// can start a new one.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		second.End()
-		_, err := second.Post(ctx, inf)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the timed-out session never ended: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	// The RPC that got no answer comes again in the new session.
+	req, err = second.Post(ctx, &cwmp.Envelope{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The old session is gone: its cookie no longer works.
-	if _, err := first.Post(ctx, &cwmp.Envelope{}); err == nil {
-		// An empty POST without a live session is answered 204 or 400;
-		// either way no RPC comes back.
-		t.Log("old session's empty POST answered")
+	if _, ok := req.Body.(*cwmp.GetRPCMethods); !ok {
+		t.Fatalf("second session got %T", req.Body)
+	}
+	if end, err := second.Post(ctx, req.Reply(&cwmp.GetRPCMethodsResponse{MethodList: []string{"Inform"}})); err != nil || !end.IsEmpty() {
+		t.Fatalf("end: %v %v", end, err)
+	}
+	if got := a.getTask(tk.ID); got.Status != store.TaskDone || got.Attempts != 1 {
+		t.Fatalf("task %s after %d no-answers, want done after 1", got.Status, got.Attempts)
 	}
 }
 
@@ -198,7 +203,8 @@ func TestNBITokenAndOpenAPI(t *testing.T) {
 		"POST /devices/{id}/tasks", "GET /devices/{id}/tasks", "GET /tasks/{tid}", "DELETE /tasks/{tid}", "GET /tasks",
 		"GET /devices/{id}/conformance", "POST /devices/{id}/probe", "GET /devices/{id}/probe", "GET /devices/{id}/faults", "GET /faults", "POST /devices/{id}/tags/{tag}",
 		"DELETE /devices/{id}/tags/{tag}", "GET /files", "PUT /files/{name}", "GET /files/{name}", "DELETE /files/{name}",
-		"PUT /credentials/{user}", "DELETE /credentials/{user}", "GET /openapi.json"} {
+		"PUT /credentials/{user}", "DELETE /credentials/{user}", "GET /openapi.json",
+		"GET /devices/{id}/discovery", "PUT /devices/{id}/discovery", "DELETE /devices/{id}/discovery"} {
 		method, path, _ := strings.Cut(route, " ")
 		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
 			t.Errorf("openapi.json lacks %s", route)
@@ -385,19 +391,20 @@ func TestProposedSessionTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(1500 * time.Millisecond) // well past 100 ms, well within 30 s
-	// P1's session is alive: a second Inform from another client is refused.
-	_, err := cwmp.NewSessionClient(a.srv.CWMPURL(), nil).Post(ctx, inform("P1", 0))
-	var he *cwmp.HTTPStatusError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("Inform during P1's proposed session timeout: %v, want 503", err)
+	// P2 made no proposal: its session timed out and was committed. P1's
+	// session is alive: nothing of it is committed yet.
+	if code := a.do("GET", devPath("00D09E-Lab%20Box-P2"), nil, nil); code != http.StatusOK {
+		t.Fatalf("P2's session should have timed out: GET device HTTP %d", code)
 	}
-	// P2 made no proposal: its session ended, so P2 may inform again.
-	if _, err := cwmp.NewSessionClient(a.srv.CWMPURL(), nil).Post(ctx, inform("P2", 0)); err != nil {
-		t.Fatalf("P2's session should have timed out: %v", err)
+	if code := a.do("GET", devPath("00D09E-Lab%20Box-P1"), nil, nil); code != http.StatusNotFound {
+		t.Fatalf("P1's session ended during its proposed timeout: GET device HTTP %d", code)
 	}
 	// P1 can still finish its session.
 	if reply, err := patient.Post(ctx, &cwmp.Envelope{Namespace: cwmp.Namespace12}); err != nil || !reply.IsEmpty() {
 		t.Fatalf("P1's empty POST: %v %v", reply, err)
+	}
+	if code := a.do("GET", devPath("00D09E-Lab%20Box-P1"), nil, nil); code != http.StatusOK {
+		t.Fatalf("P1 after its session: GET device HTTP %d", code)
 	}
 }
 

@@ -117,6 +117,15 @@ type Config struct {
 	// http.DefaultTransport if nil.
 	HTTPClientTransport http.RoundTripper
 
+	// MaxNoAnswer is the number of RPCs of a task that may go unanswered
+	// before the task faults (default 3); RetryBackoff the wait before the
+	// first retry, doubling with each no-answer (default 5s). outcome.go.
+	MaxNoAnswer  int
+	RetryBackoff time.Duration
+	// DiscoveryByProductClass overrides the discovery strategy of the
+	// devices of a product class (discovery.go).
+	DiscoveryByProductClass map[string]DiscoveryStrategy
+
 	// STUNAddr, when set, is the UDP address of a STUN server for CPEs
 	// behind NAT (TR-111 Part 2, stun.go): it records their bindings,
 	// and connection requests to them go over UDP (TR-069 Annex G).
@@ -140,6 +149,7 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*session // by cookie
 	byDevice map[string]*session
+	byConn   map[string]*session      // by the CPE's remote address (CPEs without cookies)
 	devices  map[string]*store.Device // cache of devices (no tags); unused when shared
 	// pending holds the devices that may have pending tasks, with a
 	// count bumped by every addTask; sessions of the others skip the task
@@ -191,6 +201,7 @@ func New(cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		sessions:  map[string]*session{},
 		byDevice:  map[string]*session{},
+		byConn:    map[string]*session{},
 		devices:   map[string]*store.Device{},
 		pending:   map[string]uint64{},
 		flagged:   map[string]bool{},

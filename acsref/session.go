@@ -53,9 +53,11 @@ type session struct {
 	findings map[string]int // path+rule → index in batch.Findings
 	// flagged: the device had findings when the session began.
 	flagged bool
-	// discovered is the complete name tree of a discovery, judged when
+	// discovered: the batch holds the complete name tree of a discovery,
+	// at batch.Parameters[discoveredAt[0]:discoveredAt[1]], judged when
 	// the session ends.
-	discovered []store.Parameter
+	discovered   bool
+	discoveredAt [2]int
 	// unlock releases the device's lock in a shared store (nil if none).
 	unlock func()
 	// committing: the session ended but its batch is not yet stored
@@ -64,10 +66,21 @@ type session struct {
 	// informKey is the ParameterKey the Inform reported: it tells that a
 	// task's RPC was applied in a session whose record was lost.
 	informKey string
+	// job is the discovery task running (discovery.go); rec the device's
+	// discovery record; leaves the parameter names of its tree, once known.
+	job    *discoveryJob
+	rec    discoveryRecord
+	leaves []string
+	// evidence of the service models the device has (services.go).
+	evidence serviceEvidence
+	// conn is the CPE's connection (remote address) when the session
+	// began: a CPE that does not return the cookie is known by it.
+	conn string
 }
 
 type inflight struct {
 	task   *store.Task // nil for the InformGet read
+	job    *discoveryJob
 	prep   *prepared
 	msg    cwmp.Message
 	id     string
@@ -112,8 +125,16 @@ func (se *session) resolve(path string) {
 // storeValues records reported values and checks them against the model.
 func (se *session) storeValues(list []cwmp.ParameterValueStruct) {
 	now := time.Now().UTC()
+	// What the values declare of the service models comes first: the
+	// values are judged by the models they declare.
 	for _, pv := range list {
-		p := store.Parameter{Name: pv.Name, Value: pv.Value, Type: pv.Type, HasValue: true, Updated: now}
+		se.noteValue(pv.Name, pv.Value)
+	}
+	se.rebind()
+	for _, pv := range list {
+		// Cloned: the decoded strings point into the whole message, which
+		// is then freed while the session holds its values.
+		p := store.Parameter{Name: strings.Clone(pv.Name), Value: strings.Clone(pv.Value), Type: internType(pv.Type), HasValue: true, Updated: now}
 		se.batch.Parameters = append(se.batch.Parameters, p)
 		if se.bind != nil {
 			if f := se.bind.checkReportedValue(p); f != nil {
@@ -182,12 +203,14 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "CWMP endpoint: POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	env, err := s.readEnvelope(r)
+	w, done := answerInKind(w, r)
+	defer done()
+	env, raw, err := s.readEnvelope(r)
 	if errors.Is(err, errDecodeBusy) {
 		busy(w, err.Error())
 		return
 	}
-	if errors.Is(err, errTooLarge) {
+	if errors.Is(err, errTooLarge) || errors.Is(err, cwmp.ErrTooLarge) {
 		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
 		return
 	}
@@ -197,19 +220,14 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		s.undecodable(w, r, raw, err)
 		return
 	}
 	if inf, ok := env.Body.(*cwmp.Inform); ok {
 		s.handleInform(w, r, env, inf)
 		return
 	}
-	var se *session
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		s.mu.Lock()
-		se = s.sessions[c.Value]
-		s.mu.Unlock()
-	}
+	se := s.sessionOf(r)
 	if se == nil {
 		if env.IsEmpty() {
 			w.WriteHeader(http.StatusNoContent)
@@ -229,11 +247,20 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	se.touch()
+	s.decodeFindings(se, env)
 	switch m := env.Body.(type) {
 	case nil:
+		if se.inflight != nil {
+			s.noAnswer(se, "the CPE sent an empty POST instead of an answer")
+		}
 		s.next(w, r, se)
 	case *cwmp.Fault:
-		s.recordFault(se, m)
+		if se.inflight != nil && se.inflight.job != nil {
+			se.inflight = nil
+			s.jobFallback(se, fmt.Sprintf("fault %d", m.Code))
+		} else {
+			s.recordFault(se, m)
+		}
 		s.next(w, r, se)
 	case *cwmp.TransferComplete:
 		s.transferComplete(se, m)
@@ -257,7 +284,11 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 			s.reply(w, se, env, cwmp.NewFault(cwmp.FaultACSRequestDenied, "unexpected "+m.MethodName()))
 			return
 		}
-		s.recordResponse(se, m)
+		if se.inflight.job != nil {
+			s.jobResponse(se, m)
+		} else {
+			s.recordResponse(se, m)
+		}
 		if _, ok := m.(*cwmp.AddObjectResponse); ok {
 			s.checkpoint(se) // an AddObject must not run twice (outage.go)
 		}
@@ -296,6 +327,7 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 	se.user, _ = auth.User(ctx)
 	se.dev.ID = id
 	se.touch()
+	se.conn = r.RemoteAddr
 	s.mu.Lock()
 	if s.sessionsFullLocked() {
 		s.mu.Unlock()
@@ -303,19 +335,25 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		return
 	}
 	if old, ok := s.byDevice[id]; ok {
-		if c, err := r.Cookie(SessionCookie); err != nil || c.Value != old.id || old.committing.Load() {
+		if old.committing.Load() {
+			// Its last session is not stored yet (outage.go): the
+			// device waits rather than start from stale state.
 			s.mu.Unlock()
 			w.Header().Set("Retry-After", "5")
-			http.Error(w, "a CWMP session with this device is in progress", http.StatusServiceUnavailable)
+			http.Error(w, "the device's last CWMP session is still being stored", http.StatusServiceUnavailable)
 			return
 		}
-		// The same CPE restarted its session: end the old one first.
+		// A CPE has one session at a time: a new Inform means it dropped
+		// the old one (it crashed, lost the connection or gave up
+		// waiting). End the old one first; its RPC in flight got no
+		// answer.
 		s.mu.Unlock()
-		s.endSession(old, "new Inform")
+		s.endSession(old, "the CPE started a new session")
 		s.mu.Lock()
 	}
 	s.byDevice[id] = se
 	s.sessions[se.id] = se
+	s.byConn[se.conn] = se
 	s.mu.Unlock()
 
 	se.mu.Lock()
@@ -343,6 +381,7 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		busy(w, "the ACS's store is unavailable")
 		return
 	}
+	s.decodeFindings(se, env)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: se.id, Path: "/", HttpOnly: true})
 	resp := env.Reply(&cwmp.InformResponse{MaxEnvelopes: 1})
 	if v := useVersion(env.Header.SupportedCWMPVersions); v != "" && env.Namespace == cwmp.Namespace12 {
@@ -400,21 +439,25 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 		}
 	}
 	se.dev = *d
+	se.rec = parseRecord(d.Discovery)
 	s.mu.Lock()
 	se.flagged = s.shared != nil || s.flagged[id]
 	s.mu.Unlock()
-	se.bind = BindRoot(d.Root)
+	se.bind = BindDevice(d)
 	if se.bind != nil {
 		se.dev.Model = se.bind.ModelName()
+		se.dev.Services = se.bind.ServiceModels()
 	} else {
-		se.dev.Model = ""
+		se.dev.Model, se.dev.Services = "", nil
 	}
 	se.batch.Device = &se.dev
 
 	var waitingKeys []string
+	bootstrap := false
 	for _, ev := range inf.Event {
 		switch ev.EventCode {
 		case cwmp.EventBootstrap:
+			bootstrap = true
 			if !first {
 				se.batch.Forget = true
 			}
@@ -438,7 +481,7 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 			s.finishTask(se, t, store.TaskDone, nil, 0, "")
 		}
 	}
-	if se.bind != nil && !se.dev.Discovered && !s.cfg.NoDiscovery {
+	if s.wantsDiscovery(se, bootstrap) {
 		if err := s.queueDiscovery(ctx, se); err != nil {
 			return err
 		}
@@ -512,12 +555,29 @@ func (s *Server) loadQueue(ctx context.Context, se *session) error {
 		}
 		s.mu.Unlock()
 	}
+	now := time.Now()
 	for _, t := range ts {
-		if !se.handled[t.ID] {
+		// A task whose RPC got no answer waits for its retry time.
+		if !se.handled[t.ID] && !now.Before(t.RetryAfter) {
 			se.queue = append(se.queue, t)
 		}
 	}
-	sort.SliceStable(se.queue, func(i, j int) bool { return se.queue[i].Internal && !se.queue[j].Internal })
+	// The ACS's own tasks (discovery) first, unless they already went
+	// unanswered: then the NBI's tasks do not wait for them.
+	stuck := false
+	for _, t := range ts {
+		stuck = stuck || t.Internal && t.Attempts > 0
+	}
+	rank := func(t *store.Task) int {
+		switch {
+		case !t.Internal:
+			return 1
+		case stuck:
+			return 2
+		}
+		return 0
+	}
+	sort.SliceStable(se.queue, func(i, j int) bool { return rank(se.queue[i]) < rank(se.queue[j]) })
 	return nil
 }
 
@@ -529,6 +589,9 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 		if err := s.loadQueue(ctx, se); err != nil {
 			s.log.Error("acs: loading tasks", "device", se.dev.ID, "err", err)
 		}
+	}
+	if se.job != nil && s.sendJob(w, se) {
+		return
 	}
 	for {
 		for len(se.queue) > 0 {
@@ -543,6 +606,15 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 				s.finishTask(se, t, store.TaskFault, nil, int(cwmp.FaultACSInternalError), "the device is bound to no data model")
 				continue
 			}
+			if t.Internal || t.Name == "refreshObject" {
+				if se.job = s.startDiscovery(ctx, se, t); se.job == nil {
+					continue
+				}
+				if s.sendJob(w, se) {
+					return
+				}
+				continue
+			}
 			prep, rerr := prepareTask(t.Spec, se.bind, s.fileURL(ctx))
 			if rerr != nil {
 				s.finishTask(se, t, store.TaskFault, nil, 0, rerr.Error())
@@ -554,6 +626,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 				continue
 			}
 			msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
+			s.encodeFor(se, msg)
 			s.fileCredentials(se, prep, msg)
 			if s.send(w, se, &inflight{task: t, prep: prep, msg: msg, id: t.CommandKey}) {
 				return
@@ -661,6 +734,7 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 	switch m := m.(type) {
 	case *cwmp.GetParameterValuesResponse:
 		se.storeValues(m.ParameterList)
+		se.notePartialPath(in.msg)
 		vals := make([][3]string, len(m.ParameterList))
 		for i, p := range m.ParameterList {
 			vals[i] = [3]string{p.Name, p.Value, p.Type}
@@ -687,7 +761,8 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 			// are judged when the session ends (the discovery's
 			// GetParameterValues tells the device's RootDataModelVersion);
 			// it replaces earlier findings.
-			se.discovered = names
+			se.discoveredAt = [2]int{len(se.batch.Parameters) - len(names), len(se.batch.Parameters)}
+			se.discovered = true
 			se.batch.ClearFindings = true
 			se.dev.Discovered = true
 			// What the tree no longer names, the device no longer has.
@@ -809,11 +884,15 @@ func (s *Server) endSession(se *session, reason string) error {
 		s.log.Debug("acs: session ended", "device", se.dev.ID, "reason", reason)
 	}
 	se.closed = true
-	if se.discovered != nil && se.bind != nil {
-		for _, f := range se.bind.checkNames(se.discovered, se.dev.DataModel) {
+	if se.inflight != nil && reason != "" {
+		s.noAnswer(se, reason)
+	}
+	s.mergeDiscoveryOverride(se)
+	if se.discovered && se.bind != nil {
+		for _, f := range se.bind.checkNames(se.batch.Parameters[se.discoveredAt[0]:se.discoveredAt[1]], se.dev.DataModel) {
 			se.addFinding(&f)
 		}
-		se.discovered = nil
+		se.discovered = false
 	}
 	if err := s.commitSession(se); err != nil {
 		// The CPE has run the session's RPCs: the batch is retried
@@ -840,6 +919,9 @@ func (s *Server) dropSession(se *session) {
 	}
 	if s.byDevice[se.dev.ID] == se {
 		delete(s.byDevice, se.dev.ID)
+	}
+	if s.byConn[se.conn] == se {
+		delete(s.byConn, se.conn)
 	}
 	s.mu.Unlock()
 }

@@ -21,6 +21,7 @@ import (
 //	{"name":"setParameterAttributes","parameterAttributes":[{"name":..,"notification":2}]}
 //	{"name":"addObject","objectName":"Device.IP.Interface."}
 //	{"name":"deleteObject","objectName":"Device.IP.Interface.2."}
+//	{"name":"refreshObject","objectName":"Device.DeviceInfo."}  (names, then values, of the object)
 //	{"name":"reboot"} {"name":"factoryReset"} {"name":"getRPCMethods"}
 //	{"name":"download","file":"fw.bin","fileType":"1 Firmware Upgrade Image"}
 //	{"name":"upload","fileType":"1 Vendor Configuration File","url":"http://..."}
@@ -115,7 +116,8 @@ var taskNames = map[string]string{}
 func init() {
 	for _, n := range []string{"getParameterValues", "setParameterValues", "getParameterNames", "getParameterAttributes",
 		"setParameterAttributes", "addObject", "deleteObject", "reboot", "factoryReset", "download", "upload",
-		"scheduleInform", "getRPCMethods", "scheduleDownload", "cancelTransfer", "getAllQueuedTransfers", "changeDUState"} {
+		"scheduleInform", "getRPCMethods", "scheduleDownload", "cancelTransfer", "getAllQueuedTransfers", "changeDUState",
+		"refreshObject"} {
 		taskNames[strings.ToLower(n)] = n
 	}
 }
@@ -238,6 +240,19 @@ func prepareTask(raw []byte, b *Binding, fileURL func(name string) (string, uint
 				}
 			}
 		}
+	case "refreshObject":
+		// GenieACS's: read the object's names and values again
+		// (discovery.go); "" is the whole tree.
+		if spec.ObjectName == "" {
+			spec.ObjectName = b.Root
+		}
+		if !strings.HasSuffix(spec.ObjectName, ".") {
+			return nil, &RuleError{Path: spec.ObjectName, Rule: RuleArgument, Msg: "an object name ends in \".\""}
+		}
+		if e := b.checkName(spec.ObjectName); e != nil {
+			return nil, e
+		}
+		p.spec = spec
 	case "addObject":
 		if e := b.checkAddObject(spec.ObjectName); e != nil {
 			return nil, e

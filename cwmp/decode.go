@@ -27,6 +27,13 @@ type Decoder struct {
 	MaxDepth int
 	// MaxElements is the most elements a document may have.
 	MaxElements int
+	// Tolerant drops an item of a list (a ParameterList, an Event …)
+	// that does not decode, or a ParameterValueStruct without a Name,
+	// instead of failing the whole message, and records it in
+	// Envelope.Issues. Real CPEs send such items (a <Writable>30</Writable>
+	// among hundreds of good entries). SOAP arrays whose arrayType count
+	// disagrees with their items are recorded either way.
+	Tolerant bool
 }
 
 func (d *Decoder) limits() (int64, int, int) {
@@ -88,7 +95,12 @@ func (d *Decoder) Decode(data []byte) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.envelope()
+	t.tolerant = d.Tolerant
+	env, err := t.envelope()
+	if env != nil {
+		env.Issues = t.issues
+	}
+	return env, err
 }
 
 // trimLeadingSpace drops a UTF-8 byte-order mark and whitespace before the
@@ -324,18 +336,53 @@ func (t *xtree) repeated(fp *fieldPlan, fv reflect.Value, n int32, path string) 
 		return nil
 	}
 	s := reflect.MakeSlice(fv.Type(), count, count)
-	i := 0
+	i, item := 0, 0
 	for c := t.firstChild(n); c >= 0; c = t.nodes[c].next {
 		if t.nodes[c].local != fp.name {
 			continue
 		}
+		item++
 		if err := t.value(fp, s.Index(i), c, path+"."+fp.name); err != nil {
-			return fmt.Errorf("%w (item %d)", err, i)
+			if !t.tolerate(c, path+"."+fp.name, item-1, err) {
+				return fmt.Errorf("%w (item %d)", err, item-1)
+			}
+			s.Index(i).Set(reflect.Zero(s.Type().Elem()))
+			continue
 		}
 		i++
 	}
-	fv.Set(s)
+	fv.Set(s.Slice(0, i))
 	return nil
+}
+
+// tolerate records a bad item dropped in tolerant mode; false when the
+// decoder is strict.
+func (t *xtree) tolerate(n int32, path string, item int, err error) bool {
+	if !t.tolerant {
+		return false
+	}
+	name := ""
+	if c := t.child(n, "Name"); c >= 0 {
+		name = strings.TrimSpace(t.nodes[c].text)
+	}
+	t.issues = append(t.issues, DecodeIssue{Line: int(t.nodes[n].line), Path: path, Item: item, Name: name, Msg: err.Error()})
+	return true
+}
+
+// checkArrayType records a SOAP array whose arrayType count ("…[n]")
+// disagrees with its items.
+func (t *xtree) checkArrayType(n int32, path string, count int) {
+	at := t.nodes[n].arrayType
+	open := strings.LastIndexByte(at, '[')
+	if open < 0 || !strings.HasSuffix(at, "]") {
+		return
+	}
+	declared, err := strconv.Atoi(at[open+1 : len(at)-1])
+	if err != nil || declared == count {
+		return
+	}
+	t.issues = append(t.issues, DecodeIssue{Line: int(t.nodes[n].line), Path: path, Item: -1,
+		Msg: fmt.Sprintf("arrayType %q declares %d items, the array has %d", at, declared, count)})
 }
 
 // array decodes a SOAP array: every child element is an item, whatever
@@ -345,26 +392,38 @@ func (t *xtree) array(fp *fieldPlan, fv reflect.Value, n int32, path string) err
 	for c := t.firstChild(n); c >= 0; c = t.nodes[c].next {
 		count++
 	}
+	t.checkArrayType(n, path, count)
 	if count == 0 {
 		return nil
 	}
 	if fp.kind == kindParamValue {
 		list := make([]ParameterValueStruct, 0, count)
+		item := 0
 		for c := t.firstChild(n); c >= 0; c = t.nodes[c].next {
-			list = append(list, t.paramValue(c))
+			pv := t.paramValue(c)
+			item++
+			if pv.Name == "" && t.tolerate(c, path, item-1, errors.New("no Name")) {
+				continue
+			}
+			list = append(list, pv)
 		}
 		fv.Set(reflect.ValueOf(list))
 		return nil
 	}
 	s := reflect.MakeSlice(fv.Type(), count, count)
-	i := 0
+	i, item := 0, 0
 	for c := t.firstChild(n); c >= 0; c = t.nodes[c].next {
+		item++
 		if err := t.value(fp, s.Index(i), c, path); err != nil {
-			return fmt.Errorf("%w (item %d)", err, i)
+			if !t.tolerate(c, path, item-1, err) {
+				return fmt.Errorf("%w (item %d)", err, item-1)
+			}
+			s.Index(i).Set(reflect.Zero(s.Type().Elem()))
+			continue
 		}
 		i++
 	}
-	fv.Set(s)
+	fv.Set(s.Slice(0, i))
 	return nil
 }
 

@@ -18,6 +18,30 @@ type Envelope struct {
 	// Body is the RPC request or response, a *Fault, or an
 	// *UnknownMethod; nil for an empty POST.
 	Body Message
+	// Issues lists what a decoder tolerated (Decoder.Tolerant): items of
+	// a list dropped because they did not decode, and SOAP arrays whose
+	// arrayType count disagrees with their items. Not encoded.
+	Issues []DecodeIssue
+}
+
+// DecodeIssue is one fault of a message that did not stop its decoding.
+type DecodeIssue struct {
+	Line int    // line of the element
+	Path string // the list ("GetParameterNamesResponse.ParameterList")
+	Item int    // index of the item dropped; -1 for the list itself
+	Name string // the item's Name, when it has one
+	Msg  string
+}
+
+func (i DecodeIssue) String() string {
+	where := i.Path
+	if i.Item >= 0 {
+		where = fmt.Sprintf("%s item %d", i.Path, i.Item)
+		if i.Name != "" {
+			where += " (" + i.Name + ")"
+		}
+	}
+	return fmt.Sprintf("line %d: %s: %s", i.Line, where, i.Msg)
 }
 
 // IsEmpty reports whether env is an empty POST.

@@ -529,6 +529,10 @@ func (s *scanner) startTag() error {
 			if uri, ok := s.lookup(a.prefix); (ok && uri == NamespaceXSI) || (!ok && a.prefix == "xsi") {
 				n.xsiType = resolveQNameValue(a.value, s.lookup)
 			}
+		case "arrayType":
+			if a.prefix != "xmlns" {
+				n.arrayType = a.value
+			}
 		case "mustUnderstand":
 			if a.prefix == "xmlns" {
 				continue

@@ -16,12 +16,16 @@ type xtree struct {
 	// cwmpNS is the first cwmp namespace declared anywhere, the fallback
 	// for detecting the peer's namespace when no element is in one.
 	cwmpNS string
+	// tolerant and issues: see Decoder.Tolerant and Envelope.Issues.
+	tolerant bool
+	issues   []DecodeIssue
 }
 
 type xnode struct {
 	space, local   string
 	text           string // character data of an element without child elements
 	xsiType        string // xsi:type, normalised: "xsd:int", "cwmp:InstallOpStruct"
+	arrayType      string // SOAP-ENC:arrayType as written ("cwmp:ParameterValueStruct[3]")
 	mustUnderstand bool
 	hasChild       bool
 	first, next    int32 // first child, next sibling; -1 for none

@@ -106,6 +106,8 @@ func buildTreeStd(data []byte, maxDepth, maxElements int) (*xtree, error) {
 					if uri, ok := lookup(a.Name.Space); (ok && uri == NamespaceXSI) || (!ok && a.Name.Space == "xsi") {
 						n.xsiType = resolveQNameValue(a.Value, lookup)
 					}
+				case "arrayType":
+					n.arrayType = a.Value
 				case "mustUnderstand":
 					v := strings.TrimSpace(a.Value)
 					n.mustUnderstand = v == "1" || strings.EqualFold(v, "true")

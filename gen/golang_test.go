@@ -156,8 +156,8 @@ func TestIncludeProfileDescriptions(t *testing.T) {
 	}
 }
 
-// standardPackages are the four standard models' committed packages.
-var standardPackages = map[string]string{"tr181": "Device:2.19", "tr098": "InternetGatewayDevice:1.14", "tr104": "VoiceService:2.0", "tr135": "STBService:1.4"}
+// standardPackages are the committed generated packages and their models.
+var standardPackages = map[string]string{"tr181": "Device:2.19", "tr098": "InternetGatewayDevice:1.14", "tr104": "VoiceService:2.0", "tr104v1": "VoiceService:1.1", "tr135": "STBService:1.4"}
 
 // committedPackage is one go:generate line of generated/generate.go.
 type committedPackage struct {

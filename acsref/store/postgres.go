@@ -72,6 +72,12 @@ var pgMigrations = []string{
 		username text COLLATE "C" PRIMARY KEY, password text NOT NULL, device_id text NOT NULL DEFAULT ''
 	);`,
 	`CREATE TABLE settings (name text COLLATE "C" PRIMARY KEY, value text NOT NULL);`,
+	// Task outcomes (no-answer count, retry time) and each device's
+	// discovery record.
+	`ALTER TABLE tasks ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+	ALTER TABLE tasks ADD COLUMN retry_after bigint NOT NULL DEFAULT 0;
+	ALTER TABLE devices ADD COLUMN discovery text NOT NULL DEFAULT '';
+	ALTER TABLE devices ADD COLUMN services text NOT NULL DEFAULT '';`,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),
@@ -238,12 +244,12 @@ func storable(s string) bool {
 // ---- commit ----
 
 const (
-	pgDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
+	pgDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery, services)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
 		ON CONFLICT (id) DO UPDATE SET oui=excluded.oui, product_class=excluded.product_class, serial=excluded.serial,
 		manufacturer=excluded.manufacturer, root=excluded.root, model=excluded.model, data_model=excluded.data_model,
 		software=excluded.software, conn_req_url=excluded.conn_req_url, remote_addr=excluded.remote_addr,
-		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot`
+		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery, services=excluded.services`
 	pgForgetP = `DELETE FROM parameters WHERE device_id=$1`
 	pgForgetF = `DELETE FROM findings WHERE device_id=$1`
 	pgDelP    = `DELETE FROM parameters WHERE device_id=$1 AND name >= $2 AND starts_with(name, $2)`
@@ -258,8 +264,8 @@ const (
 	pgParamN = `INSERT INTO parameters (device_id, name, writable, object, updated)
 		SELECT $1, n, w, o, u FROM unnest($2::text[], $3::boolean[], $4::boolean[], $5::bigint[]) AS x(n, w, o, u)
 		ON CONFLICT (device_id, name) DO UPDATE SET writable=excluded.writable, object=excluded.object`
-	pgTasks = `UPDATE tasks SET status=x.s, result=x.r, fault_code=x.fc, fault_string=x.fs, command_key=x.ck, updated=x.u
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::bigint[]) AS x(id, s, r, fc, fs, ck, u)
+	pgTasks = `UPDATE tasks SET status=x.s, result=x.r, fault_code=x.fc, fault_string=x.fs, command_key=x.ck, updated=x.u, attempts=x.a, retry_after=x.ra
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::bigint[]) AS x(id, s, r, fc, fs, ck, u, a, ra)
 		WHERE tasks.id = x.id AND tasks.status <> 'cancelled'`
 	pgFaults = `INSERT INTO faults (device_id, task_id, method, code, string, detail, time)
 		SELECT $1, ti, m, c, s, d, t FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::bigint[])
@@ -386,7 +392,7 @@ func (s *Postgres) sendGroup(group []*pgCommit) error {
 func queueBatch(q *pgx.Batch, b *Batch) {
 	d := b.Device
 	q.Queue(pgDevice, d.ID, d.OUI, d.ProductClass, d.SerialNumber, d.Manufacturer, d.Root, d.Model, d.DataModel, d.SoftwareVer,
-		d.ConnReqURL, d.RemoteAddr, d.Discovered, unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot))
+		d.ConnReqURL, d.RemoteAddr, d.Discovered, unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery), strings.Join(d.Services, ","))
 	if b.Forget {
 		q.Queue(pgForgetP, d.ID)
 		q.Queue(pgForgetF, d.ID)
@@ -414,14 +420,16 @@ func queueBatch(q *pgx.Batch, b *Batch) {
 		n := len(last)
 		ids, sts, res, fcs, fss, cks, ups := make([]int64, 0, n), make([]string, 0, n), make([]string, 0, n), make([]int32, 0, n),
 			make([]string, 0, n), make([]string, 0, n), make([]int64, 0, n)
+		ats, ras := make([]int32, 0, n), make([]int64, 0, n)
 		for i, t := range b.Tasks {
 			if last[t.ID] != i {
 				continue
 			}
 			ids, sts, res = append(ids, t.ID), append(sts, t.Status), append(res, string(t.Result))
 			fcs, fss, cks, ups = append(fcs, int32(t.FaultCode)), append(fss, t.FaultString), append(cks, t.CommandKey), append(ups, unix(t.Updated))
+			ats, ras = append(ats, int32(t.Attempts)), append(ras, unix(t.RetryAfter))
 		}
-		q.Queue(pgTasks, ids, sts, res, fcs, fss, cks, ups)
+		q.Queue(pgTasks, ids, sts, res, fcs, fss, cks, ups, ats, ras)
 	}
 	if n := len(b.Faults); n > 0 {
 		tis, ms, cs, ss, ds, ts := make([]int64, n), make([]string, n), make([]int32, n), make([]string, n), make([]string, n), make([]int64, n)
@@ -558,10 +566,17 @@ func (s *Postgres) Device(ctx context.Context, id string) (*Device, error) {
 func scanPgDevice(sc pgx.Row, extra ...any) (*Device, error) {
 	var d Device
 	var fs, li, lb int64
+	var discovery, services string
 	dest := append([]any{&d.ID, &d.OUI, &d.ProductClass, &d.SerialNumber, &d.Manufacturer, &d.Root, &d.Model, &d.DataModel, &d.SoftwareVer,
-		&d.ConnReqURL, &d.RemoteAddr, &d.Discovered, &fs, &li, &lb}, extra...)
+		&d.ConnReqURL, &d.RemoteAddr, &d.Discovered, &fs, &li, &lb, &discovery, &services}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
+	}
+	if services != "" {
+		d.Services = strings.Split(services, ",")
+	}
+	if discovery != "" {
+		d.Discovery = json.RawMessage(discovery)
 	}
 	d.FirstSeen, d.LastInform, d.LastBoot = fromUnix(fs), fromUnix(li), fromUnix(lb)
 	d.Tags = []string{}
@@ -699,10 +714,12 @@ func (s *Postgres) Parameters(ctx context.Context, deviceID, prefix string) ([]P
 func scanPgTask(sc pgx.Row) (*Task, error) {
 	var t Task
 	var spec, result string
-	var c, u int64
-	if err := sc.Scan(&t.ID, &t.DeviceID, &t.Name, &spec, &t.Status, &t.CommandKey, &t.Internal, &result, &t.FaultCode, &t.FaultString, &c, &u); err != nil {
+	var c, u, ra int64
+	var attempts int32
+	if err := sc.Scan(&t.ID, &t.DeviceID, &t.Name, &spec, &t.Status, &t.CommandKey, &t.Internal, &result, &t.FaultCode, &t.FaultString, &c, &u, &attempts, &ra); err != nil {
 		return nil, err
 	}
+	t.Attempts, t.RetryAfter = int(attempts), fromUnix(ra)
 	t.Spec = json.RawMessage(spec)
 	if result != "" {
 		t.Result = json.RawMessage(result)

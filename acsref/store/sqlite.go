@@ -61,6 +61,12 @@ var migrations = []string{
 	);
 	CREATE TABLE credentials (username TEXT PRIMARY KEY, password TEXT NOT NULL, device_id TEXT NOT NULL DEFAULT '');`,
 	`CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+	// Task outcomes (no-answer count, retry time) and each device's
+	// discovery record.
+	`ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE tasks ADD COLUMN retry_after INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE devices ADD COLUMN discovery TEXT NOT NULL DEFAULT '';
+	ALTER TABLE devices ADD COLUMN services TEXT NOT NULL DEFAULT '';`,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
@@ -222,6 +228,14 @@ func (s *SQLite) Commit(ctx context.Context, b *Batch) error {
 
 const maxGroup = 256
 
+// maxGroupRows bounds the rows one group commit writes (a first contact
+// writes every parameter of its device).
+const maxGroupRows = 8192
+
+func batchRows(b *Batch) int {
+	return 1 + len(b.Parameters) + len(b.Findings) + len(b.Tasks) + len(b.Faults)
+}
+
 func (s *SQLite) writer() {
 	defer s.wg.Done()
 	group := make([]*pendingCommit, 0, maxGroup)
@@ -241,11 +255,16 @@ func (s *SQLite) writer() {
 			}
 		}
 		group = append(group[:0], first)
+		rows := batchRows(first.b)
 	fill:
-		for len(group) < maxGroup {
+		// A group is bounded in rows too: the writer connection is held
+		// for the whole transaction, and AddTask (a new device's
+		// discovery, in its Inform) waits for it.
+		for len(group) < maxGroup && rows < maxGroupRows {
 			select {
 			case pc := <-s.commits:
 				group = append(group, pc)
+				rows += batchRows(pc.b)
 			default:
 				break fill
 			}
@@ -271,12 +290,12 @@ func (s *SQLite) commitGroup(group []*pendingCommit) {
 // The statements of the group commit, prepared once on the writer
 // connection.
 const (
-	sqlDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	sqlDevice = `INSERT INTO devices (id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery, services)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(id) DO UPDATE SET oui=excluded.oui, product_class=excluded.product_class, serial=excluded.serial,
 		manufacturer=excluded.manufacturer, root=excluded.root, model=excluded.model, data_model=excluded.data_model,
 		software=excluded.software, conn_req_url=excluded.conn_req_url, remote_addr=excluded.remote_addr,
-		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot`
+		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery, services=excluded.services`
 	sqlForgetP = `DELETE FROM parameters WHERE device_id=?`
 	sqlForgetF = `DELETE FROM findings WHERE device_id=?`
 	sqlDelP    = `DELETE FROM parameters WHERE device_id=? AND (name=? OR substr(name,1,length(?))=?)`
@@ -286,14 +305,17 @@ const (
 		ON CONFLICT(device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, updated=excluded.updated`
 	sqlParamN = `INSERT INTO parameters (device_id, name, writable, object, updated) VALUES (?,?,?,?,?)
 		ON CONFLICT(device_id, name) DO UPDATE SET writable=excluded.writable, object=excluded.object`
-	sqlTask    = `UPDATE tasks SET status=?, result=?, fault_code=?, fault_string=?, command_key=?, updated=? WHERE id=? AND status NOT IN ('cancelled')`
+	sqlParamVN = `INSERT INTO parameters (device_id, name, value, type, writable, object, updated) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT(device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, writable=excluded.writable,
+		object=excluded.object, updated=excluded.updated`
+	sqlTask    = `UPDATE tasks SET status=?, result=?, fault_code=?, fault_string=?, command_key=?, updated=?, attempts=?, retry_after=? WHERE id=? AND status NOT IN ('cancelled')`
 	sqlFault   = `INSERT INTO faults (device_id, task_id, method, code, string, detail, time) VALUES (?,?,?,?,?,?,?)`
 	sqlResolve = `DELETE FROM findings WHERE device_id=? AND path=? AND rule IN ('reported-value','reported-type','not-parameter')`
 	sqlFinding = `INSERT INTO findings (device_id, path, rule, message, value, model, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)
 		ON CONFLICT(device_id, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model, last_seen=excluded.last_seen`
 )
 
-var groupStatements = []string{sqlDevice, sqlForgetP, sqlForgetF, sqlDelP, sqlNamesP, sqlDelName, sqlParamV, sqlParamN, sqlTask, sqlFault, sqlResolve, sqlFinding}
+var groupStatements = []string{sqlDevice, sqlForgetP, sqlForgetF, sqlDelP, sqlNamesP, sqlDelName, sqlParamV, sqlParamN, sqlParamVN, sqlTask, sqlFault, sqlResolve, sqlFinding}
 
 // stmts runs the group's statements inside its transaction.
 type stmts struct {
@@ -367,7 +389,7 @@ func applyBatch(st *stmts, b *Batch) error {
 		return errors.New("store: batch without device")
 	}
 	if err := st.exec(sqlDevice, d.ID, d.OUI, d.ProductClass, d.SerialNumber, d.Manufacturer, d.Root, d.Model, d.DataModel, d.SoftwareVer,
-		d.ConnReqURL, d.RemoteAddr, b2i(d.Discovered), unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot)); err != nil {
+		d.ConnReqURL, d.RemoteAddr, b2i(d.Discovered), unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery), strings.Join(d.Services, ",")); err != nil {
 		return err
 	}
 	if b.Forget {
@@ -383,26 +405,51 @@ func applyBatch(st *stmts, b *Batch) error {
 			return err
 		}
 	}
-	// The last report of a name wins; write each name once.
+	// Each name is written once, as the PostgreSQL store does: the last
+	// value report's value, type and time; the last name report's flags
+	// (a discovery reports both: one row write); a row with only name
+	// reports keeps its time, or takes the first report's when new.
 	last := make(map[string]int, len(b.Parameters))
+	lastN := make(map[string]int)
+	firstN := make(map[string]int)
 	for i := range b.Parameters {
-		if b.Parameters[i].HasValue {
-			last[b.Parameters[i].Name] = i
+		p := &b.Parameters[i]
+		if p.HasValue {
+			last[p.Name] = i
 		}
+		if p.Writable != nil || p.Object {
+			lastN[p.Name] = i
+			if _, ok := firstN[p.Name]; !ok {
+				firstN[p.Name] = i
+			}
+		}
+	}
+	writable := func(p *Parameter) int {
+		if p.Writable == nil {
+			return -1
+		}
+		return b2i(*p.Writable)
 	}
 	for i := range b.Parameters {
 		p := &b.Parameters[i]
 		if p.HasValue && last[p.Name] == i {
+			if j, ok := lastN[p.Name]; ok {
+				n := &b.Parameters[j]
+				if err := st.exec(sqlParamVN, d.ID, p.Name, p.Value, p.Type, writable(n), b2i(n.Object), unix(p.Updated)); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := st.exec(sqlParamV, d.ID, p.Name, p.Value, p.Type, unix(p.Updated)); err != nil {
 				return err
 			}
+			continue
 		}
-		if p.Writable != nil || p.Object {
-			w := -1
-			if p.Writable != nil {
-				w = b2i(*p.Writable)
+		if (p.Writable != nil || p.Object) && lastN[p.Name] == i {
+			if _, both := last[p.Name]; both {
+				continue
 			}
-			if err := st.exec(sqlParamN, d.ID, p.Name, w, b2i(p.Object), unix(p.Updated)); err != nil {
+			if err := st.exec(sqlParamN, d.ID, p.Name, writable(p), b2i(p.Object), unix(b.Parameters[firstN[p.Name]].Updated)); err != nil {
 				return err
 			}
 		}
@@ -417,7 +464,7 @@ func applyBatch(st *stmts, b *Batch) error {
 		}
 	}
 	for _, t := range b.Tasks {
-		if err := st.exec(sqlTask, t.Status, string(t.Result), t.FaultCode, t.FaultString, t.CommandKey, unix(t.Updated), t.ID); err != nil {
+		if err := st.exec(sqlTask, t.Status, string(t.Result), t.FaultCode, t.FaultString, t.CommandKey, unix(t.Updated), t.Attempts, unix(t.RetryAfter), t.ID); err != nil {
 			return err
 		}
 	}
@@ -456,15 +503,22 @@ func b2i(b bool) int {
 
 // ---- devices and parameters ----
 
-const deviceCols = `id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot`
+const deviceCols = `id, oui, product_class, serial, manufacturer, root, model, data_model, software, conn_req_url, remote_addr, discovered, first_seen, last_inform, last_boot, discovery, services`
 
 func scanDevice(sc interface{ Scan(...any) error }) (*Device, error) {
 	var d Device
 	var disc int
 	var fs, li, lb int64
+	var discovery, services string
 	if err := sc.Scan(&d.ID, &d.OUI, &d.ProductClass, &d.SerialNumber, &d.Manufacturer, &d.Root, &d.Model, &d.DataModel, &d.SoftwareVer,
-		&d.ConnReqURL, &d.RemoteAddr, &disc, &fs, &li, &lb); err != nil {
+		&d.ConnReqURL, &d.RemoteAddr, &disc, &fs, &li, &lb, &discovery, &services); err != nil {
 		return nil, err
+	}
+	if services != "" {
+		d.Services = strings.Split(services, ",")
+	}
+	if discovery != "" {
+		d.Discovery = json.RawMessage(discovery)
 	}
 	d.Discovered = disc != 0
 	d.FirstSeen, d.LastInform, d.LastBoot = fromUnix(fs), fromUnix(li), fromUnix(lb)
@@ -625,16 +679,17 @@ func (s *SQLite) Parameters(ctx context.Context, deviceID, prefix string) ([]Par
 
 // ---- tasks ----
 
-const taskCols = `id, device_id, name, spec, status, command_key, internal, result, fault_code, fault_string, created, updated`
+const taskCols = `id, device_id, name, spec, status, command_key, internal, result, fault_code, fault_string, created, updated, attempts, retry_after`
 
 func scanTask(sc interface{ Scan(...any) error }) (*Task, error) {
 	var t Task
 	var spec, result string
 	var internal int
-	var c, u int64
-	if err := sc.Scan(&t.ID, &t.DeviceID, &t.Name, &spec, &t.Status, &t.CommandKey, &internal, &result, &t.FaultCode, &t.FaultString, &c, &u); err != nil {
+	var c, u, ra int64
+	if err := sc.Scan(&t.ID, &t.DeviceID, &t.Name, &spec, &t.Status, &t.CommandKey, &internal, &result, &t.FaultCode, &t.FaultString, &c, &u, &t.Attempts, &ra); err != nil {
 		return nil, err
 	}
+	t.RetryAfter = fromUnix(ra)
 	t.Spec = json.RawMessage(spec)
 	if result != "" {
 		t.Result = json.RawMessage(result)

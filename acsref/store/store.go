@@ -29,22 +29,28 @@ var (
 
 // Device is what the ACS knows of one CPE.
 type Device struct {
-	ID           string    `json:"id"` // OUI-ProductClass-SerialNumber, GenieACS style
-	OUI          string    `json:"oui"`
-	ProductClass string    `json:"productClass"`
-	SerialNumber string    `json:"serialNumber"`
-	Manufacturer string    `json:"manufacturer"`
-	Root         string    `json:"root"`  // "Device." or "InternetGatewayDevice."
-	Model        string    `json:"model"` // "Device:2.19" (the schema bound)
-	DataModel    string    `json:"dataModelVersion,omitempty"`
-	SoftwareVer  string    `json:"softwareVersion,omitempty"`
-	ConnReqURL   string    `json:"connectionRequestURL,omitempty"`
-	RemoteAddr   string    `json:"remoteAddr,omitempty"`
-	Discovered   bool      `json:"discovered"`
-	FirstSeen    time.Time `json:"firstSeen"`
-	LastInform   time.Time `json:"lastInform"`
-	LastBoot     time.Time `json:"lastBoot,omitzero"`
-	Tags         []string  `json:"tags"`
+	ID           string `json:"id"` // OUI-ProductClass-SerialNumber, GenieACS style
+	OUI          string `json:"oui"`
+	ProductClass string `json:"productClass"`
+	SerialNumber string `json:"serialNumber"`
+	Manufacturer string `json:"manufacturer"`
+	Root         string `json:"root"`  // "Device." or "InternetGatewayDevice."
+	Model        string `json:"model"` // "Device:2.19" (the schema bound)
+	// Services are the models bound to the service objects under
+	// Services ("VoiceService:1.1", "STBService:1.4"), sorted.
+	Services    []string  `json:"services,omitempty"`
+	DataModel   string    `json:"dataModelVersion,omitempty"`
+	SoftwareVer string    `json:"softwareVersion,omitempty"`
+	ConnReqURL  string    `json:"connectionRequestURL,omitempty"`
+	RemoteAddr  string    `json:"remoteAddr,omitempty"`
+	Discovered  bool      `json:"discovered"`
+	FirstSeen   time.Time `json:"firstSeen"`
+	LastInform  time.Time `json:"lastInform"`
+	LastBoot    time.Time `json:"lastBoot,omitzero"`
+	Tags        []string  `json:"tags"`
+	// Discovery is the ACS's record of how to discover this device (its
+	// overrides and what it learnt works), JSON; empty if none.
+	Discovery json.RawMessage `json:"discovery,omitempty"`
 }
 
 // Parameter is one stored parameter or object of a device. A value
@@ -84,6 +90,11 @@ type Task struct {
 	FaultString string          `json:"faultString,omitempty"`
 	Created     time.Time       `json:"created"`
 	Updated     time.Time       `json:"updated"`
+	// Attempts counts the times the task's RPC got no answer (session
+	// timeout, undecodable reply, CPE gone); RetryAfter is when it may be
+	// sent again (zero: at once).
+	Attempts   int       `json:"attempts,omitempty"`
+	RetryAfter time.Time `json:"retryAfter,omitzero"`
 }
 
 // Fault is a CWMP fault a CPE answered a task with (or a transfer failure).

@@ -42,6 +42,9 @@ type acsOptions struct {
 	crBasic                         bool
 	maxSessions                     int
 	maxSessionTimeout               time.Duration
+	maxNoAnswer                     int
+	retryBackoff                    time.Duration
+	discovery                       []string
 }
 
 // acsEnv maps flags to their environment variables.
@@ -76,6 +79,9 @@ var acsEnv = map[string]string{
 	"cr-basic-auth":              "DMFORGE_CR_BASIC_AUTH",
 	"max-sessions":               "DMFORGE_MAX_SESSIONS",
 	"max-session-timeout":        "DMFORGE_MAX_SESSION_TIMEOUT",
+	"max-no-answer":              "DMFORGE_MAX_NO_ANSWER",
+	"retry-backoff":              "DMFORGE_RETRY_BACKOFF",
+	"discovery":                  "DMFORGE_DISCOVERY",
 }
 
 func newACSCmd() *cobra.Command {
@@ -189,6 +195,9 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	f.StringVar(&o.tlsSelfSigned, "tls-self-signed", "", "serve HTTPS with a new self-signed certificate, written (PEM) to this file for CPEs to trust")
 	f.StringVar(&o.stunAddr, "stun-addr", "", "UDP address of a STUN server for CPEs behind NAT, e.g. 127.0.0.1:3478 (none if empty)")
 	f.StringVar(&o.stunPassword, "stun-password", "", "STUN password CPEs must prove (MESSAGE-INTEGRITY); none if empty")
+	f.IntVar(&o.maxNoAnswer, "max-no-answer", acsref.DefaultMaxNoAnswer, "RPCs of a task that may go unanswered before the task faults")
+	f.DurationVar(&o.retryBackoff, "retry-backoff", acsref.DefaultRetryBackoff, "wait before sending an unanswered task again (from the second no-answer; doubles)")
+	f.StringArrayVar(&o.discovery, "discovery", nil, "discovery override of a product class: PRODUCTCLASS:batchSize=N,partialGPV=BOOL,skipRootGPN=BOOL,booleans=1|true,dateTimeMilliseconds=BOOL,disabled=BOOL (repeatable)")
 	return cmd
 }
 
@@ -226,7 +235,15 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 	if err != nil {
 		return err
 	}
-	srv, err := acsref.New(acsref.Config{TLS: tlsConf,
+	byClass := map[string]acsref.DiscoveryStrategy{}
+	for _, d := range o.discovery {
+		pc, strat, err := acsref.ParseDiscoveryFlag(d)
+		if err != nil {
+			return fmt.Errorf("--discovery: %w", err)
+		}
+		byClass[pc] = strat
+	}
+	srv, err := acsref.New(acsref.Config{TLS: tlsConf, MaxNoAnswer: o.maxNoAnswer, RetryBackoff: o.retryBackoff, DiscoveryByProductClass: byClass,
 		CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, NBIToken: o.nbiToken,
 		Auth:           acsref.CPEAuth{Username: o.cpeUser, Password: o.cpePass, PerDevice: perDevice, Basic: basic},
 		SessionTimeout: o.sessionTimeout, NoDiscovery: o.noDiscovery, InformGet: o.informGet,

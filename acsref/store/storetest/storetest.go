@@ -47,6 +47,7 @@ func Run(t *testing.T, f Factory) {
 		{"BadInput", testBadInput},
 		{"Atomic", testAtomic},
 		{"Shared", testShared},
+		{"TaskOutcome", testTaskOutcome},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.fn(t, &env{t: t, open: f(t)})
@@ -1205,5 +1206,46 @@ func testSettings(t *testing.T, e *env) {
 	}
 	if v, err := st.Setting(bg, "k"); err != nil || v != "v3" {
 		t.Fatalf("Setting: %q %v", v, err)
+	}
+}
+
+// testTaskOutcome: a task's no-answer count and retry time, and a
+// device's discovery record, are committed and survive a restart; a later
+// commit replaces them.
+func testTaskOutcome(t *testing.T, e *env) {
+	st := e.store()
+	ts := now()
+	task := addTask(t, st, "D", "getParameterValues")
+	if task.Attempts != 0 || !task.RetryAfter.IsZero() {
+		t.Fatalf("new task %+v", task)
+	}
+	d := device("D", ts)
+	d.Discovery = json.RawMessage(`{"partialGPV":false,"batch":50}`)
+	d.Services = []string{"STBService:1.4", "VoiceService:1.1"}
+	task.Attempts, task.RetryAfter, task.Updated = 2, ts.Add(time.Minute), ts
+	commit(t, st, &store.Batch{Device: d, Tasks: []*store.Task{task}})
+	st.Close()
+	st = e.store()
+	got, err := st.Task(bg, task.ID)
+	if err != nil || got.Attempts != 2 || !got.RetryAfter.Equal(ts.Add(time.Minute)) || got.Status != store.TaskPending {
+		t.Fatalf("task after restart %+v %v", got, err)
+	}
+	gd, err := st.Device(bg, "D")
+	if err != nil || string(gd.Discovery) != `{"partialGPV":false,"batch":50}` || !reflect.DeepEqual(gd.Services, d.Services) {
+		t.Fatalf("device discovery %s services %v %v", gd.Discovery, gd.Services, err)
+	}
+	ds, err := st.Devices(bg, store.DeviceFilter{})
+	if err != nil || len(ds) != 1 || string(ds[0].Discovery) != `{"partialGPV":false,"batch":50}` {
+		t.Fatalf("devices %+v %v", ds, err)
+	}
+	got.Attempts, got.RetryAfter, got.Status, got.FaultString = 3, time.Time{}, store.TaskFault, "no answer"
+	d.Discovery = nil
+	commit(t, st, &store.Batch{Device: d, Tasks: []*store.Task{got}})
+	got, _ = st.Task(bg, task.ID)
+	if got.Attempts != 3 || !got.RetryAfter.IsZero() || got.Status != store.TaskFault {
+		t.Fatalf("task after second commit %+v", got)
+	}
+	if gd, _ := st.Device(bg, "D"); gd.Discovery != nil {
+		t.Fatalf("discovery not cleared: %s", gd.Discovery)
 	}
 }
