@@ -32,12 +32,18 @@ type rig struct {
 
 func newRig(t *testing.T, mod func(*cpe.Config)) *rig {
 	t.Helper()
+	return newRigFor(t, tr181.Schema, mod)
+}
+
+// newRigFor is newRig for a device of another data model.
+func newRigFor(t *testing.T, schema *model.Schema, mod func(*cpe.Config)) *rig {
+	t.Helper()
 	acs := &testacs.ACS{Record: true}
 	srv := httptest.NewServer(acs)
 	t.Cleanup(srv.Close)
-	store := cpe.NewMemStore(tr181.Schema)
+	store := cpe.NewMemStore(schema)
 	cfg := cpe.Config{
-		Schema: tr181.Schema, Store: store, ACSURL: srv.URL + "/acs",
+		Schema: schema, Store: store, ACSURL: srv.URL + "/acs",
 		Manufacturer: "dmforge", OUI: "00D09E", ProductClass: "SimBox", SerialNumber: "SN0001", SoftwareVersion: "1.0.0",
 		ConnReqURL: "http://127.0.0.1:1/SN0001", ConnReqPassword: "crpass",
 		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() },
@@ -345,11 +351,27 @@ func TestSetParameterValuesFaults(t *testing.T) {
 		})
 	}
 	r.t = t
-	// writeOnceReadOnly: the first set works, the second is refused.
+	// Alias is readWrite from Device:2.18 on (the root rebinds it to
+	// _AliasCWMP): it may be set again.
+	r.call(spv("k", "Device.IP.Interface.1.Alias", "wan", "xsd:string"))
+	r.call(spv("k", "Device.IP.Interface.1.Alias", "lan", "xsd:string"))
+	if got := r.value("Device.IP.Interface.1.Alias"); got != "lan" {
+		t.Fatalf("readWrite Alias after two sets: %q", got)
+	}
+}
+
+// TestSetParameterValuesWriteOnce: a writeOnceReadOnly parameter (Alias
+// in Device:2.17) takes its first set and refuses the second.
+func TestSetParameterValuesWriteOnce(t *testing.T) {
+	r := newRigFor(t, device217(t), nil)
+	r.call(&cwmp.AddObject{ObjectName: "Device.IP.Interface."})
 	r.call(spv("k", "Device.IP.Interface.1.Alias", "wan", "xsd:string"))
 	f := r.fault(spv("k", "Device.IP.Interface.1.Alias", "lan", "xsd:string"), cwmp.FaultInvalidArguments)
 	if f.SetParameterValuesFaults[0].FaultCode != cwmp.FaultNonWritableParameter {
 		t.Fatalf("writeOnceReadOnly set twice: %+v", f.SetParameterValuesFaults)
+	}
+	if got := r.value("Device.IP.Interface.1.Alias"); got != "wan" {
+		t.Fatalf("refused set changed the value: %q", got)
 	}
 }
 

@@ -81,12 +81,6 @@ func TestAliasBasedAddressing(t *testing.T) {
 	}
 	// A dot inside brackets cannot be told from a path separator.
 	r.fault(&cwmp.AddObject{ObjectName: "Device.IP.Interface.[a.b]."}, cwmp.FaultInvalidParameterName)
-	// IP.Interface.{i}.Alias is writeOnceReadOnly in Device:2.19: the alias
-	// the CPE assigned cannot be changed.
-	f = r.fault(spv("k3", "Device.IP.Interface.2.Alias", "lan", "xsd:string"), cwmp.FaultInvalidArguments)
-	if f.SetParameterValuesFaults[0].FaultCode != cwmp.FaultNonWritableParameter {
-		t.Fatalf("SPV of a CPE-assigned writeOnceReadOnly alias: %+v", f.SetParameterValuesFaults)
-	}
 	// A readWrite Alias may be renamed, but not to another instance's.
 	r.call(&cwmp.AddObject{ObjectName: "Device.ManagementServer.InformParameter.[p1]."})
 	r.call(&cwmp.AddObject{ObjectName: "Device.ManagementServer.InformParameter.[p2]."})
@@ -257,5 +251,19 @@ func TestAttributesInStore(t *testing.T) {
 	st.Reset()
 	if _, ok := st.Attributes("Device.ManagementServer.PeriodicInformInterval"); ok {
 		t.Fatal("attributes survive a factory reset")
+	}
+}
+
+// TestCPEAssignedAliasWriteOnce: where Alias is writeOnceReadOnly
+// (Device:2.17), the alias the CPE assigned cannot be changed.
+func TestCPEAssignedAliasWriteOnce(t *testing.T) {
+	r := newRigFor(t, device217(t), func(c *cpe.Config) { c.AliasBasedAddressing = true })
+	r.call(&cwmp.AddObject{ObjectName: "Device.IP.Interface."})
+	if v := r.value("Device.IP.Interface.1.Alias"); v != "cpe-1" {
+		t.Fatalf("CPE-assigned alias = %q, want cpe-1", v)
+	}
+	f := r.fault(spv("k3", "Device.IP.Interface.1.Alias", "lan", "xsd:string"), cwmp.FaultInvalidArguments)
+	if f.SetParameterValuesFaults[0].FaultCode != cwmp.FaultNonWritableParameter {
+		t.Fatalf("SPV of a CPE-assigned writeOnceReadOnly alias: %+v", f.SetParameterValuesFaults)
 	}
 }
