@@ -71,6 +71,7 @@ var pgMigrations = []string{
 	CREATE TABLE credentials (
 		username text COLLATE "C" PRIMARY KEY, password text NOT NULL, device_id text NOT NULL DEFAULT ''
 	);`,
+	policyMigrationSQL,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),

@@ -58,6 +58,7 @@ var migrations = []string{
 		data BLOB NOT NULL, created INTEGER NOT NULL
 	);
 	CREATE TABLE credentials (username TEXT PRIMARY KEY, password TEXT NOT NULL, device_id TEXT NOT NULL DEFAULT '');`,
+	policyMigrationSQL,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one

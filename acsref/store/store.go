@@ -199,6 +199,8 @@ type Store interface {
 	PutCredential(ctx context.Context, username, password, deviceID string) error
 	DeleteCredential(ctx context.Context, username string) error
 
+	Policies // auto-configuration (policy.go)
+
 	Close() error
 }
 

@@ -46,6 +46,7 @@ func Run(t *testing.T, f Factory) {
 		{"BadInput", testBadInput},
 		{"Atomic", testAtomic},
 		{"Shared", testShared},
+		{"Policies", testPolicies},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.fn(t, &env{t: t, open: f(t)})
