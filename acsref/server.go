@@ -127,7 +127,8 @@ type Server struct {
 	servers   []*http.Server
 	cwmpLn    net.Listener
 	nbiLn     net.Listener
-	stun      *stunServer // nil without Config.STUNAddr
+	stun      *stunServer  // nil without Config.STUNAddr
+	policies  policyEngine // auto-configuration (policies.go)
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dmforge/dmforge/acsref/policy"
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/auth"
@@ -59,9 +60,11 @@ type session struct {
 	discovered []store.Parameter
 	// unlock releases the device's lock in a shared store (nil if none).
 	unlock func()
+	pol    *policySession // auto-configuration (policies.go); nil without policies
 }
 
 type inflight struct {
+	policy *policy.RPC // a policy's planned RPC (policies.go)
 	task   *store.Task // nil for the InformGet read
 	prep   *prepared
 	msg    cwmp.Message
@@ -420,6 +423,9 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 			return err
 		}
 	}
+	if err := s.policyOpen(ctx, se, inf); err != nil {
+		return err
+	}
 	return s.loadQueue(ctx, se)
 }
 
@@ -545,6 +551,9 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 			break
 		}
 	}
+	if s.policyNext(ctx, w, se) {
+		return
+	}
 	if len(s.cfg.InformGet) > 0 && !se.informGo && se.bind != nil {
 		se.informGo = true
 		se.rpcSeq++
@@ -603,6 +612,10 @@ func (s *Server) recordFault(se *session, f *cwmp.Fault) {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Code: int(f.Code), String: f.Error(), Time: time.Now().UTC()})
 		return
 	}
+	if in.policy != nil {
+		s.policyFault(se, in, f)
+		return
+	}
 	var detail json.RawMessage
 	if len(f.SetParameterValuesFaults) > 0 {
 		detail, _ = json.Marshal(f.SetParameterValuesFaults)
@@ -628,6 +641,10 @@ func (s *Server) recordFault(se *session, f *cwmp.Fault) {
 // recordResponse records the CPE's answer to the RPC in flight.
 func (s *Server) recordResponse(se *session, m cwmp.Message) {
 	in := se.inflight
+	if in.policy != nil {
+		s.policyResponse(se, in, m)
+		return
+	}
 	now := time.Now().UTC()
 	var result any
 	status := store.TaskDone
@@ -720,6 +737,9 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 // transferComplete completes the Download or Upload task of its
 // CommandKey.
 func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
+	if s.policyTransfer(se, m) {
+		return
+	}
 	t := s.taskByKey(context.Background(), m.CommandKey)
 	if t == nil || t.DeviceID != se.dev.ID {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: "TransferComplete", Code: int(m.FaultStruct.FaultCode),
@@ -805,6 +825,7 @@ func (s *Server) endSession(se *session, reason string) error {
 			s.mu.Unlock()
 		}
 	}
+	s.policyEnd(se)
 	s.dropSession(se)
 	return err
 }

@@ -13,8 +13,10 @@ import (
 )
 
 // Target is a compiled data model a document may name: a root model
-// (Device:2, InternetGatewayDevice:1) or a service model mounted under a
-// root's Services object (VoiceService:2, STBService:1).
+// (Device:2, InternetGatewayDevice:1) or a service model (VoiceService:2,
+// STBService:1), mounted under a root's Services object
+// (Device.Services.VoiceService.1.…) or the root of a device of its own
+// (VoiceService.1.…).
 type Target struct {
 	Name    string // as documents name it: "Device:2"
 	Schema  *model.Schema
@@ -26,7 +28,7 @@ var rootNames = []string{"Device", "InternetGatewayDevice"}
 // roots are the first path segments the target's paths start with.
 func (t *Target) roots() []string {
 	if t.Service {
-		return rootNames
+		return append([]string{strings.TrimSuffix(t.topObject(), ".")}, rootNames...)
 	}
 	return []string{strings.TrimSuffix(t.topObject(), ".")}
 }
@@ -44,6 +46,9 @@ func (t *Target) schemaPath(path string) string {
 			return path
 		}
 		return ""
+	}
+	if strings.HasPrefix(path, t.topObject()) {
+		return path
 	}
 	for _, r := range rootNames {
 		if rest, ok := strings.CutPrefix(path, r+".Services."); ok && strings.HasPrefix(rest, t.topObject()) {
@@ -114,6 +119,26 @@ func NewCatalog(schemas ...*model.Schema) Catalog {
 		t, ok := byName[n]
 		return t, ok
 	}
+}
+
+// root is the root object the paths of a service policy name ("" when
+// it names none).
+func (c *Compiled) root() string {
+	first := ""
+	for _, v := range c.values {
+		first = v.path
+		break
+	}
+	if first == "" && len(c.objects) > 0 {
+		first = c.objects[0].table
+	}
+	if first == "" && len(c.attrs) > 0 {
+		first = c.attrs[0].Path
+	}
+	if i := strings.IndexByte(first, '.'); i >= 0 {
+		return first[:i+1]
+	}
+	return ""
 }
 
 // Compiled is a checked document, ready for planning.
@@ -393,10 +418,37 @@ func checkPolicy(d *Document, t *Target, virtuals map[string]*compiledVirtual) (
 			fw.FileType = "1 Firmware Upgrade Image"
 		}
 	}
+	if t.Service && len(errs) == 0 {
+		root := c.root()
+		for _, p := range policyPaths(c) {
+			if !strings.HasPrefix(p.path, root) {
+				fail(p.line, p.path, RuleOutsideModel, "a service policy names one mount of the service: its paths start with %s", root)
+			}
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return c, nil
+}
+
+type lined struct {
+	path string
+	line int
+}
+
+func policyPaths(c *Compiled) []lined {
+	var out []lined
+	for _, v := range c.values {
+		out = append(out, lined{v.path, v.line})
+	}
+	for _, o := range c.objects {
+		out = append(out, lined{o.table, o.line})
+	}
+	for _, a := range c.attrs {
+		out = append(out, lined{a.Path, a.Line})
+	}
+	return out
 }
 
 const timeMinute = 60 * 1e9

@@ -99,6 +99,7 @@ func Parse(data []byte) ([]*Document, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*Document
+	var nodes []*yaml.Node
 	var errs Errors
 	for {
 		var n yaml.Node
@@ -117,7 +118,7 @@ func Parse(data []byte) ([]*Document, error) {
 				d, es := parseDoc(c)
 				errs = append(errs, es...)
 				if d != nil {
-					docs = append(docs, d)
+					docs, nodes = append(docs, d), append(nodes, c)
 				}
 			}
 			continue
@@ -125,13 +126,29 @@ func Parse(data []byte) ([]*Document, error) {
 		d, es := parseDoc(&n)
 		errs = append(errs, es...)
 		if d != nil {
-			docs = append(docs, d)
+			docs, nodes = append(docs, d), append(nodes, &n)
 		}
 	}
 	if len(docs) == 0 && len(errs) == 0 {
 		errs = append(errs, &Error{Rule: RuleRequired, Msg: "no document"})
 	}
-	return docs, errs.Err()
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	// Each document keeps its own source: the input itself when it is
+	// the only one, else its YAML re-encoding (comments kept).
+	for i, n := range nodes {
+		if len(docs) == 1 {
+			docs[i].Source = string(data)
+			break
+		}
+		b, err := yaml.Marshal(n)
+		if err != nil {
+			return nil, Errors{{Policy: docs[i].Name, Line: docs[i].Line, Rule: RuleSyntax, Msg: err.Error()}}
+		}
+		docs[i].Source = string(b)
+	}
+	return docs, nil
 }
 
 func yamlErrLine(err error) int {

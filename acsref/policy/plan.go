@@ -247,19 +247,20 @@ func appendUnique(s []string, v string) []string {
 func (p *planner) applies(c *Compiled) bool {
 	root := p.st.Root()
 	if root == "" {
-		return false
+		// A device whose Inform names no parameter (a standalone service
+		// CPE: VoiceService.1.…) has no known root: a service policy
+		// written for the standalone form applies when its match says so.
+		return c.Target.Service && c.match != nil && c.root() == c.Target.topObject()
 	}
 	if !c.Target.Service {
 		return c.Target.topObject() == root
 	}
-	// A service policy applies under the root its paths name.
-	for _, v := range c.values {
-		return strings.HasPrefix(v.path, root)
+	// A service policy applies under the root its paths name (all of
+	// them name one: Check requires it).
+	if r := c.root(); r != "" {
+		return r == root
 	}
-	for _, o := range c.objects {
-		return strings.HasPrefix(o.table, root)
-	}
-	return true
+	return root == c.Target.topObject() || root == "Device." || root == "InternetGatewayDevice."
 }
 
 // triggered reports whether a converged policy is looked at in this

@@ -16,6 +16,9 @@ type MapState struct {
 	// Tables lists the tables read completely (a GetParameterValues of
 	// the table's path), so an empty one is known to be empty.
 	Tables map[string]bool
+	// AllTables: every table is known (the device's whole tree was
+	// read), so a table without instances is empty.
+	AllTables bool
 }
 
 // NewMapState returns an empty state of a device.
@@ -73,5 +76,5 @@ func (m *MapState) Instances(table string) ([]uint32, bool) {
 		nums = append(nums, n)
 	}
 	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
-	return nums, len(nums) > 0 || m.Tables[table]
+	return nums, len(nums) > 0 || m.Tables[table] || m.AllTables
 }
