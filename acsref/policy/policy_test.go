@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"os"
 	"reflect"
 	"sort"
 	"strconv"
@@ -550,5 +551,17 @@ firmware: {version: "2.0.0", file: fw.bin}
 	plan, sent = converge(t, set, cpe, st, states, nil, now.Add(2*time.Minute))
 	if len(sent) != 0 || plan.Outcomes["one-ssid"].Status != policy.StatusConverged {
 		t.Fatalf("sent %v, %+v", sent, plan.Outcomes)
+	}
+}
+
+// The benchmark's policy (bench/policy.sh) checks: 20 values, one object.
+func TestBenchPolicyChecks(t *testing.T) {
+	src, err := os.ReadFile("../../bench/policy-bench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := mustCheck(t, string(src))
+	if n := len(set.Policies[0].Doc.Policy.Values); n != 20 {
+		t.Fatalf("%d values", n)
 	}
 }
