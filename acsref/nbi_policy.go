@@ -24,6 +24,8 @@ import (
 //	GET    /policies/{name}/plan     dry run over the devices: counts
 //	GET    /devices/{id}/plan        dry run for one device: the RPCs its next session sends
 //	GET    /devices/{id}/policies    the device's policy states and virtual parameters
+//	GET    /groups                   groups (documents of kind Group) with member counts
+//	GET    /groups/{name}[?limit=N]  one group's counts and member ids
 func (s *Server) policyRoutes(api *http.ServeMux) {
 	api.HandleFunc("POST /policies", s.applyPolicies)
 	api.HandleFunc("GET /policies", s.listPolicies)
@@ -32,6 +34,8 @@ func (s *Server) policyRoutes(api *http.ServeMux) {
 	api.HandleFunc("GET /policies/{name}/plan", s.planPolicy)
 	api.HandleFunc("GET /devices/{id}/plan", s.planDevice)
 	api.HandleFunc("GET /devices/{id}/policies", s.devicePolicies)
+	api.HandleFunc("GET /groups", s.listGroups)
+	api.HandleFunc("GET /groups/{name}", s.getGroup)
 }
 
 // PolicyErrors is the 400 answer of a refused apply.
@@ -179,13 +183,14 @@ func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) {
 			rest = append(rest, sd)
 		}
 	}
-	// A virtual parameter other policies read cannot go first.
+	// A virtual parameter other policies read, or a group they name,
+	// cannot go first.
 	if len(rest) < len(stored) {
 		docs, _ := parseStored(rest)
 		if _, errs := policy.Check(docs, policyCatalog); len(errs) > 0 {
 			var broken policy.Errors
 			for _, e := range errs {
-				if strings.Contains(e.Msg, "v."+name) {
+				if strings.Contains(e.Msg, "v."+name) || e.Rule == policy.RuleUnknownGroup && strings.Contains(e.Msg, strconv.Quote(name)) {
 					broken = append(broken, e)
 				}
 			}
@@ -386,4 +391,101 @@ func (s *Server) devicePolicies(w http.ResponseWriter, r *http.Request) {
 		out.Virtual = policy.VirtualValues(set, st)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// GroupView is a group with its member counts over the devices of its
+// model: members, and devices whose membership needs values not yet read.
+type GroupView struct {
+	Name      string   `json:"name"`
+	Model     string   `json:"model"`
+	Dynamic   bool     `json:"dynamic"`
+	Devices   int      `json:"devices"` // devices looked at
+	Members   int      `json:"members"`
+	Unknown   int      `json:"unknown"`
+	MemberIDs []string `json:"memberIds,omitempty"`
+	Truncated bool     `json:"truncated,omitempty"`
+}
+
+// groupView counts a group's members; ids lists up to limit of them.
+func (s *Server) groupView(ctx context.Context, set *policy.Set, name string, limit int) (*GroupView, error) {
+	c := set.Groups[name]
+	v := &GroupView{Name: name, Model: c.Doc.Model, Dynamic: c.Doc.Group.Match != nil}
+	devs, err := s.st.Devices(ctx, store.DeviceFilter{Limit: maxPlanDevices + 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(devs) > maxPlanDevices {
+		devs, v.Truncated = devs[:maxPlanDevices], true
+	}
+	for _, d := range devs {
+		v.Devices++
+		_, st, err := s.policyState(ctx, d, false)
+		if err != nil {
+			return nil, err
+		}
+		in, unknown, err := policy.Membership(set, name, st)
+		if err != nil {
+			return nil, err
+		}
+		if in {
+			v.Members++
+			if len(v.MemberIDs) < limit {
+				v.MemberIDs = append(v.MemberIDs, d.ID)
+			}
+		}
+		if unknown {
+			v.Unknown++
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
+	set, err := s.policySet(r.Context())
+	if err != nil {
+		s.storeErr(w, err, "policies")
+		return
+	}
+	out := []*GroupView{}
+	if set != nil {
+		names := make([]string, 0, len(set.Groups))
+		for n := range set.Groups {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			v, err := s.groupView(r.Context(), set, n, 0)
+			if err != nil {
+				s.storeErr(w, err, "group")
+				return
+			}
+			out = append(out, v)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
+	set, err := s.policySet(r.Context())
+	if err != nil {
+		s.storeErr(w, err, "policies")
+		return
+	}
+	name := r.PathValue("name")
+	if set == nil || set.Groups[name] == nil {
+		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "group not found"})
+		return
+	}
+	limit := 1000
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			limit = n
+		}
+	}
+	v, err := s.groupView(r.Context(), set, name, limit)
+	if err != nil {
+		s.storeErr(w, err, "group")
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }

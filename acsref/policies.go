@@ -77,7 +77,7 @@ func (s *Server) policySet(ctx context.Context) (*policy.Set, error) {
 		// refuse one. The others still run.
 		s.log.Warn("acs: stored policies no longer check", "errors", append(perrs, errs...).Error())
 	}
-	e.version, e.set, e.empty, e.checked = v, set, len(set.Policies) == 0 && len(set.Virtuals) == 0, true
+	e.version, e.set, e.empty, e.checked = v, set, len(set.Policies) == 0 && len(set.Virtuals) == 0 && len(set.Groups) == 0, true
 	if e.empty {
 		return nil, nil
 	}

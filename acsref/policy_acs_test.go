@@ -243,3 +243,75 @@ func TestPolicyApplyRejections(t *testing.T) {
 		t.Fatalf("get deleted: %d", code)
 	}
 }
+
+// TestPolicyGroups: a policy limited to groups reaches their members
+// only: a static list, and a dynamic group of a tag set through the NBI
+// after the device's first session; GET /groups counts them.
+func TestPolicyGroups(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.NoDiscovery = true })
+	pilot := acsref.DeviceID("00D09E", "GroupBox", "G1")
+	doc := `kind: Group
+name: gold
+model: Device:2
+match: '"gold" in device.tags'
+---
+kind: Group
+name: pilot
+model: Device:2
+devices: ["` + pilot + `"]
+---
+name: fast-inform
+model: Device:2
+groups: [gold, pilot]
+values:
+  Device.ManagementServer.PeriodicInformInterval: 60
+`
+	if code := a.do("POST", "/policies", doc, nil); code != http.StatusOK {
+		t.Fatalf("apply: %d", code)
+	}
+	var agents []*cpe.Agent
+	for _, sn := range []string{"G1", "G2", "G3"} {
+		ag, err := cpe.New(cpe.Config{Schema: tr181.Schema, Store: cpe.NewMemStore(tr181.Schema), ACSURL: a.srv.CWMPURL(),
+			Manufacturer: "dmforge", OUI: "00D09E", ProductClass: "GroupBox", SerialNumber: sn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agents = append(agents, ag)
+	}
+	sessions := func() {
+		t.Helper()
+		for _, ag := range agents {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_, err := ag.RunSession(ctx)
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	interval := func(ag *cpe.Agent) string {
+		v, _ := ag.Store().Get("Device.ManagementServer.PeriodicInformInterval")
+		return v
+	}
+	sessions()
+	if interval(agents[0]) != "60" || interval(agents[1]) == "60" || interval(agents[2]) == "60" {
+		t.Fatalf("after the first sessions: %s %s %s", interval(agents[0]), interval(agents[1]), interval(agents[2]))
+	}
+	if code := a.do("POST", devPath(acsref.DeviceID("00D09E", "GroupBox", "G2"))+"/tags/gold", nil, nil); code >= 300 {
+		t.Fatalf("tag: %d", code)
+	}
+	sessions()
+	if interval(agents[1]) != "60" || interval(agents[2]) == "60" {
+		t.Fatalf("after tagging: %s %s", interval(agents[1]), interval(agents[2]))
+	}
+	var gold, pil acsref.GroupView
+	a.do("GET", "/groups/gold", nil, &gold)
+	a.do("GET", "/groups/pilot", nil, &pil)
+	if gold.Members != 1 || gold.Devices != 3 || !gold.Dynamic || pil.Members != 1 || len(pil.MemberIDs) != 1 || pil.MemberIDs[0] != pilot {
+		t.Fatalf("groups: %+v %+v", gold, pil)
+	}
+	// A group a policy names cannot be deleted.
+	if code := a.do("DELETE", "/policies/gold", nil, nil); code != http.StatusConflict {
+		t.Fatalf("delete of a used group: %d", code)
+	}
+}

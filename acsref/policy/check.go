@@ -151,6 +151,13 @@ type Compiled struct {
 	attrs   []Attribute
 	fresh   []Freshness
 	virtual *compiledVirtual
+	group   *compiledGroup
+}
+
+type compiledGroup struct {
+	name    string
+	match   *program
+	devices map[string]bool
 }
 
 // Name is the document's name.
@@ -185,6 +192,7 @@ type compiledVirtual struct {
 type Set struct {
 	Policies []*Compiled                            // by descending priority, then name
 	Virtuals map[string]map[string]*compiledVirtual // target name → name → virtual
+	Groups   map[string]*Compiled                   // by name
 	byName   map[string]*Compiled
 }
 
@@ -224,7 +232,7 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // policies may read them. Every problem is returned, each naming its
 // policy, line, path and rule.
 func Check(docs []*Document, cat Catalog) (*Set, Errors) {
-	set := &Set{Virtuals: map[string]map[string]*compiledVirtual{}, byName: map[string]*Compiled{}}
+	set := &Set{Virtuals: map[string]map[string]*compiledVirtual{}, Groups: map[string]*Compiled{}, byName: map[string]*Compiled{}}
 	var errs Errors
 	seen := map[string]int{}
 	for _, d := range docs {
@@ -253,6 +261,33 @@ func Check(docs []*Document, cat Catalog) (*Set, Errors) {
 		}
 	}
 	for _, d := range docs {
+		if d.Group == nil {
+			continue
+		}
+		t, ok := cat(d.Model)
+		if !ok {
+			errs = append(errs, &Error{Policy: d.Name, Line: d.Line, Rule: RuleUnknownModel, Msg: fmt.Sprintf("no compiled model %q", d.Model)})
+			continue
+		}
+		g := &compiledGroup{name: d.Name}
+		if d.Group.Match != nil {
+			p, e := compile(d.Group.Match, &exprScope{target: t, vendor: vendorPrefixes(d.Group.Match.Source), virtuals: set.Virtuals[t.Name]}, cel.BoolType, "", d.Name)
+			if e != nil {
+				errs = append(errs, e)
+				continue
+			}
+			g.match = p
+		} else {
+			g.devices = map[string]bool{}
+			for _, id := range d.Group.Devices {
+				g.devices[id] = true
+			}
+		}
+		c := &Compiled{Doc: d, Target: t, group: g}
+		set.Groups[d.Name] = c
+		set.byName[d.Name] = c
+	}
+	for _, d := range docs {
 		if d.Policy == nil {
 			continue
 		}
@@ -262,6 +297,18 @@ func Check(docs []*Document, cat Catalog) (*Set, Errors) {
 			continue
 		}
 		c, es := checkPolicy(d, t, set.Virtuals[t.Name])
+		for _, g := range d.Policy.Groups {
+			gc, ok := set.Groups[g]
+			switch {
+			case !ok:
+				es = append(es, &Error{Policy: d.Name, Line: d.Policy.Line, Rule: RuleUnknownGroup, Msg: fmt.Sprintf("no group %q", g)})
+			case gc.Target.Name != t.Name:
+				es = append(es, &Error{Policy: d.Name, Line: d.Policy.Line, Rule: RuleUnknownGroup, Msg: fmt.Sprintf("group %q is of model %s, the policy of %s", g, gc.Target.Name, t.Name)})
+			}
+		}
+		if len(es) > 0 {
+			c = nil
+		}
 		errs = append(errs, es...)
 		if c != nil {
 			set.Policies = append(set.Policies, c)

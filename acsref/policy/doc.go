@@ -10,11 +10,12 @@
 //
 // A document is YAML or JSON (JSON is YAML: one parser, one format):
 //
-//	kind: Policy                 # or VirtualParameter; Policy if absent
+//	kind: Policy                 # or VirtualParameter, Group; Policy if absent
 //	name: wan-defaults
 //	model: Device:2              # InternetGatewayDevice:1, VoiceService:2, STBService:1
 //	priority: 10                 # higher wins on the same parameter
 //	match: device.productClass == "Lab Box" && Device.DeviceInfo.SoftwareVersion.startsWith("1.")
+//	groups: [gold]               # and a member of one of these groups
 //	triggers:
 //	  events: [BOOTSTRAP, BOOT]  # no triggers: every session
 //	  schedule: {every: 24h, spread: 1h}   # or {cron: "0 3 * * *", spread: 30m}
@@ -46,6 +47,7 @@ import "time"
 const (
 	KindPolicy  = "Policy"
 	KindVirtual = "VirtualParameter"
+	KindGroup   = "Group"
 )
 
 // Document is one parsed document: a policy or a virtual parameter.
@@ -58,12 +60,22 @@ type Document struct {
 
 	Policy  *Policy  `json:"policy,omitempty"`
 	Virtual *Virtual `json:"virtual,omitempty"`
+	Group   *Group   `json:"group,omitempty"`
+}
+
+// Group is a named set of devices: dynamic (a CEL match over the same
+// facts, parameters and virtual parameters as a policy's match) or static
+// (a list of device ids). Policies name groups in groups:.
+type Group struct {
+	Match   *Expr    `json:"match,omitempty"`
+	Devices []string `json:"devices,omitempty"`
 }
 
 // Policy is a provisioning policy's desired state.
 type Policy struct {
 	Priority   int         `json:"priority"`
 	Match      *Expr       `json:"match,omitempty"`
+	Groups     []string    `json:"groups,omitempty"` // and the device is in one of them
 	Triggers   Triggers    `json:"triggers"`
 	Vendor     []string    `json:"vendor,omitempty"`
 	Values     []Value     `json:"values,omitempty"`

@@ -240,7 +240,7 @@ func compile(e *Expr, sc *exprScope, want *cel.Type, path string, policy string)
 			p.virtuals = append(p.virtuals, name)
 		}
 	}
-	prg, err := env.Program(checked, cel.CostLimit(100000))
+	prg, err := env.Program(checked, cel.CostLimit(100000), cel.EvalOptions(cel.OptPartialEval))
 	if err != nil {
 		return nil, fail(RuleCELType, "%v", err)
 	}

@@ -89,6 +89,7 @@ const (
 	RuleNotification = "notification"  // notification out of 0..2, or forced by the model
 	RuleEvent        = "event"         // an unknown trigger event
 	RuleDuplicate    = "duplicate"     // a path or name given twice
+	RuleUnknownGroup = "unknown-group" // groups: names no group of the policy's model
 )
 
 // Parse reads one or more documents (YAML, "---"-separated, or JSON) from
@@ -339,6 +340,8 @@ func parseDoc(n *yaml.Node) (*Document, Errors) {
 	}
 	pol := &Policy{Line: n.Line}
 	var vir Virtual
+	var devices []string
+	hasDevices := false
 	p.fields(n, "a document", map[string]func(k, v *yaml.Node){
 		"kind":     func(_, v *yaml.Node) { d.Kind = p.str(v, "kind") },
 		"name":     func(_, v *yaml.Node) { d.Name = p.str(v, "name") },
@@ -346,6 +349,8 @@ func parseDoc(n *yaml.Node) (*Document, Errors) {
 		"priority": func(_, v *yaml.Node) { pol.Priority = p.integer(v, "priority") },
 		"match":    func(_, v *yaml.Node) { pol.Match = p.expr(v, "match") },
 		"vendor":   func(_, v *yaml.Node) { pol.Vendor = p.strings(v, "vendor") },
+		"groups":   func(_, v *yaml.Node) { pol.Groups = p.strings(v, "groups") },
+		"devices":  func(_, v *yaml.Node) { devices, hasDevices = p.strings(v, "devices"), true },
 		"type":     func(_, v *yaml.Node) { vir.Type = p.str(v, "type") },
 		"expr":     func(_, v *yaml.Node) { vir.Expr = p.expr(v, "expr") },
 		"triggers": func(_, v *yaml.Node) {
@@ -421,14 +426,27 @@ func parseDoc(n *yaml.Node) (*Document, Errors) {
 	if d.Model == "" {
 		p.fail(n, "", RuleRequired, "a document needs a model (Device:2, InternetGatewayDevice:1, VoiceService:2, STBService:1)")
 	}
+	others := vir.Type != "" || vir.Expr != nil || len(pol.Values) > 0 || len(pol.Objects) > 0 || len(pol.Attributes) > 0 ||
+		pol.Firmware != nil || len(pol.Freshness) > 0 || len(pol.Groups) > 0 || pol.Triggers.Line != 0 || pol.Priority != 0 || len(pol.Vendor) > 0
 	switch d.Kind {
 	case KindPolicy:
 		if vir.Type != "" || vir.Expr != nil {
 			p.fail(n, "", RuleField, "type and expr belong to a VirtualParameter document")
 		}
+		if hasDevices {
+			p.fail(n, "", RuleField, "devices belongs to a Group document")
+		}
 		d.Policy = pol
+	case KindGroup:
+		if others {
+			p.fail(n, "", RuleField, "a Group has name, model, and match or devices only")
+		}
+		if (pol.Match == nil) == !hasDevices {
+			p.fail(n, "", RuleRequired, "a Group has match (dynamic) or devices (static), not both")
+		}
+		d.Group = &Group{Match: pol.Match, Devices: devices}
 	case KindVirtual:
-		if pol.Match != nil || len(pol.Values) > 0 || len(pol.Objects) > 0 || len(pol.Attributes) > 0 || pol.Firmware != nil || len(pol.Freshness) > 0 {
+		if hasDevices || len(pol.Groups) > 0 || pol.Match != nil || len(pol.Values) > 0 || len(pol.Objects) > 0 || len(pol.Attributes) > 0 || pol.Firmware != nil || len(pol.Freshness) > 0 {
 			p.fail(n, "", RuleField, "a VirtualParameter has name, model, type and expr only")
 		}
 		if vir.Type == "" || vir.Expr == nil {
@@ -436,7 +454,7 @@ func parseDoc(n *yaml.Node) (*Document, Errors) {
 		}
 		d.Virtual = &vir
 	default:
-		p.fail(n, "", RuleSyntax, "kind %q: Policy or VirtualParameter", d.Kind)
+		p.fail(n, "", RuleSyntax, "kind %q: Policy, VirtualParameter or Group", d.Kind)
 	}
 	if len(p.errs) > 0 {
 		return nil, p.errs

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 
 	"github.com/dmforge/dmforge/cwmp"
@@ -320,6 +321,24 @@ func (p *planner) policy(c *Compiled, ps *PolicyState) {
 		p.out[name] = Outcome{Status: StatusFault, Reason: why, Match: true}
 		return
 	}
+	if gs := c.Doc.Policy.Groups; len(gs) > 0 {
+		in, unknown := false, false
+		for _, g := range gs {
+			m, u, err := p.member(p.set.Groups[g], name)
+			if err != nil {
+				p.out[name] = Outcome{Status: StatusFault, Reason: "group " + g + ": " + err.Error(), Match: true}
+				return
+			}
+			in, unknown = in || m, unknown || u
+		}
+		if !in && unknown {
+			p.out[name] = Outcome{Status: StatusPending, Reason: "reading the parameters its groups need", Match: true}
+			return
+		}
+		if !in {
+			return
+		}
+	}
 	if c.match != nil {
 		v, missing, err := p.eval(c.match, name)
 		if err != nil {
@@ -536,13 +555,14 @@ func (p *planner) object(c *Compiled, idx int, o cobject) (pending []string, fau
 func (p *planner) eval(pr *program, policy string) (string, bool, error) {
 	act := map[string]any{}
 	p.facts.activation(act)
-	missing := false
+	var unknownVars []string  // CEL variables not known: partial evaluation
+	var unknownPaths []string // and the parameters to read if they matter
 	for i, par := range pr.params {
 		k, ok := p.st.Get(par.path)
 		if !ok {
 			if !p.sess.Read[par.path] {
-				p.read(par.path, policy)
-				missing = true
+				unknownVars = append(unknownVars, "_p"+strconv.Itoa(i))
+				unknownPaths = append(unknownPaths, par.path)
 				continue
 			}
 			return "", false, fmt.Errorf("%s: the device does not have it", par.path)
@@ -564,7 +584,7 @@ func (p *planner) eval(pr *program, policy string) (string, bool, error) {
 			return "", false, fmt.Errorf("v.%s: %w", name, r.err)
 		}
 		if r.missing {
-			missing = true
+			unknownVars = append(unknownVars, "v."+name)
 			continue
 		}
 		x, err := typedValue(syntaxOf(v.typ), r.val)
@@ -573,10 +593,27 @@ func (p *planner) eval(pr *program, policy string) (string, bool, error) {
 		}
 		act["v."+name] = x
 	}
-	if missing {
+	var in any = act
+	if len(unknownVars) > 0 {
+		// An input that is not known matters only if the result depends
+		// on it ("gold" in device.tags || X: no read when tagged).
+		pats := make([]*cel.AttributePatternType, len(unknownVars))
+		for i, u := range unknownVars {
+			pats[i] = cel.AttributePattern(u)
+		}
+		pv, err := cel.PartialVars(act, pats...)
+		if err != nil {
+			return "", false, err
+		}
+		in = pv
+	}
+	out, _, err := pr.prg.Eval(in)
+	if types.IsUnknown(out) {
+		for _, path := range unknownPaths {
+			p.read(path, policy)
+		}
 		return "", true, nil
 	}
-	out, _, err := pr.prg.Eval(act)
 	if err != nil {
 		return "", false, err
 	}
@@ -653,4 +690,35 @@ func (c *Compiled) appliesRoot(root string) bool {
 		return false
 	}
 	return c.Target.Service || c.Target.topObject() == root
+}
+
+// member reports whether the device is in a group; unknown when the
+// group's match needs values not yet read (queued for reading).
+func (p *planner) member(g *Compiled, policy string) (in, unknown bool, err error) {
+	if g == nil || g.group == nil {
+		return false, false, nil
+	}
+	if g.group.match == nil {
+		return g.group.devices[p.facts.ID], false, nil
+	}
+	if !(&Compiled{Target: g.Target}).appliesRoot(p.st.Root()) {
+		return false, false, nil
+	}
+	v, missing, err := p.eval(g.group.match, policy)
+	if err != nil || missing {
+		return false, missing, err
+	}
+	return v == "true", false, nil
+}
+
+// Membership reports whether a device is in a group on what is known of
+// it: in, or unknown when the group's match reads values not known yet.
+func Membership(set *Set, name string, st DeviceState) (in, unknown bool, err error) {
+	g, ok := set.Groups[name]
+	if !ok {
+		return false, false, fmt.Errorf("no group %q", name)
+	}
+	p := &planner{set: set, st: st, facts: st.Facts(), sess: NewSession(nil), readSet: map[string]bool{}, setBy: map[string][]string{},
+		claimed: map[string]string{}, out: map[string]Outcome{}, vcache: map[string]virtualResult{}}
+	return p.member(g, name)
 }

@@ -565,3 +565,64 @@ func TestBenchPolicyChecks(t *testing.T) {
 		t.Fatalf("%d values", n)
 	}
 }
+
+func TestGroups(t *testing.T) {
+	set := mustCheck(t, `kind: Group
+name: gold
+model: Device:2
+match: '"gold" in device.tags || Device.DeviceInfo.ProvisioningCode == "GOLD"'
+---
+kind: Group
+name: pilot
+model: Device:2
+devices: [d-pilot-1, d-pilot-2]
+---
+name: gold-interval
+model: Device:2
+groups: [gold, pilot]
+values:
+  Device.ManagementServer.PeriodicInformInterval: 60
+`)
+	now := time.Now()
+	cases := []struct {
+		id    string
+		tags  []string
+		code  string // ProvisioningCode, "" when unknown
+		in    bool
+		plans []string
+	}{
+		{"d1", []string{"gold"}, "", true, []string{"SetParameterValues"}},
+		{"d-pilot-2", nil, "x", true, []string{"SetParameterValues"}},
+		{"d3", nil, "GOLD", true, []string{"SetParameterValues"}},
+		{"d4", nil, "x", false, nil},
+		{"d5", nil, "", false, []string{"GetParameterValues"}}, // the group needs ProvisioningCode
+	}
+	for _, c := range cases {
+		st := policy.NewMapState(policy.Facts{ID: c.id, Tags: c.tags}, "Device.")
+		if c.code != "" {
+			st.Set("Device.DeviceInfo.ProvisioningCode", c.code, now)
+		}
+		plan := policy.Compute(set, st, nil, nil, now)
+		var methods []string
+		for _, r := range plan.RPCs {
+			methods = append(methods, r.Method)
+		}
+		if !reflect.DeepEqual(methods, c.plans) {
+			t.Errorf("%s: plan %v, want %v", c.id, methods, c.plans)
+		}
+		in, unknown, err := policy.Membership(set, "gold", st)
+		pin, _, _ := policy.Membership(set, "pilot", st)
+		if err != nil || (in || pin) != c.in || unknown != (c.code == "" && len(c.tags) == 0) {
+			t.Errorf("%s: gold %v (unknown %v), pilot %v, %v", c.id, in, unknown, pin, err)
+		}
+	}
+	// A policy naming a group that does not exist, or of another model.
+	_, errs := policy.Check(mustParse(t, "name: p\nmodel: Device:2\ngroups: [nope]\n---\nkind: Group\nname: igd\nmodel: InternetGatewayDevice:1\ndevices: [x]\n---\nname: q\nmodel: Device:2\ngroups: [igd]\n"), catalog)
+	if len(errs) != 2 || errs[0].Rule != policy.RuleUnknownGroup || errs[1].Rule != policy.RuleUnknownGroup || errs[0].Policy != "p" || errs[1].Policy != "q" {
+		t.Fatalf("errors %v", errs)
+	}
+	// A group with both match and devices is refused.
+	if _, err := policy.Parse([]byte("kind: Group\nname: g\nmodel: Device:2\nmatch: 'true'\ndevices: [a]\n")); err == nil {
+		t.Fatal("group with match and devices accepted")
+	}
+}
