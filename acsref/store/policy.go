@@ -44,6 +44,27 @@ type Policies interface {
 	PutPolicyStates(ctx context.Context, states []PolicyState) error
 	// PolicyStateCounts counts a policy's device states by status.
 	PolicyStateCounts(ctx context.Context, policy string) (map[string]int, error)
+
+	// PutCampaign creates a campaign; ErrConflict if the name is taken.
+	PutCampaign(ctx context.Context, c *CampaignRecord) error
+	Campaign(ctx context.Context, name string) (*CampaignRecord, error)
+	Campaigns(ctx context.Context) ([]*CampaignRecord, error)
+	DeleteCampaign(ctx context.Context, name string) error
+	// UpdateCampaign changes a campaign's state in one transaction (the
+	// row locked, so concurrent sessions on several processes do not
+	// lose each other's updates): fn gets the current record and
+	// returns the new state, or nil to leave it.
+	UpdateCampaign(ctx context.Context, name string, fn func(*CampaignRecord) (json.RawMessage, error)) error
+}
+
+// CampaignRecord is a stored campaign: its spec and its progress, both
+// the policy package's JSON.
+type CampaignRecord struct {
+	Name    string          `json:"name"`
+	Spec    json.RawMessage `json:"spec"`
+	State   json.RawMessage `json:"state"`
+	Status  string          `json:"status"` // repeated from State for listing
+	Updated time.Time       `json:"updated"`
 }
 
 // policyMigrationSQL creates the auto-configuration tables (the same
@@ -58,4 +79,7 @@ const policyMigrationSQL = `CREATE TABLE policies (
 	);
 	CREATE INDEX policy_states_policy ON policy_states(policy, status);
 	CREATE TABLE policy_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
-	INSERT INTO policy_version (id, version) VALUES (1, 0);`
+	INSERT INTO policy_version (id, version) VALUES (1, 0);
+	CREATE TABLE campaigns (
+		name TEXT PRIMARY KEY, spec TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL, updated BIGINT NOT NULL
+	);`

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -159,4 +162,105 @@ func (s *Postgres) PolicyStateCounts(ctx context.Context, policy string) (map[st
 		out[st] = n
 	}
 	return out, pgErr("policy counts", rows.Err())
+}
+
+// PutCampaign implements Policies.
+func (s *Postgres) PutCampaign(ctx context.Context, c *CampaignRecord) error {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO campaigns (name, spec, state, status, updated) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (name) DO NOTHING`,
+		c.Name, string(c.Spec), string(c.State), c.Status, unix(c.Updated))
+	if err != nil {
+		return pgErr("campaign "+strconv.Quote(c.Name), err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("campaign %q: %w", c.Name, ErrConflict)
+	}
+	return nil
+}
+
+func scanPgCampaign(sc pgx.Row) (*CampaignRecord, error) {
+	c := &CampaignRecord{}
+	var spec, state string
+	var upd int64
+	if err := sc.Scan(&c.Name, &spec, &state, &c.Status, &upd); err != nil {
+		return nil, err
+	}
+	c.Spec, c.State, c.Updated = []byte(spec), []byte(state), fromUnix(upd)
+	return c, nil
+}
+
+// Campaign implements Policies.
+func (s *Postgres) Campaign(ctx context.Context, name string) (*CampaignRecord, error) {
+	if !storable(name) {
+		return nil, ErrNotFound
+	}
+	c, err := scanPgCampaign(s.pool.QueryRow(ctx, `SELECT name, spec, state, status, updated FROM campaigns WHERE name=$1`, name))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return c, pgErr("campaign", err)
+}
+
+// Campaigns implements Policies.
+func (s *Postgres) Campaigns(ctx context.Context) ([]*CampaignRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT name, spec, state, status, updated FROM campaigns ORDER BY name COLLATE "C"`)
+	if err != nil {
+		return nil, pgErr("campaigns", err)
+	}
+	defer rows.Close()
+	var out []*CampaignRecord
+	for rows.Next() {
+		c, err := scanPgCampaign(rows)
+		if err != nil {
+			return nil, pgErr("campaigns", err)
+		}
+		out = append(out, c)
+	}
+	return out, pgErr("campaigns", rows.Err())
+}
+
+// DeleteCampaign implements Policies.
+func (s *Postgres) DeleteCampaign(ctx context.Context, name string) error {
+	if !storable(name) {
+		return ErrNotFound
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM campaigns WHERE name=$1`, name)
+	if err != nil {
+		return pgErr("campaign", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// UpdateCampaign implements Policies: the row is locked (SELECT ... FOR
+// UPDATE) for the transaction, across processes.
+func (s *Postgres) UpdateCampaign(ctx context.Context, name string, fn func(*CampaignRecord) (json.RawMessage, error)) error {
+	if !storable(name) {
+		return ErrNotFound
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return pgErr("campaign", err)
+	}
+	defer tx.Rollback(ctx)
+	c, err := scanPgCampaign(tx.QueryRow(ctx, `SELECT name, spec, state, status, updated FROM campaigns WHERE name=$1 FOR UPDATE`, name))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return pgErr("campaign", err)
+	}
+	state, err := fn(c)
+	if err != nil || state == nil {
+		return err
+	}
+	var st struct {
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal(state, &st)
+	if _, err := tx.Exec(ctx, `UPDATE campaigns SET state=$1, status=$2, updated=$3 WHERE name=$4`, string(state), st.Status, unix(time.Now()), name); err != nil {
+		return pgErr("campaign", err)
+	}
+	return pgErr("campaign", tx.Commit(ctx))
 }

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 )
 
 var _ Policies = (*SQLite)(nil)
@@ -153,4 +156,93 @@ func (s *SQLite) PolicyStateCounts(ctx context.Context, policy string) (map[stri
 		out[st] = n
 	}
 	return out, rows.Err()
+}
+
+// PutCampaign implements Policies.
+func (s *SQLite) PutCampaign(ctx context.Context, c *CampaignRecord) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO campaigns (name, spec, state, status, updated) VALUES (?,?,?,?,?)`,
+		c.Name, string(c.Spec), string(c.State), c.Status, unix(c.Updated))
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return fmt.Errorf("campaign %q: %w", c.Name, ErrConflict)
+	}
+	return err
+}
+
+func scanCampaign(sc interface{ Scan(...any) error }) (*CampaignRecord, error) {
+	c := &CampaignRecord{}
+	var spec, state string
+	var upd int64
+	if err := sc.Scan(&c.Name, &spec, &state, &c.Status, &upd); err != nil {
+		return nil, err
+	}
+	c.Spec, c.State, c.Updated = []byte(spec), []byte(state), fromUnix(upd)
+	return c, nil
+}
+
+// Campaign implements Policies.
+func (s *SQLite) Campaign(ctx context.Context, name string) (*CampaignRecord, error) {
+	c, err := scanCampaign(s.r.QueryRowContext(ctx, `SELECT name, spec, state, status, updated FROM campaigns WHERE name=?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return c, err
+}
+
+// Campaigns implements Policies.
+func (s *SQLite) Campaigns(ctx context.Context) ([]*CampaignRecord, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, spec, state, status, updated FROM campaigns ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*CampaignRecord
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteCampaign implements Policies.
+func (s *SQLite) DeleteCampaign(ctx context.Context, name string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM campaigns WHERE name=?`, name)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// UpdateCampaign implements Policies: the writer connection's immediate
+// transaction serializes updates.
+func (s *SQLite) UpdateCampaign(ctx context.Context, name string, fn func(*CampaignRecord) (json.RawMessage, error)) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	c, err := scanCampaign(tx.QueryRowContext(ctx, `SELECT name, spec, state, status, updated FROM campaigns WHERE name=?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	state, err := fn(c)
+	if err != nil || state == nil {
+		return err
+	}
+	var st struct {
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal(state, &st)
+	if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET state=?, status=?, updated=? WHERE name=?`, string(state), st.Status, unix(time.Now()), name); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/dmforge/dmforge/acsref/store"
@@ -83,6 +84,57 @@ func testPolicies(t *testing.T, e *env) {
 	if d1, _ := st.PolicyStates(bg, "d1"); len(d1) != 1 || d1[0].Policy != "b" {
 		t.Fatalf("states of a deleted policy remain: %+v", d1)
 	}
+	// Campaigns: created once, updated in transactions that do not lose
+	// concurrent updates, listed, deleted.
+	camp := &store.CampaignRecord{Name: "fw", Spec: json.RawMessage(`{"first":"10"}`), State: json.RawMessage(`{"status":"running","n":0}`), Status: "running", Updated: at}
+	if err := st.PutCampaign(bg, camp); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutCampaign(bg, camp); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second PutCampaign: %v", err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.UpdateCampaign(bg, "fw", func(c *store.CampaignRecord) (json.RawMessage, error) {
+				var v struct {
+					Status string `json:"status"`
+					N      int    `json:"n"`
+				}
+				if err := json.Unmarshal(c.State, &v); err != nil {
+					return nil, err
+				}
+				v.N++
+				if v.N == 8 {
+					v.Status = "completed"
+				}
+				return json.Marshal(v)
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got2, err := st.Campaign(bg, "fw")
+	if err != nil || string(got2.State) != `{"status":"completed","n":8}` || got2.Status != "completed" {
+		t.Fatalf("campaign after 8 updates: %+v %v", got2, err)
+	}
+	if cs, err := st.Campaigns(bg); err != nil || len(cs) != 1 || string(cs[0].Spec) != `{"first":"10"}` {
+		t.Fatalf("Campaigns: %+v %v", cs, err)
+	}
+	if err := st.UpdateCampaign(bg, "nope", nil); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update of a missing campaign: %v", err)
+	}
+	if err := st.DeleteCampaign(bg, "fw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Campaign(bg, "fw"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted campaign: %v", err)
+	}
+
 	// Keys PostgreSQL cannot hold name nothing, without an error.
 	if _, err := st.Policy(bg, "a\x00"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("NUL name: %v", err)
