@@ -36,6 +36,7 @@ func (s *Server) policyRoutes(api *http.ServeMux) {
 	api.HandleFunc("GET /devices/{id}/policies", s.devicePolicies)
 	api.HandleFunc("GET /groups", s.listGroups)
 	api.HandleFunc("GET /groups/{name}", s.getGroup)
+	s.campaignRoutes(api) // campaigns.go
 }
 
 // PolicyErrors is the 400 answer of a refused apply.

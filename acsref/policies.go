@@ -124,6 +124,9 @@ type policySession struct {
 // is handled: the device's known state (the store's values, or none
 // after a BOOTSTRAP, and the Inform's), and its policy states.
 func (s *Server) policyOpen(ctx context.Context, se *session, inf *cwmp.Inform) error {
+	if err := s.campaignSession(ctx, se); err != nil {
+		return err
+	}
 	set, err := s.policySet(ctx)
 	if err != nil || set == nil || len(set.Policies) == 0 {
 		return err

@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dmforge/dmforge/acsref/store"
@@ -129,6 +130,8 @@ type Server struct {
 	nbiLn     net.Listener
 	stun      *stunServer  // nil without Config.STUNAddr
 	policies  policyEngine // auto-configuration (policies.go)
+	// campaignClock replaces time.Now for campaigns (tests).
+	campaignClock atomic.Pointer[func() time.Time]
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and

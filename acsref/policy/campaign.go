@@ -75,6 +75,8 @@ type CampaignDevice struct {
 	Started time.Time `json:"started,omitzero"`
 	Ended   time.Time `json:"ended,omitzero"`
 	Reason  string    `json:"reason,omitempty"`
+	// Task is the ACS task that carries the device's download.
+	Task int64 `json:"task,omitempty"`
 }
 
 // CampaignState is a campaign's progress, stored by the ACS.
@@ -239,7 +241,7 @@ func (st *CampaignState) Resume() error {
 	case CampaignStopped:
 		for _, d := range st.Devices {
 			if d.Wave == st.Wave && d.Status == DeviceFailed {
-				d.Status, d.Reason, d.Started, d.Ended = DeviceRunning, "", time.Time{}, time.Time{}
+				d.Status, d.Reason, d.Started, d.Ended, d.Task = DeviceRunning, "", time.Time{}, time.Time{}, 0
 			}
 		}
 	default:
