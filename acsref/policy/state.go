@@ -19,6 +19,12 @@ type MapState struct {
 	// AllTables: every table is known (the device's whole tree was
 	// read), so a table without instances is empty.
 	AllTables bool
+
+	// instances indexes the instance numbers under each table path
+	// ("Device.IP.Interface." → {1, 3}), kept by Set; nil when it must
+	// be rebuilt (after Forget, or Values changed directly).
+	instances map[string]map[uint32]bool
+	indexed   int // len(Values) when the index was built
 }
 
 // NewMapState returns an empty state of a device.
@@ -36,7 +42,32 @@ func (m *MapState) Get(path string) (Known, bool) {
 
 // Set records a value read or set at time t.
 func (m *MapState) Set(path, value string, t time.Time) {
+	_, had := m.Values[path]
 	m.Values[path] = Known{Value: value, Updated: t}
+	if m.instances != nil && !had {
+		m.index(path)
+		m.indexed = len(m.Values)
+	}
+}
+
+// index adds the instance numbers a path names to the index: every
+// numeric segment is an instance of the table before it.
+func (m *MapState) index(path string) {
+	for i := 0; i < len(path); {
+		j := strings.IndexByte(path[i:], '.')
+		if j < 0 {
+			return
+		}
+		seg := path[i : i+j]
+		if n, err := strconv.ParseUint(seg, 10, 32); err == nil && n > 0 && i > 0 {
+			table := path[:i]
+			if m.instances[table] == nil {
+				m.instances[table] = map[uint32]bool{}
+			}
+			m.instances[table][uint32(n)] = true
+		}
+		i += j + 1
+	}
 }
 
 // Forget drops everything known under a prefix (a deleted instance).
@@ -46,6 +77,7 @@ func (m *MapState) Forget(prefix string) {
 			delete(m.Values, k)
 		}
 	}
+	m.instances = nil
 }
 
 func (m *MapState) Oldest(prefix string) (time.Time, bool) {
@@ -60,17 +92,14 @@ func (m *MapState) Oldest(prefix string) (time.Time, bool) {
 }
 
 func (m *MapState) Instances(table string) ([]uint32, bool) {
-	seen := map[uint32]bool{}
-	for k := range m.Values {
-		rest, ok := strings.CutPrefix(k, table)
-		if !ok {
-			continue
+	if m.instances == nil || m.indexed != len(m.Values) {
+		m.instances = map[string]map[uint32]bool{}
+		for k := range m.Values {
+			m.index(k)
 		}
-		seg, _, _ := strings.Cut(rest, ".")
-		if n, err := strconv.ParseUint(seg, 10, 32); err == nil && n > 0 {
-			seen[uint32(n)] = true
-		}
+		m.indexed = len(m.Values)
 	}
+	seen := m.instances[table]
 	nums := make([]uint32, 0, len(seen))
 	for n := range seen {
 		nums = append(nums, n)
