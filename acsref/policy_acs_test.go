@@ -315,3 +315,32 @@ values:
 		t.Fatalf("delete of a used group: %d", code)
 	}
 }
+
+// TestPolicySurvivesRestart: policies and device states are in the
+// store: a new ACS process on the same database knows the device is
+// converged and sends it nothing.
+func TestPolicySurvivesRestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "acs.db")
+	noDisc := func(c *acsref.Config) { c.NoDiscovery = true }
+	a := startACS(t, db, noDisc)
+	if code := a.do("POST", "/policies", "name: p\nmodel: Device:2\nvalues:\n  Device.ManagementServer.PeriodicInformInterval: 120\n", nil); code != http.StatusOK {
+		t.Fatalf("apply: %d", code)
+	}
+	c := newTestCPE(a.srv.CWMPURL(), "R1")
+	session(t, c)
+	if v, _ := c.Get("Device.ManagementServer.PeriodicInformInterval"); v != "120" {
+		t.Fatalf("interval %q after the first session (calls %v)", v, c.Calls)
+	}
+	a.close()
+	b := startACS(t, db, noDisc)
+	var view acsref.PolicyView
+	if code := b.do("GET", "/policies/p", nil, &view); code != http.StatusOK || view.Counts[policy.StatusConverged] != 1 {
+		t.Fatalf("after restart: %d %+v", code, view)
+	}
+	c.URL = b.srv.CWMPURL()
+	c.Calls = nil
+	session(t, c)
+	if len(c.Calls) != 0 {
+		t.Fatalf("converged device got %v after the restart", c.Calls)
+	}
+}
