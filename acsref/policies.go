@@ -316,3 +316,14 @@ func (s *Server) policyEnd(se *session) {
 		s.log.Error("acs: recording policy states", "device", se.dev.ID, "err", err)
 	}
 }
+
+// policyNote gives the planner the values the session learnt outside
+// policy RPCs (the discovery's, the tasks').
+func (se *session) policyNote(list []cwmp.ParameterValueStruct, now time.Time) {
+	if se.pol == nil {
+		return
+	}
+	for _, pv := range list {
+		se.pol.st.Set(pv.Name, pv.Value, now)
+	}
+}

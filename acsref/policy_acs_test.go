@@ -322,7 +322,8 @@ values:
 func TestPolicySurvivesRestart(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "acs.db")
 	noDisc := func(c *acsref.Config) { c.NoDiscovery = true }
-	a := startACS(t, db, noDisc)
+	a := startACS(t, db, nil) // with the discovery: policies run after it
+
 	if code := a.do("POST", "/policies", "name: p\nmodel: Device:2\nvalues:\n  Device.ManagementServer.PeriodicInformInterval: 120\n", nil); code != http.StatusOK {
 		t.Fatalf("apply: %d", code)
 	}

@@ -122,6 +122,7 @@ func (se *session) storeValues(list []cwmp.ParameterValueStruct) {
 		}
 		se.noteKnown(pv.Name, pv.Value)
 	}
+	se.policyNote(list, now) // policies.go
 }
 
 // noteKnown keeps the device fields that mirror parameters up to date.
