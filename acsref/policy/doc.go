@@ -3,6 +3,10 @@
 // models when they are applied, and a planner that computes, for one
 // device's known state, the fewest CWMP RPCs that converge it.
 //
+// Groups (kind: Group) are named device sets, dynamic (a CEL match) or
+// static (a list of ids), that policies may name; campaign.go is the
+// engine of staged firmware campaigns.
+//
 // The package is pure: it parses documents, checks them against
 // model.Schema lookups, compiles CEL expressions and plans over a
 // DeviceState interface. It does no I/O; the ACS (package acsref) stores
