@@ -86,3 +86,59 @@ func TestPolicyCommand(t *testing.T) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
+
+// TestCampaignCommand: a campaign started from a file over a group, then
+// paused, resumed and aborted through the CLI; a bad one is refused with
+// the NBI's rule.
+func TestCampaignCommand(t *testing.T) {
+	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "acs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv(envNBI, srv.NBIURL())
+	t.Setenv(envNBIToken, "")
+	if err := st.PutFile(context.Background(), &store.File{Name: "fw.bin", Data: []byte("fw")}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	group := filepath.Join(dir, "g.yaml")
+	os.WriteFile(group, []byte("kind: Group\nname: all\nmodel: Device:2\nmatch: 'true'\n"), 0o644)
+	if _, _, err := runPolicy(t, "apply", group); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		cmd := newCampaignCmd()
+		var out bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetErr(&out)
+		cmd.SetArgs(args)
+		err := cmd.ExecuteContext(context.Background())
+		return out.String(), err
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"name":"c","group":"nope","firmware":{"version":"2","file":"fw.bin"},"first":"1","within":"1h"}`), 0o644)
+	if _, err := run("start", bad); err == nil || !strings.Contains(err.Error(), "unknown-group") {
+		t.Fatalf("bad campaign: %v", err)
+	}
+	good := filepath.Join(dir, "c.json")
+	os.WriteFile(good, []byte(`{"name":"c","group":"all","firmware":{"version":"2","file":"fw.bin"},"first":"10%","within":"1h"}`), 0o644)
+	// No device yet: the campaign has nothing to do and completes.
+	if out, err := run("start", good); err != nil || !strings.HasPrefix(out, "c: completed, wave 0, targets 0") {
+		t.Fatalf("start: %q %v", out, err)
+	}
+	if _, err := run("pause", "c"); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Fatalf("pause of a completed campaign: %v", err)
+	}
+	if out, err := run("get"); err != nil || !strings.Contains(out, "c: completed") {
+		t.Fatalf("get: %q %v", out, err)
+	}
+}
