@@ -239,7 +239,7 @@ func planEvents(r *http.Request) ([]string, *RuleError) {
 func (s *Server) planFor(ctx context.Context, set *policy.Set, d *store.Device, events []string) (*policy.Plan, map[string]*policy.PolicyState, error) {
 	// A BOOTSTRAP session forgets the stored values; the dry run plans
 	// on what is known now, as the session does before its first read.
-	states, st, err := s.policyState(ctx, d, false)
+	states, st, err := s.policyState(ctx, d, false, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -373,7 +373,7 @@ func (s *Server) devicePolicies(w http.ResponseWriter, r *http.Request) {
 		s.storeErr(w, err, "device")
 		return
 	}
-	states, st, err := s.policyState(ctx, d, false)
+	states, st, err := s.policyState(ctx, d, false, true)
 	if err != nil {
 		s.storeErr(w, err, "device state")
 		return
@@ -420,7 +420,7 @@ func (s *Server) groupView(ctx context.Context, set *policy.Set, name string, li
 	}
 	for _, d := range devs {
 		v.Devices++
-		_, st, err := s.policyState(ctx, d, false)
+		_, st, err := s.policyState(ctx, d, false, true)
 		if err != nil {
 			return nil, err
 		}

@@ -131,7 +131,7 @@ func (s *Server) policyOpen(ctx context.Context, se *session, inf *cwmp.Inform) 
 	if err != nil || set == nil || len(set.Policies) == 0 {
 		return err
 	}
-	ps, st, err := s.policyState(ctx, &se.dev, se.batch.Forget)
+	ps, st, err := s.policyState(ctx, &se.dev, se.batch.Forget, set.UsesTags())
 	if err != nil {
 		return err
 	}
@@ -148,10 +148,10 @@ func (s *Server) policyOpen(ctx context.Context, se *session, inf *cwmp.Inform) 
 }
 
 // policyState loads what the planner needs of a device from the store.
-func (s *Server) policyState(ctx context.Context, d *store.Device, forget bool) (map[string]*policy.PolicyState, *policy.MapState, error) {
+func (s *Server) policyState(ctx context.Context, d *store.Device, forget, tags bool) (map[string]*policy.PolicyState, *policy.MapState, error) {
 	facts := policy.Facts{ID: d.ID, OUI: d.OUI, ProductClass: d.ProductClass, Serial: d.SerialNumber, Manufacturer: d.Manufacturer,
 		SoftwareVersion: d.SoftwareVer, Model: d.Model, Tags: d.Tags}
-	if d.Tags == nil {
+	if d.Tags == nil && tags {
 		if full, err := s.st.Device(ctx, d.ID); err == nil {
 			facts.Tags = full.Tags
 		}

@@ -194,7 +194,12 @@ type Set struct {
 	Virtuals map[string]map[string]*compiledVirtual // target name → name → virtual
 	Groups   map[string]*Compiled                   // by name
 	byName   map[string]*Compiled
+	usesTags bool
 }
+
+// UsesTags reports whether an expression of the set reads device.tags
+// (the ACS then loads a device's tags for its sessions).
+func (s *Set) UsesTags() bool { return s.usesTags }
 
 // Policy returns a checked document by name.
 func (s *Set) Policy(name string) (*Compiled, bool) {
@@ -323,6 +328,11 @@ func Check(docs []*Document, cat Catalog) (*Set, Errors) {
 		return a.Doc.Name < b.Doc.Name
 	})
 	errs = append(errs, conflicts(set.Policies)...)
+	for _, c := range set.byName {
+		if strings.Contains(c.Doc.Source, "device.tags") {
+			set.usesTags = true
+		}
+	}
 	return set, errs
 }
 
