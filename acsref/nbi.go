@@ -48,6 +48,7 @@ func (s *Server) NBIHandler() http.Handler {
 	api.HandleFunc("DELETE /files/{name...}", s.deleteFile)
 	api.HandleFunc("PUT /credentials/{user}", s.putCredential)
 	api.HandleFunc("DELETE /credentials/{user}", s.deleteCredential)
+	s.policyRoutes(api) // nbi_policy.go
 	mux.Handle("/", s.nbiGuard(api))
 	return mux
 }

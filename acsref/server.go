@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dmforge/dmforge/acsref/store"
@@ -175,6 +176,9 @@ type Server struct {
 	crNets       []*net.IPNet        // where global connection-request credentials may go
 	fileSecret   []byte              // key of the file credentials (credhash.go)
 	newAdminKey  string              // the key made by New, shown once
+	policies     policyEngine // auto-configuration (policies.go)
+	// campaignClock replaces time.Now for campaigns (tests).
+	campaignClock atomic.Pointer[func() time.Time]
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dmforge/dmforge/acsref/policy"
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/auth"
@@ -76,9 +77,11 @@ type session struct {
 	// conn is the CPE's connection (remote address) when the session
 	// began: a CPE that does not return the cookie is known by it.
 	conn string
+	pol    *policySession // auto-configuration (policies.go); nil without policies
 }
 
 type inflight struct {
+	policy *policy.RPC // a policy's planned RPC (policies.go)
 	task   *store.Task // nil for the InformGet read
 	job    *discoveryJob
 	prep   *prepared
@@ -145,6 +148,7 @@ func (se *session) storeValues(list []cwmp.ParameterValueStruct) {
 		}
 		se.noteKnown(pv.Name, pv.Value)
 	}
+	se.policyNote(list, now) // policies.go
 }
 
 // noteKnown keeps the device fields that mirror parameters up to date.
@@ -486,6 +490,9 @@ func (s *Server) openSession(ctx context.Context, se *session, id string, inf *c
 			return err
 		}
 	}
+	if err := s.policyOpen(ctx, se, inf); err != nil {
+		return err
+	}
 	return s.loadQueue(ctx, se)
 }
 
@@ -645,6 +652,9 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 			break
 		}
 	}
+	if s.policyNext(ctx, w, se) {
+		return
+	}
 	if len(s.cfg.InformGet) > 0 && !se.informGo && se.bind != nil {
 		se.informGo = true
 		se.rpcSeq++
@@ -703,6 +713,10 @@ func (s *Server) recordFault(se *session, f *cwmp.Fault) {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Code: int(f.Code), String: f.Error(), Time: time.Now().UTC()})
 		return
 	}
+	if in.policy != nil {
+		s.policyFault(se, in, f)
+		return
+	}
 	var detail json.RawMessage
 	if len(f.SetParameterValuesFaults) > 0 {
 		detail, _ = json.Marshal(f.SetParameterValuesFaults)
@@ -728,6 +742,10 @@ func (s *Server) recordFault(se *session, f *cwmp.Fault) {
 // recordResponse records the CPE's answer to the RPC in flight.
 func (s *Server) recordResponse(se *session, m cwmp.Message) {
 	in := se.inflight
+	if in.policy != nil {
+		s.policyResponse(se, in, m)
+		return
+	}
 	now := time.Now().UTC()
 	var result any
 	status := store.TaskDone
@@ -822,6 +840,9 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 // transferComplete completes the Download or Upload task of its
 // CommandKey.
 func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
+	if s.policyTransfer(se, m) {
+		return
+	}
 	t := s.taskByKey(context.Background(), m.CommandKey)
 	if !completable(t, se.dev.ID, true) {
 		se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: "TransferComplete", Code: int(m.FaultStruct.FaultCode),
@@ -902,6 +923,7 @@ func (s *Server) endSession(se *session, reason string) error {
 		s.retryCommit(se)
 		return nil
 	}
+	s.policyEnd(se)
 	s.dropSession(se)
 	return nil
 }

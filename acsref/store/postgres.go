@@ -78,6 +78,7 @@ var pgMigrations = []string{
 	ALTER TABLE tasks ADD COLUMN retry_after bigint NOT NULL DEFAULT 0;
 	ALTER TABLE devices ADD COLUMN discovery text NOT NULL DEFAULT '';
 	ALTER TABLE devices ADD COLUMN services text NOT NULL DEFAULT '';`,
+	policyMigrationSQL,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),

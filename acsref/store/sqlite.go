@@ -67,6 +67,7 @@ var migrations = []string{
 	ALTER TABLE tasks ADD COLUMN retry_after INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE devices ADD COLUMN discovery TEXT NOT NULL DEFAULT '';
 	ALTER TABLE devices ADD COLUMN services TEXT NOT NULL DEFAULT '';`,
+	policyMigrationSQL,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one

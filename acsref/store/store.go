@@ -218,6 +218,7 @@ type Store interface {
 	// It returns the value stored now, so that of several processes
 	// setting one at once all see the winner's.
 	PutSetting(ctx context.Context, name, value string, keep bool) (string, error)
+	Policies // auto-configuration (policy.go)
 
 	Close() error
 }

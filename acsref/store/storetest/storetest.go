@@ -48,6 +48,7 @@ func Run(t *testing.T, f Factory) {
 		{"Atomic", testAtomic},
 		{"Shared", testShared},
 		{"TaskOutcome", testTaskOutcome},
+		{"Policies", testPolicies},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.fn(t, &env{t: t, open: f(t)})

@@ -1,0 +1,339 @@
+package acsref
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref/policy"
+	"github.com/dmforge/dmforge/acsref/store"
+)
+
+// Firmware campaigns: a campaign rolls a firmware version out to a group
+// in waves (the engine is policy/campaign.go). The ACS stores each
+// campaign's spec and state; every session of a device looks at the
+// running campaigns: it records what the device now runs (success is the
+// new SoftwareVersion in an Inform, not a TransferComplete), a failed
+// download task, moves the campaign on, and queues the device's download
+// when its wave, the maintenance window and the concurrency cap allow.
+//
+//	POST   /campaigns                      create and start
+//	GET    /campaigns                      list with progress
+//	GET    /campaigns/{name}               spec, state, per-device outcomes
+//	POST   /campaigns/{name}/{pause|resume|abort}
+//	DELETE /campaigns/{name}
+
+// CampaignRequest is the body of POST /campaigns (durations as Go
+// durations: "90m", "2h").
+type CampaignRequest struct {
+	Name            string          `json:"name"`
+	Group           string          `json:"group"`
+	Firmware        policy.Firmware `json:"firmware"`
+	First           string          `json:"first"`
+	Growth          float64         `json:"growth,omitempty"`
+	MaxWave         int             `json:"maxWave,omitempty"`
+	Soak            string          `json:"soak,omitempty"`
+	Within          string          `json:"within"`
+	FailureFraction float64         `json:"failureFraction,omitempty"`
+	Failures        int             `json:"failures,omitempty"`
+	Concurrency     int             `json:"concurrency,omitempty"`
+	Windows         []struct {
+		Cron     string `json:"cron"`
+		Duration string `json:"duration"`
+		TimeZone string `json:"timeZone,omitempty"`
+	} `json:"windows,omitempty"`
+}
+
+// CampaignSpec is a stored campaign's spec.
+type CampaignSpec struct {
+	policy.Campaign
+	Group string `json:"group"`
+}
+
+// CampaignView is the NBI's view of a campaign.
+type CampaignView struct {
+	Name     string                `json:"name"`
+	Spec     CampaignSpec          `json:"spec"`
+	State    *policy.CampaignState `json:"state,omitempty"`
+	Status   string                `json:"status"`
+	Reason   string                `json:"reason,omitempty"`
+	Wave     int                   `json:"wave"`
+	Progress map[string]int        `json:"progress"`
+}
+
+func (s *Server) campaignRoutes(api *http.ServeMux) {
+	api.HandleFunc("POST /campaigns", s.postCampaign)
+	api.HandleFunc("GET /campaigns", s.listCampaigns)
+	api.HandleFunc("GET /campaigns/{name}", s.getCampaign)
+	api.HandleFunc("POST /campaigns/{name}/{action}", s.controlCampaign)
+	api.HandleFunc("DELETE /campaigns/{name}", s.deleteCampaign)
+}
+
+// campaignNow is the campaigns' clock: tests set Server.campaignClock.
+func (s *Server) campaignNow() time.Time {
+	if f := s.campaignClock.Load(); f != nil {
+		return (*f)()
+	}
+	return time.Now().UTC()
+}
+
+// SetCampaignClock replaces the clock campaigns judge windows, soak and
+// timeouts by (tests; nil restores the real one).
+func (s *Server) SetCampaignClock(now func() time.Time) {
+	if now == nil {
+		s.campaignClock.Store(nil)
+		return
+	}
+	s.campaignClock.Store(&now)
+}
+
+func parseDur(name, v string, required bool) (time.Duration, *RuleError) {
+	if v == "" && !required {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("%s %q: a positive duration (90m, 2h)", name, v)}
+	}
+	return d, nil
+}
+
+func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var req CampaignRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "campaign: " + err.Error()})
+		return
+	}
+	spec := CampaignSpec{Group: req.Group, Campaign: policy.Campaign{Name: req.Name, Firmware: req.Firmware, First: req.First, Growth: req.Growth,
+		MaxWave: req.MaxWave, FailureFraction: req.FailureFraction, Failures: req.Failures, Concurrency: req.Concurrency}}
+	var rerr *RuleError
+	if spec.Soak, rerr = parseDur("soak", req.Soak, false); rerr == nil {
+		spec.Within, rerr = parseDur("within", req.Within, true)
+	}
+	for _, win := range req.Windows {
+		if rerr != nil {
+			break
+		}
+		var d time.Duration
+		d, rerr = parseDur("windows.duration", win.Duration, true)
+		spec.Windows = append(spec.Windows, policy.Window{Cron: win.Cron, Duration: d, TimeZone: win.TimeZone})
+	}
+	if rerr != nil {
+		writeErr(w, http.StatusBadRequest, rerr)
+		return
+	}
+	if spec.Firmware.FileType == "" {
+		spec.Firmware.FileType = "1 Firmware Upgrade Image"
+	}
+	if req.Name == "" || !validCampaignName(req.Name) {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "name: letters, digits, '-', '_' and '.'"})
+		return
+	}
+	if err := policy.CheckCampaign(&spec.Campaign); err != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
+		return
+	}
+	if _, err := s.st.File(ctx, spec.Firmware.File); err != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleFile, Msg: fmt.Sprintf("the ACS has no file %q (PUT /files/%s first)", spec.Firmware.File, spec.Firmware.File)})
+		return
+	}
+	set, err := s.policySet(ctx)
+	if err != nil {
+		s.storeErr(w, err, "policies")
+		return
+	}
+	if set == nil || set.Groups[req.Group] == nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: policy.RuleUnknownGroup, Msg: fmt.Sprintf("no group %q (apply a Group document first)", req.Group)})
+		return
+	}
+	// The targets are the group's members now.
+	gv, err := s.groupView(ctx, set, req.Group, maxPlanDevices)
+	if err != nil {
+		s.storeErr(w, err, "group")
+		return
+	}
+	st := policy.StartCampaign(gv.MemberIDs)
+	st.Advance(&spec.Campaign, s.campaignNow())
+	specJSON, _ := json.Marshal(spec)
+	stateJSON, _ := json.Marshal(st)
+	rec := &store.CampaignRecord{Name: req.Name, Spec: specJSON, State: stateJSON, Status: st.Status, Updated: time.Now().UTC()}
+	if err := s.st.PutCampaign(ctx, rec); err != nil {
+		s.storeErr(w, err, "campaign")
+		return
+	}
+	writeJSON(w, http.StatusCreated, campaignView(rec, false))
+}
+
+func validCampaignName(n string) bool {
+	if len(n) > 64 {
+		return false
+	}
+	for _, r := range n {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func campaignView(rec *store.CampaignRecord, devices bool) *CampaignView {
+	v := &CampaignView{Name: rec.Name, Status: rec.Status}
+	_ = json.Unmarshal(rec.Spec, &v.Spec)
+	var st policy.CampaignState
+	if json.Unmarshal(rec.State, &st) == nil {
+		v.Reason, v.Wave, v.Progress = st.Reason, st.Wave, st.Progress()
+		if devices {
+			v.State = &st
+		}
+	}
+	return v
+}
+
+func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.st.Campaigns(r.Context())
+	if err != nil {
+		s.storeErr(w, err, "campaigns")
+		return
+	}
+	out := []*CampaignView{}
+	for _, rec := range recs {
+		out = append(out, campaignView(rec, false))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.st.Campaign(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.storeErr(w, err, "campaign")
+		return
+	}
+	writeJSON(w, http.StatusOK, campaignView(rec, true))
+}
+
+func (s *Server) controlCampaign(w http.ResponseWriter, r *http.Request) {
+	action := r.PathValue("action")
+	var rerr *RuleError
+	err := s.st.UpdateCampaign(r.Context(), r.PathValue("name"), func(rec *store.CampaignRecord) (json.RawMessage, error) {
+		var st policy.CampaignState
+		if err := json.Unmarshal(rec.State, &st); err != nil {
+			return nil, err
+		}
+		var err error
+		switch action {
+		case "pause":
+			err = st.Pause()
+		case "resume":
+			err = st.Resume()
+		case "abort":
+			err = st.Abort()
+		default:
+			rerr = &RuleError{Rule: RuleArgument, Msg: "action is pause, resume or abort"}
+			return nil, nil
+		}
+		if err != nil {
+			rerr = &RuleError{Rule: "conflict", Msg: err.Error()}
+			return nil, nil
+		}
+		return json.Marshal(&st)
+	})
+	if err != nil {
+		s.storeErr(w, err, "campaign")
+		return
+	}
+	if rerr != nil {
+		status := http.StatusConflict
+		if rerr.Rule == RuleArgument {
+			status = http.StatusBadRequest
+		}
+		writeErr(w, status, rerr)
+		return
+	}
+	rec, err := s.st.Campaign(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.storeErr(w, err, "campaign")
+		return
+	}
+	writeJSON(w, http.StatusOK, campaignView(rec, false))
+}
+
+func (s *Server) deleteCampaign(w http.ResponseWriter, r *http.Request) {
+	if err := s.st.DeleteCampaign(r.Context(), r.PathValue("name")); err != nil {
+		s.storeErr(w, err, "campaign")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// campaignSession runs the campaigns' step for a device whose Inform was
+// just handled; a download it queues is sent in this session.
+func (s *Server) campaignSession(ctx context.Context, se *session) error {
+	recs, err := s.st.Campaigns(ctx)
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	id := se.dev.ID
+	now := s.campaignNow()
+	for _, rec := range recs {
+		if rec.Status != policy.CampaignRunning {
+			continue
+		}
+		var spec CampaignSpec
+		if err := json.Unmarshal(rec.Spec, &spec); err != nil {
+			continue
+		}
+		start := false
+		err := s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
+			var st policy.CampaignState
+			if err := json.Unmarshal(cur.State, &st); err != nil {
+				return nil, err
+			}
+			c := &spec.Campaign
+			if d := st.Devices[id]; d != nil && d.Status == policy.DeviceRunning {
+				st.Observe(c, id, se.dev.SoftwareVer, now)
+				if d.Status == policy.DeviceRunning && d.Task != 0 {
+					if t, err := s.st.Task(ctx, d.Task); err == nil && t.Status == store.TaskFault {
+						st.Fail(id, fmt.Sprintf("download: %d %s", t.FaultCode, t.FaultString), now)
+					}
+				}
+			}
+			st.Advance(c, now)
+			start = st.ShouldStart(c, id, now)
+			return json.Marshal(&st)
+		})
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			return err
+		}
+		if !start {
+			continue
+		}
+		spec2, _ := json.Marshal(TaskSpec{Name: "download", File: spec.Firmware.File, FileType: spec.Firmware.FileType})
+		t := &store.Task{DeviceID: id, Name: "download", Spec: spec2}
+		if err := s.addTask(ctx, t); err != nil {
+			return err
+		}
+		if err := s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
+			var st policy.CampaignState
+			if err := json.Unmarshal(cur.State, &st); err != nil {
+				return nil, err
+			}
+			if d := st.Devices[id]; d != nil {
+				d.Task = t.ID
+			}
+			return json.Marshal(&st)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dmforge/dmforge/acsref"
+)
+
+func init() { rootCmd.AddCommand(newCampaignCmd()) }
+
+func newCampaignCmd() *cobra.Command {
+	c := &nbiClient{http: &http.Client{Timeout: 5 * time.Minute}}
+	cmd := &cobra.Command{
+		Use:           "campaign",
+		Short:         "Start and steer the reference ACS's firmware campaigns through its NBI",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Long: `Campaign starts a firmware campaign from a JSON file (the body of POST
+/campaigns: name, group, firmware, first, growth, soak, within, stop rules,
+concurrency, windows), lists campaigns with their progress, shows one with
+every device's outcome, and pauses, resumes or aborts one.
+
+The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("nbi") {
+				if v := os.Getenv(envNBI); v != "" {
+					c.base = v
+				}
+			}
+			if !cmd.Flags().Changed("token") {
+				c.token = os.Getenv(envNBIToken)
+			}
+			if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
+				return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
+			}
+			return nil
+		},
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
+	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
+
+	printView := func(w io.Writer, v *acsref.CampaignView) {
+		fmt.Fprintf(w, "%s: %s, wave %d", v.Name, v.Status, v.Wave)
+		for _, k := range []string{"targets", "unassigned", "running", "succeeded", "failed"} {
+			fmt.Fprintf(w, ", %s %d", k, v.Progress[k])
+		}
+		fmt.Fprintln(w)
+		if v.Reason != "" {
+			fmt.Fprintln(w, "  "+v.Reason)
+		}
+	}
+	start := &cobra.Command{
+		Use:   "start FILE",
+		Short: "Create and start a campaign (JSON; - reads standard input)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var b []byte
+			var err error
+			if args[0] == "-" {
+				b, err = io.ReadAll(cmd.InOrStdin())
+			} else {
+				b, err = os.ReadFile(args[0])
+			}
+			if err != nil {
+				return err
+			}
+			var v acsref.CampaignView
+			code, data, err := c.do(cmd.Context(), "POST", "/campaigns", "application/json", b, &v)
+			if err := httpResult(code, data, err); err != nil {
+				return err
+			}
+			printView(cmd.OutOrStdout(), &v)
+			return nil
+		},
+	}
+	get := &cobra.Command{
+		Use:   "get [NAME]",
+		Short: "List campaigns with their progress, or show one with every device's outcome (JSON)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				var raw json.RawMessage
+				code, data, err := c.do(cmd.Context(), "GET", "/campaigns/"+url.PathEscape(args[0]), "", nil, &raw)
+				if err := httpResult(code, data, err); err != nil {
+					return err
+				}
+				var pretty bytes.Buffer
+				_ = json.Indent(&pretty, raw, "", "  ")
+				fmt.Fprintln(cmd.OutOrStdout(), pretty.String())
+				return nil
+			}
+			var list []*acsref.CampaignView
+			code, data, err := c.do(cmd.Context(), "GET", "/campaigns", "", nil, &list)
+			if err := httpResult(code, data, err); err != nil {
+				return err
+			}
+			for _, v := range list {
+				printView(cmd.OutOrStdout(), v)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(start, get)
+	for _, action := range []string{"pause", "resume", "abort"} {
+		cmd.AddCommand(&cobra.Command{
+			Use:   action + " NAME",
+			Short: strings.ToUpper(action[:1]) + action[1:] + " a campaign",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var v acsref.CampaignView
+				code, data, err := c.do(cmd.Context(), "POST", "/campaigns/"+url.PathEscape(args[0])+"/"+action, "", nil, &v)
+				if err := httpResult(code, data, err); err != nil {
+					return err
+				}
+				printView(cmd.OutOrStdout(), &v)
+				return nil
+			},
+		})
+	}
+	return cmd
+}
