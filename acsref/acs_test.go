@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,11 @@ type testACS struct {
 	nbi string
 	tok string
 }
+
+var (
+	adminKeysMu sync.Mutex
+	adminKeys   = map[string]string{} // database file → its NBI admin key
+)
 
 func startACS(t *testing.T, db string, mod func(*acsref.Config)) *testACS {
 	t.Helper()
@@ -46,7 +52,15 @@ func startACS(t *testing.T, db string, mod func(*acsref.Config)) *testACS {
 	}
 	a := &testACS{t: t, srv: srv, st: st, nbi: srv.NBIURL(), tok: cfg.NBIToken}
 	if a.tok == "" {
-		a.tok = srv.NewAdminKey() // the NBI requires credentials by default
+		// The NBI requires credentials by default: the key New made on
+		// this database's first start, shown once and kept here for
+		// the restarts of a test.
+		adminKeysMu.Lock()
+		if k := srv.NewAdminKey(); k != "" {
+			adminKeys[db] = k
+		}
+		a.tok = adminKeys[db]
+		adminKeysMu.Unlock()
 	}
 	t.Cleanup(a.close)
 	return a
