@@ -77,7 +77,7 @@ type session struct {
 	// conn is the CPE's connection (remote address) when the session
 	// began: a CPE that does not return the cookie is known by it.
 	conn string
-	pol    *policySession // auto-configuration (policies.go); nil without policies
+	pol  *policySession // auto-configuration (policies.go); nil without policies
 }
 
 type inflight struct {
