@@ -105,7 +105,7 @@ func TestCampaignCommand(t *testing.T) {
 	}
 	defer srv.Close()
 	t.Setenv(envNBI, srv.NBIURL())
-	t.Setenv(envNBIToken, "")
+	t.Setenv(envNBIToken, srv.NewAdminKey()) // the admin key the ACS made on its first start
 	if err := st.PutFile(context.Background(), &store.File{Name: "fw.bin", Data: []byte("fw")}); err != nil {
 		t.Fatal(err)
 	}
