@@ -116,10 +116,15 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres: parsing the DSN: %w", err)
 	}
+	broken := &brokenConnTracer{}
+	if cfg.ConnConfig.Tracer == nil {
+		cfg.ConnConfig.Tracer = broken
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
+	broken.pool.Store(pool)
 	s := &Postgres{pool: pool, commits: make(chan *pgCommit, 1024), done: make(chan struct{})}
 	var schema *string
 	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
