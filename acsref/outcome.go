@@ -56,6 +56,10 @@ func (s *Server) noAnswer(se *session, why string) {
 	if in == nil {
 		return
 	}
+	if in.policy != nil {
+		s.policyNoAnswer(se, in, "no answer: "+why, true)
+		return
+	}
 	if in.job != nil {
 		// The job ends with the session; what it taught stays.
 		s.jobFallback(se, why)
@@ -99,6 +103,10 @@ func (s *Server) noAnswer(se *session, why string) {
 func (s *Server) undecodableAnswer(se *session, why string) {
 	in := se.inflight
 	se.inflight = nil
+	if in != nil && in.policy != nil {
+		s.policyNoAnswer(se, in, "the CPE's answer could not be decoded: "+why, false)
+		return
+	}
 	if in == nil || in.task == nil {
 		return
 	}

@@ -275,6 +275,25 @@ func (s *Server) policyFault(se *session, in *inflight, f *cwmp.Fault) {
 		String: "policy " + strings.Join(in.policy.Policies, ",") + ": " + f.Error(), Detail: detail, Time: time.Now().UTC()})
 }
 
+// policyNoAnswer faults the policies of an RPC that got no usable answer
+// (none before the session ended, or one that could not be decoded), so
+// that they back off instead of sending it in every session. ending: the
+// session ends now, so its last plan is computed here for policyEnd.
+func (s *Server) policyNoAnswer(se *session, in *inflight, reason string, ending bool) {
+	pol := se.pol
+	if pol == nil {
+		return
+	}
+	s.log.Warn("acs: policy RPC without an answer", "device", se.dev.ID, "policies", strings.Join(in.policy.Policies, ","),
+		"rpc", in.msg.MethodName(), "reason", reason)
+	pol.sess.Fault(in.policy, reason)
+	se.batch.Faults = append(se.batch.Faults, store.Fault{DeviceID: se.dev.ID, Method: in.msg.MethodName(),
+		String: "policy " + strings.Join(in.policy.Policies, ",") + ": " + reason, Time: time.Now().UTC()})
+	if ending && pol.final == nil {
+		pol.final = policy.Compute(pol.set, pol.st, pol.states, pol.sess, time.Now().UTC())
+	}
+}
+
 // policyTransfer handles the TransferComplete of a policy's firmware
 // download: a failure faults the policies waiting for one; a success is
 // not convergence yet (the device must report the new SoftwareVersion).
