@@ -560,7 +560,7 @@ func (s *Server) putDiscovery(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.shared == nil {
 		s.mu.Lock()
-		s.devices[d.ID] = d
+		s.devices.put(d)
 		s.mu.Unlock()
 	}
 	w.WriteHeader(http.StatusNoContent)

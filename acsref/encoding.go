@@ -191,15 +191,8 @@ func (s *Server) encodeFor(se *session, msg cwmp.Message) {
 // mergeDiscoveryOverride keeps an override set through the NBI while the
 // session ran: the session commits the device, and must not undo it.
 func (s *Server) mergeDiscoveryOverride(se *session) {
-	var cur *store.Device
-	if s.shared != nil {
-		cur, _ = s.st.Device(context.Background(), se.dev.ID)
-	} else {
-		s.mu.Lock()
-		cur = s.devices[se.dev.ID]
-		s.mu.Unlock()
-	}
-	if cur == nil {
+	cur, err := s.device(context.Background(), se.dev.ID)
+	if err != nil {
 		return
 	}
 	se.rec.Override = parseRecord(cur.Discovery).Override

@@ -139,7 +139,7 @@ func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	delete(s.devices, id)
+	s.devices.remove(id)
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }

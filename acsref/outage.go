@@ -30,7 +30,7 @@ func (s *Server) commitSession(se *session) error {
 	if s.shared == nil {
 		c := se.dev
 		s.mu.Lock()
-		s.devices[c.ID] = &c
+		s.devices.put(&c)
 		if len(se.batch.Findings) > 0 {
 			s.flagged[c.ID] = true
 		}

@@ -95,6 +95,10 @@ type Config struct {
 	// BOOTSTRAP; the conformance checks of names and required parameters
 	// need it.
 	NoDiscovery bool
+	// DeviceCache is the number of recent devices kept in memory per
+	// cache generation (at most twice as many are held; default 50,000);
+	// the others are read from the store when they inform.
+	DeviceCache int
 	// InformGet lists parameters (or partial paths) read with a
 	// GetParameterValues in every session, after the queued tasks: a
 	// standing provision. Values are stored and model-checked.
@@ -150,8 +154,8 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*session // by cookie
 	byDevice map[string]*session
-	byConn   map[string]*session      // by the CPE's remote address (CPEs without cookies)
-	devices  map[string]*store.Device // cache of devices (no tags); unused when shared
+	byConn   map[string]*session // by the CPE's remote address (CPEs without cookies)
+	devices  *deviceCache        // recent devices (no tags), bounded; unused when shared
 	// pending holds the devices that may have pending tasks, with a
 	// count bumped by every addTask; sessions of the others skip the task
 	// query (not when shared).
@@ -206,7 +210,7 @@ func New(cfg Config) (*Server, error) {
 		sessions:  map[string]*session{},
 		byDevice:  map[string]*session{},
 		byConn:    map[string]*session{},
-		devices:   map[string]*store.Device{},
+		devices:   newDeviceCache(cfg.DeviceCache),
 		pending:   map[string]uint64{},
 		flagged:   map[string]bool{},
 		stop:      make(chan struct{}),
@@ -243,19 +247,11 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// loadCaches fills the caches of a store only this process uses: the
-// device cache holds every device (a miss is a new device, without a store
-// read), pending and flagged every device with pending tasks or findings.
+// loadCaches fills the caches of a store only this process uses: pending
+// and flagged hold every device with pending tasks or findings. Devices
+// themselves are read when they inform (the device cache is bounded).
 func (s *Server) loadCaches() error {
 	ctx := context.Background()
-	all, err := s.st.Devices(ctx, store.DeviceFilter{})
-	if err != nil {
-		return fmt.Errorf("acsref: reading devices: %w", err)
-	}
-	for _, d := range all {
-		d.Tags = nil
-		s.devices[d.ID] = d
-	}
 	ids, err := s.st.PendingDevices(ctx)
 	if err != nil {
 		return fmt.Errorf("acsref: reading pending tasks: %w", err)
@@ -482,25 +478,30 @@ func (s *Server) addTask(ctx context.Context, t *store.Task) error {
 	return nil
 }
 
-// device returns a copy of the device from the cache, which holds every
-// device of the store (loaded by New, updated by each session), or
-// store.ErrNotFound. A shared store is read each time: another process may
-// have created or changed the device.
+// device returns a copy of the device, from the cache of recent devices
+// (updated by each session) or the store, or store.ErrNotFound. A shared
+// store is read each time: another process may have created or changed
+// the device.
 func (s *Server) device(ctx context.Context, id string) (*store.Device, error) {
-	if s.shared != nil {
-		d, err := s.st.Device(ctx, id)
-		if err != nil {
-			return nil, err
+	if s.shared == nil {
+		s.mu.Lock()
+		d, ok := s.devices.get(id)
+		s.mu.Unlock()
+		if ok {
+			c := *d
+			return &c, nil
 		}
-		d.Tags = nil
-		return d, nil
 	}
-	s.mu.Lock()
-	d, ok := s.devices[id]
-	s.mu.Unlock()
-	if !ok {
-		return nil, store.ErrNotFound
+	d, err := s.st.Device(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	c := *d
-	return &c, nil
+	d.Tags = nil
+	if s.shared == nil {
+		c := *d
+		s.mu.Lock()
+		s.devices.put(&c)
+		s.mu.Unlock()
+	}
+	return d, nil
 }
