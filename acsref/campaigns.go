@@ -7,19 +7,23 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/dmforge/dmforge/acsref/policy"
 	"github.com/dmforge/dmforge/acsref/store"
 )
 
-// Firmware campaigns: a campaign rolls a firmware version out to a group
-// in waves (the engine is policy/campaign.go). The ACS stores each
-// campaign's spec and state; every session of a device looks at the
-// running campaigns: it records what the device now runs (success is the
-// new SoftwareVersion in an Inform, not a TransferComplete), a failed
-// download task, moves the campaign on, and queues the device's download
-// when its wave, the maintenance window and the concurrency cap allow.
+// Campaigns: a campaign rolls a firmware version, or a task (any NBI
+// task: a configuration change, a reboot), out to a group in waves (the
+// engine is policy/campaign.go). The ACS stores each campaign's spec and
+// state; every session of a device looks at the running campaigns: it
+// records what the device now runs (success is the new SoftwareVersion in
+// an Inform, not a TransferComplete) or its task's outcome, moves the
+// campaign on, and queues the device's download or task when its wave,
+// the maintenance window and the concurrency cap allow. With
+// connectionRequests, each new wave's devices get a connection request,
+// and a background loop moves such campaigns on between sessions.
 //
 //	POST   /campaigns                      create and start
 //	GET    /campaigns                      list with progress
@@ -30,18 +34,22 @@ import (
 // CampaignRequest is the body of POST /campaigns (durations as Go
 // durations: "90m", "2h").
 type CampaignRequest struct {
-	Name            string          `json:"name"`
-	Group           string          `json:"group"`
-	Firmware        policy.Firmware `json:"firmware"`
-	First           string          `json:"first"`
-	Growth          float64         `json:"growth,omitempty"`
-	MaxWave         int             `json:"maxWave,omitempty"`
-	Soak            string          `json:"soak,omitempty"`
-	Within          string          `json:"within"`
-	FailureFraction float64         `json:"failureFraction,omitempty"`
-	Failures        int             `json:"failures,omitempty"`
-	Concurrency     int             `json:"concurrency,omitempty"`
-	Windows         []struct {
+	Name     string          `json:"name"`
+	Group    string          `json:"group"`
+	Firmware policy.Firmware `json:"firmware,omitzero"`
+	// Task is a task as POST /devices/{id}/tasks takes it, instead of
+	// firmware; checked against the first target's data model.
+	Task               json.RawMessage `json:"task,omitempty"`
+	ConnectionRequests bool            `json:"connectionRequests,omitempty"`
+	First              string          `json:"first"`
+	Growth             float64         `json:"growth,omitempty"`
+	MaxWave            int             `json:"maxWave,omitempty"`
+	Soak               string          `json:"soak,omitempty"`
+	Within             string          `json:"within"`
+	FailureFraction    float64         `json:"failureFraction,omitempty"`
+	Failures           int             `json:"failures,omitempty"`
+	Concurrency        int             `json:"concurrency,omitempty"`
+	Windows            []struct {
 		Cron     string `json:"cron"`
 		Duration string `json:"duration"`
 		TimeZone string `json:"timeZone,omitempty"`
@@ -111,7 +119,8 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "campaign: " + err.Error()})
 		return
 	}
-	spec := CampaignSpec{Group: req.Group, Campaign: policy.Campaign{Name: req.Name, Firmware: req.Firmware, First: req.First, Growth: req.Growth,
+	spec := CampaignSpec{Group: req.Group, Campaign: policy.Campaign{Name: req.Name, Firmware: req.Firmware, Task: req.Task,
+		ConnectionRequests: req.ConnectionRequests, First: req.First, Growth: req.Growth,
 		MaxWave: req.MaxWave, FailureFraction: req.FailureFraction, Failures: req.Failures, Concurrency: req.Concurrency}}
 	var rerr *RuleError
 	if spec.Soak, rerr = parseDur("soak", req.Soak, false); rerr == nil {
@@ -129,7 +138,7 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, rerr)
 		return
 	}
-	if spec.Firmware.FileType == "" {
+	if len(spec.Task) == 0 && spec.Firmware.FileType == "" {
 		spec.Firmware.FileType = "1 Firmware Upgrade Image"
 	}
 	if req.Name == "" || !validCampaignName(req.Name) {
@@ -140,7 +149,10 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
 		return
 	}
-	if _, err := s.st.File(ctx, spec.Firmware.File); err != nil {
+	if len(spec.Task) > 0 {
+		// Checked at each device too (its bound model); here against
+		// the first target's, so that a wrong task is refused now.
+	} else if _, err := s.st.File(ctx, spec.Firmware.File); err != nil {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleFile, Msg: fmt.Sprintf("the ACS has no file %q (PUT /files/%s first)", spec.Firmware.File, spec.Firmware.File)})
 		return
 	}
@@ -159,14 +171,23 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		s.storeErr(w, err, "group")
 		return
 	}
+	if len(spec.Task) > 0 && len(gv.MemberIDs) > 0 {
+		if _, rerr := s.campaignTask(ctx, &spec, gv.MemberIDs[0]); rerr != nil {
+			writeErr(w, http.StatusBadRequest, rerr)
+			return
+		}
+	}
 	st := policy.StartCampaign(gv.MemberIDs)
-	st.Advance(&spec.Campaign, s.campaignNow())
+	added := st.Advance(&spec.Campaign, s.campaignNow())
 	specJSON, _ := json.Marshal(spec)
 	stateJSON, _ := json.Marshal(st)
 	rec := &store.CampaignRecord{Name: req.Name, Spec: specJSON, State: stateJSON, Status: st.Status, Updated: time.Now().UTC()}
 	if err := s.st.PutCampaign(ctx, rec); err != nil {
 		s.storeErr(w, err, "campaign")
 		return
+	}
+	if spec.ConnectionRequests {
+		s.campaignKick(added)
 	}
 	writeJSON(w, http.StatusCreated, campaignView(rec, false))
 }
@@ -290,6 +311,7 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 			continue
 		}
 		start := false
+		var added []string
 		err := s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
 			var st policy.CampaignState
 			if err := json.Unmarshal(cur.State, &st); err != nil {
@@ -297,14 +319,21 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 			}
 			c := &spec.Campaign
 			if d := st.Devices[id]; d != nil && d.Status == policy.DeviceRunning {
-				st.Observe(c, id, se.dev.SoftwareVer, now)
+				if len(c.Task) == 0 {
+					st.Observe(c, id, se.dev.SoftwareVer, now)
+				}
 				if d.Status == policy.DeviceRunning && d.Task != 0 {
-					if t, err := s.st.Task(ctx, d.Task); err == nil && t.Status == store.TaskFault {
-						st.Fail(id, fmt.Sprintf("download: %d %s", t.FaultCode, t.FaultString), now)
+					if t, err := s.st.Task(ctx, d.Task); err == nil {
+						switch {
+						case t.Status == store.TaskFault:
+							st.Fail(id, fmt.Sprintf("%s: %d %s", t.Name, t.FaultCode, t.FaultString), now)
+						case t.Status == store.TaskDone && len(c.Task) > 0:
+							st.Succeed(id, now)
+						}
 					}
 				}
 			}
-			st.Advance(c, now)
+			added = st.Advance(c, now)
 			start = st.ShouldStart(c, id, now)
 			return json.Marshal(&st)
 		})
@@ -314,13 +343,41 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 			}
 			return err
 		}
+		if spec.ConnectionRequests {
+			s.campaignKick(added)
+		}
 		if !start {
 			continue
 		}
-		spec2, _ := json.Marshal(TaskSpec{Name: "download", File: spec.Firmware.File, FileType: spec.Firmware.FileType})
-		t := &store.Task{DeviceID: id, Name: "download", Spec: spec2}
+		var t *store.Task
+		if len(spec.Task) > 0 {
+			var rerr *RuleError
+			if t, rerr = s.campaignTask(ctx, &spec, id); rerr != nil {
+				// The device's model refuses the task: it fails.
+				if err := s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
+					var st policy.CampaignState
+					if err := json.Unmarshal(cur.State, &st); err != nil {
+						return nil, err
+					}
+					st.Fail(id, "task refused: "+rerr.Error(), now)
+					return json.Marshal(&st)
+				}); err != nil {
+					return err
+				}
+				continue
+			}
+		} else {
+			spec2, _ := json.Marshal(TaskSpec{Name: "download", File: spec.Firmware.File, FileType: spec.Firmware.FileType})
+			t = &store.Task{DeviceID: id, Name: "download", Spec: spec2}
+		}
 		if err := s.addTask(ctx, t); err != nil {
 			return err
+		}
+		if len(spec.Task) > 0 {
+			if se.campaignTasks == nil {
+				se.campaignTasks = map[int64]string{}
+			}
+			se.campaignTasks[t.ID] = rec.Name
 		}
 		if err := s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
 			var st policy.CampaignState
@@ -336,4 +393,151 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 		}
 	}
 	return nil
+}
+
+// campaignTask prepares a task campaign's task for a device, checked
+// against the device's bound data model as POST /devices/{id}/tasks
+// checks it.
+func (s *Server) campaignTask(ctx context.Context, spec *CampaignSpec, id string) (*store.Task, *RuleError) {
+	d, err := s.device(ctx, id)
+	if err != nil {
+		return nil, &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("device %s: %v", id, err)}
+	}
+	b := BindDevice(d)
+	if b == nil {
+		return nil, &RuleError{Rule: RuleUnboundModel, Msg: "device " + id + " is bound to no known data model"}
+	}
+	prep, rerr := prepareTask(spec.Task, b, s.fileURL(ctx))
+	if rerr != nil {
+		return nil, rerr
+	}
+	raw, _ := json.Marshal(prep.spec)
+	return &store.Task{DeviceID: id, Name: prep.spec.Name, Spec: raw}, nil
+}
+
+// campaignKick sends connection requests to the devices a campaign's new
+// wave assigned, a few at a time, in the background (bounded by the
+// server's life).
+func (s *Server) campaignKick(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	ids = append([]string(nil), ids...)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		sem := make(chan struct{}, 16)
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			select {
+			case <-s.stop:
+				wg.Wait()
+				return
+			case sem <- struct{}{}:
+			}
+			wg.Add(1)
+			go func(id string) {
+				defer func() { <-sem; wg.Done() }()
+				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+				defer cancel()
+				if got := s.kick(ctx, id); got != "ok" && got != "sent (UDP)" && got != "in session" {
+					s.log.Warn("acs: campaign connection request", "device", id, "result", got)
+				}
+			}(id)
+		}
+		wg.Wait()
+	}()
+}
+
+// campaignLoopPeriod is how often campaignLoop looks at the campaigns.
+var campaignLoopPeriod = 5 * time.Second
+
+// campaignLoop moves the running campaigns that send connection requests
+// on between sessions (a soak that ended, devices that timed out), so a
+// wave starts without waiting for some device to inform.
+func (s *Server) campaignLoop(period time.Duration) {
+	defer s.wg.Done()
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		recs, err := s.st.Campaigns(ctx)
+		for _, rec := range recs {
+			if err != nil || rec.Status != policy.CampaignRunning {
+				continue
+			}
+			var spec CampaignSpec
+			if json.Unmarshal(rec.Spec, &spec) != nil || !spec.ConnectionRequests {
+				continue
+			}
+			var added []string
+			now := s.campaignNow()
+			if err := s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
+				var st policy.CampaignState
+				if err := json.Unmarshal(cur.State, &st); err != nil {
+					return nil, err
+				}
+				added = st.Advance(&spec.Campaign, now)
+				return json.Marshal(&st)
+			}); err != nil {
+				s.log.Warn("acs: moving a campaign on", "campaign", rec.Name, "err", err)
+				continue
+			}
+			s.campaignKick(added)
+		}
+		cancel()
+	}
+}
+
+// campaignEnd records, once the session is stored, the outcome of the
+// campaign tasks it ran (done or faulted), so that a task campaign's
+// device succeeds in the session that ran its task, not its next one; a
+// wave this finishes starts at once.
+func (s *Server) campaignEnd(se *session) {
+	if len(se.campaignTasks) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for tid, name := range se.campaignTasks {
+		t, err := s.st.Task(ctx, tid)
+		if err != nil || t.Status != store.TaskDone && t.Status != store.TaskFault {
+			continue
+		}
+		rec, err := s.st.Campaign(ctx, name)
+		if err != nil {
+			continue
+		}
+		var spec CampaignSpec
+		if json.Unmarshal(rec.Spec, &spec) != nil {
+			continue
+		}
+		var added []string
+		now := s.campaignNow()
+		if err := s.st.UpdateCampaign(ctx, name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
+			var st policy.CampaignState
+			if err := json.Unmarshal(cur.State, &st); err != nil {
+				return nil, err
+			}
+			if t.Status == store.TaskDone {
+				st.Succeed(t.DeviceID, now)
+			} else {
+				st.Fail(t.DeviceID, fmt.Sprintf("%s: %d %s", t.Name, t.FaultCode, t.FaultString), now)
+			}
+			added = st.Advance(&spec.Campaign, now)
+			return json.Marshal(&st)
+		}); err != nil {
+			s.log.Warn("acs: recording a campaign task", "campaign", name, "device", t.DeviceID, "err", err)
+			continue
+		}
+		if spec.ConnectionRequests {
+			s.campaignKick(added)
+		}
+	}
+	se.campaignTasks = nil
 }

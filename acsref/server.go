@@ -242,8 +242,9 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.cwmpAuth = &auth.Server{Realm: cfg.Auth.Realm, Basic: cfg.Auth.Basic, LookupHA1: s.lookupHA1}
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.janitor()
+	go s.campaignLoop(campaignLoopPeriod) // campaigns.go
 	return s, nil
 }
 

@@ -78,6 +78,9 @@ type session struct {
 	// began: a CPE that does not return the cookie is known by it.
 	conn string
 	pol  *policySession // auto-configuration (policies.go); nil without policies
+	// campaignTasks are the tasks campaigns queued in this session, by
+	// task id: the campaign they belong to (campaigns.go).
+	campaignTasks map[int64]string
 }
 
 type inflight struct {
@@ -924,6 +927,7 @@ func (s *Server) endSession(se *session, reason string) error {
 		return nil
 	}
 	s.policyEnd(se)
+	s.campaignEnd(se) // campaigns.go
 	s.dropSession(se)
 	return nil
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -11,16 +12,24 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// A campaign rolls a firmware version out to a group in waves. This file
+// A campaign rolls a firmware version, or a task (a configuration change,
+// a reboot, any NBI task), out to a group in waves. This file
 // is its engine: pure functions over a campaign's spec and its state,
 // driven by the clock the caller passes (tests inject it; nothing here
 // sleeps or reads the time). The state is a plain JSON value the ACS
 // stores, so a restart resumes exactly where it stopped.
 
-// Campaign is a staged rollout.
+// Campaign is a staged rollout of a firmware version or of a task: one
+// of Firmware and Task.
 type Campaign struct {
 	Name     string   `json:"name"`
-	Firmware Firmware `json:"firmware"`
+	Firmware Firmware `json:"firmware,omitzero"`
+	// Task is an NBI task (the body of POST /devices/{id}/tasks) queued
+	// on each device; the device has succeeded when the task is done.
+	Task json.RawMessage `json:"task,omitempty"`
+	// ConnectionRequests: the ACS sends each device of a new wave a
+	// connection request, instead of waiting for its next Inform.
+	ConnectionRequests bool `json:"connectionRequests,omitempty"`
 	// First is the first wave's size: a count ("10") or a share of the
 	// devices ("5%"); each later wave is Growth times the previous one
 	// (default 2), at most MaxWave (0: no bound).
@@ -30,7 +39,8 @@ type Campaign struct {
 	// Soak is the wait after a wave has succeeded before the next starts.
 	Soak time.Duration `json:"soak,omitempty"`
 	// Within is how long a device has, once started, to inform with the
-	// new SoftwareVersion; past it the device has failed (timeout).
+	// new SoftwareVersion (or to complete the task); past it the device
+	// has failed (timeout).
 	Within time.Duration `json:"within"`
 	// Stop rules, judged when a wave has finished: the campaign stops
 	// when the wave's failures reach FailureFraction of the wave or
@@ -96,8 +106,15 @@ type CampaignState struct {
 // CheckCampaign checks a campaign's spec.
 func CheckCampaign(c *Campaign) error {
 	var errs []string
-	if c.Firmware.Version == "" || c.Firmware.File == "" {
-		errs = append(errs, "firmware needs version and file")
+	switch {
+	case len(c.Task) > 0 && c.Firmware != (Firmware{}):
+		errs = append(errs, "a campaign rolls out firmware or a task, not both")
+	case len(c.Task) > 0:
+		if !json.Valid(c.Task) || c.Task[0] != '{' {
+			errs = append(errs, "task is a JSON object (a task as POST /devices/{id}/tasks takes it)")
+		}
+	case c.Firmware.Version == "" || c.Firmware.File == "":
+		errs = append(errs, "firmware needs version and file (or give a task)")
 	}
 	if _, err := firstWave(c.First, 100); err != nil {
 		errs = append(errs, err.Error())
@@ -218,6 +235,13 @@ func (st *CampaignState) Observe(c *Campaign, id, softwareVersion string, now ti
 	}
 }
 
+// Succeed records a device's success (its task is done).
+func (st *CampaignState) Succeed(id string, now time.Time) {
+	if d := st.Devices[id]; d != nil && d.Status == DeviceRunning {
+		d.Status, d.Ended, d.Reason = DeviceSucceeded, now, ""
+	}
+}
+
 // Fail records a device's failure (a download fault, a refused RPC).
 func (st *CampaignState) Fail(id, reason string, now time.Time) {
 	if d := st.Devices[id]; d != nil && d.Status == DeviceRunning {
@@ -295,7 +319,7 @@ func (st *CampaignState) Advance(c *Campaign, now time.Time) []string {
 	running, failed, size := 0, 0, 0
 	for _, d := range st.Devices {
 		if d.Status == DeviceRunning && !d.Started.IsZero() && now.Sub(d.Started) > c.Within {
-			d.Status, d.Ended, d.Reason = DeviceFailed, now, fmt.Sprintf("did not run %s within %v", c.Firmware.Version, c.Within)
+			d.Status, d.Ended, d.Reason = DeviceFailed, now, c.timeoutReason()
 		}
 		if d.Wave != st.Wave {
 			continue
@@ -347,4 +371,11 @@ func (st *CampaignState) Progress() map[string]int {
 		out[d.Status]++
 	}
 	return out
+}
+
+func (c *Campaign) timeoutReason() string {
+	if len(c.Task) > 0 {
+		return fmt.Sprintf("task not done within %v", c.Within)
+	}
+	return fmt.Sprintf("did not run %s within %v", c.Firmware.Version, c.Within)
 }
