@@ -152,7 +152,7 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 	if len(spec.Task) > 0 {
 		// Checked at each device too (its bound model); here against
 		// the first target's, so that a wrong task is refused now.
-	} else if _, err := s.st.File(ctx, spec.Firmware.File); err != nil {
+	} else if _, err := s.st.FileInfo(ctx, spec.Firmware.File); err != nil {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleFile, Msg: fmt.Sprintf("the ACS has no file %q (PUT /files/%s first)", spec.Firmware.File, spec.Firmware.File)})
 		return
 	}
@@ -354,20 +354,21 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 			var rerr *RuleError
 			if t, rerr = s.campaignTask(ctx, &spec, id); rerr != nil {
 				// The device's model refuses the task: it fails.
-				if err := s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
-					var st policy.CampaignState
-					if err := json.Unmarshal(cur.State, &st); err != nil {
-						return nil, err
-					}
-					st.Fail(id, "task refused: "+rerr.Error(), now)
-					return json.Marshal(&st)
-				}); err != nil {
+				if err := s.campaignFail(ctx, rec.Name, id, "task refused: "+rerr.Error(), now); err != nil {
 					return err
 				}
 				continue
 			}
 		} else {
-			spec2, _ := json.Marshal(TaskSpec{Name: "download", File: spec.Firmware.File, FileType: spec.Firmware.FileType})
+			ts := TaskSpec{Name: "download", File: spec.Firmware.File, FileType: spec.Firmware.FileType}
+			if rerr := s.fileApplies(ctx, &se.dev, &ts); rerr != nil {
+				// The firmware library says the image is not for it.
+				if err := s.campaignFail(ctx, rec.Name, id, rerr.Error(), now); err != nil {
+					return err
+				}
+				continue
+			}
+			spec2, _ := json.Marshal(ts)
 			t = &store.Task{DeviceID: id, Name: "download", Spec: spec2}
 		}
 		if err := s.addTask(ctx, t); err != nil {
@@ -408,6 +409,9 @@ func (s *Server) campaignTask(ctx context.Context, spec *CampaignSpec, id string
 		return nil, &RuleError{Rule: RuleUnboundModel, Msg: "device " + id + " is bound to no known data model"}
 	}
 	prep, rerr := prepareTask(spec.Task, b, s.fileURL(ctx))
+	if rerr == nil {
+		rerr = s.fileApplies(ctx, d, &prep.spec)
+	}
 	if rerr != nil {
 		return nil, rerr
 	}
@@ -540,4 +544,16 @@ func (s *Server) campaignEnd(se *session) {
 		}
 	}
 	se.campaignTasks = nil
+}
+
+// campaignFail records a device's failure in a campaign.
+func (s *Server) campaignFail(ctx context.Context, name, id, reason string, now time.Time) error {
+	return s.st.UpdateCampaign(ctx, name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
+		var st policy.CampaignState
+		if err := json.Unmarshal(cur.State, &st); err != nil {
+			return nil, err
+		}
+		st.Fail(id, reason, now)
+		return json.Marshal(&st)
+	})
 }

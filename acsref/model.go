@@ -121,26 +121,27 @@ func (e *RuleError) Error() string {
 
 // Rules of RuleError and of conformance findings.
 const (
-	RuleUnknownPath     = "unknown-path"    // the model defines no such path
-	RuleNotParameter    = "not-parameter"   // an object where a parameter is needed
-	RuleNotObject       = "not-object"      // a parameter where an object is needed
-	RuleReadOnly        = "read-only"       // the model makes the parameter read-only
-	RuleTypeMismatch    = "type-mismatch"   // the xsd type is not the parameter's
-	RuleValue           = "value"           // the value breaks the syntax (range, size, enumeration, pattern, type)
-	RuleNotTable        = "not-table"       // AddObject/DeleteObject on a non-table
-	RuleNotWritable     = "table-read-only" // AddObject/DeleteObject on a table the ACS may not change
-	RuleInstance        = "instance"        // DeleteObject needs an instance path
-	RuleNotification    = "notification"    // notification attribute refused by the model
-	RuleArgument        = "argument"        // a missing or malformed task argument
-	RuleUnknownTask     = "unknown-task"    // no such task name
-	RuleFile            = "file"            // Download of a file the ACS does not have
-	RuleAccessMismatch  = "access-mismatch" // finding: writable flag contradicts the standard
-	RuleNonStandard     = "non-standard"    // finding: a non-vendor name the standard does not define
-	RuleMissing         = "missing"         // finding: a parameter the standard requires is absent
-	RuleUnboundModel    = "unbound-model"   // finding: the device's root is no known model
-	RuleReportedType    = "reported-type"   // finding: a value reported with the wrong xsd type
-	RuleReportedValue   = "reported-value"  // finding: a value reported that breaks its syntax
-	ruleValuePrefix     = "value-"          // RuleValue refined by the model rule: "value-range"
+	RuleUnknownPath     = "unknown-path"        // the model defines no such path
+	RuleNotParameter    = "not-parameter"       // an object where a parameter is needed
+	RuleNotObject       = "not-object"          // a parameter where an object is needed
+	RuleReadOnly        = "read-only"           // the model makes the parameter read-only
+	RuleTypeMismatch    = "type-mismatch"       // the xsd type is not the parameter's
+	RuleValue           = "value"               // the value breaks the syntax (range, size, enumeration, pattern, type)
+	RuleNotTable        = "not-table"           // AddObject/DeleteObject on a non-table
+	RuleNotWritable     = "table-read-only"     // AddObject/DeleteObject on a table the ACS may not change
+	RuleInstance        = "instance"            // DeleteObject needs an instance path
+	RuleNotification    = "notification"        // notification attribute refused by the model
+	RuleArgument        = "argument"            // a missing or malformed task argument
+	RuleUnknownTask     = "unknown-task"        // no such task name
+	RuleFile            = "file"                // Download of a file the ACS does not have
+	RuleFileApplies     = "file-not-applicable" // Download of a file whose applicability excludes the device
+	RuleAccessMismatch  = "access-mismatch"     // finding: writable flag contradicts the standard
+	RuleNonStandard     = "non-standard"        // finding: a non-vendor name the standard does not define
+	RuleMissing         = "missing"             // finding: a parameter the standard requires is absent
+	RuleUnboundModel    = "unbound-model"       // finding: the device's root is no known model
+	RuleReportedType    = "reported-type"       // finding: a value reported with the wrong xsd type
+	RuleReportedValue   = "reported-value"      // finding: a value reported that breaks its syntax
+	ruleValuePrefix     = "value-"              // RuleValue refined by the model rule: "value-range"
 	findingMessageLimit = 300
 )
 

@@ -189,7 +189,7 @@ func (s *Server) getParameters(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) fileURL(ctx context.Context) func(string) (string, uint32, bool) {
 	return func(name string) (string, uint32, bool) {
-		f, err := s.st.File(ctx, name)
+		f, err := s.st.FileInfo(ctx, name) // not the image itself
 		if err != nil {
 			return "", 0, false
 		}
@@ -221,6 +221,9 @@ func (s *Server) postTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prep, rerr := prepareTask(raw, b, s.fileURL(ctx))
+	if rerr == nil {
+		rerr = s.fileApplies(ctx, d, &prep.spec) // firmware.go
+	}
 	if rerr != nil {
 		writeErr(w, http.StatusBadRequest, rerr)
 		return
@@ -450,7 +453,8 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &store.File{Name: r.PathValue("name"), FileType: r.Header.Get("fileType"), OUI: r.Header.Get("oui"),
-		ProductClass: r.Header.Get("productClass"), Version: r.Header.Get("version"), Data: data}
+		ProductClass: r.Header.Get("productClass"), Version: r.Header.Get("version"), Data: data,
+		ModelName: r.Header.Get("modelName"), FromVersions: splitList(r.Header.Get("fromVersions"))}
 	if err := s.st.PutFile(r.Context(), f); err != nil {
 		s.storeErr(w, err, "file")
 		return

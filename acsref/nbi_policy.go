@@ -92,7 +92,7 @@ func (s *Server) applyPolicies(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, d := range docs {
 		if d.Policy != nil && d.Policy.Firmware != nil && d.Policy.Firmware.File != "" {
-			if _, err := s.st.File(ctx, d.Policy.Firmware.File); err != nil {
+			if _, err := s.st.FileInfo(ctx, d.Policy.Firmware.File); err != nil {
 				mine = append(mine, &policy.Error{Policy: d.Name, Line: d.Policy.Firmware.Line, Rule: RuleFile,
 					Msg: "the ACS has no file " + strconv.Quote(d.Policy.Firmware.File) + " (PUT /files/" + d.Policy.Firmware.File + " first)"})
 			}

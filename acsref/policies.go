@@ -223,6 +223,9 @@ func (s *Server) policyMessage(ctx context.Context, se *session, rpc *policy.RPC
 		if !ok {
 			return nil, fmt.Errorf("the ACS has no file %q", rpc.File)
 		}
+		if rerr := s.fileApplies(ctx, &se.dev, &TaskSpec{Name: "download", File: rpc.File}); rerr != nil {
+			return nil, rerr
+		}
 		m := &cwmp.Download{CommandKey: policyCommandKey, FileType: rpc.FileType, URL: url, FileSize: size}
 		s.fileCredentials(se, &prepared{spec: TaskSpec{File: rpc.File}}, m)
 		return m, nil

@@ -79,6 +79,7 @@ var pgMigrations = []string{
 	ALTER TABLE devices ADD COLUMN discovery text NOT NULL DEFAULT '';
 	ALTER TABLE devices ADD COLUMN services text NOT NULL DEFAULT '';`,
 	policyMigrationSQL,
+	fileMetaMigration,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),
@@ -925,30 +926,41 @@ func (s *Postgres) SetTag(ctx context.Context, deviceID, tag string, on bool) er
 
 // PutFile implements Store.
 func (s *Postgres) PutFile(ctx context.Context, f *File) error {
-	if f.Created.IsZero() {
-		f.Created = time.Now().UTC()
-	}
-	f.Size = int64(len(f.Data))
+	prepareFile(f)
 	data := f.Data
 	if data == nil {
 		data = []byte{}
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO files (name, file_type, oui, product_class, version, size, data, created) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+	_, err := s.pool.Exec(ctx, `INSERT INTO files (name, file_type, oui, product_class, version, size, data, created, meta) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
 		ON CONFLICT (name) DO UPDATE SET file_type=excluded.file_type, oui=excluded.oui, product_class=excluded.product_class,
-		version=excluded.version, size=excluded.size, data=excluded.data, created=excluded.created`,
-		f.Name, f.FileType, f.OUI, f.ProductClass, f.Version, f.Size, data, unix(f.Created))
+		version=excluded.version, size=excluded.size, data=excluded.data, created=excluded.created, meta=excluded.meta`,
+		f.Name, f.FileType, f.OUI, f.ProductClass, f.Version, f.Size, data, unix(f.Created), f.meta())
 	return pgErr(fmt.Sprintf("storing file %q", f.Name), err)
 }
 
 // File implements Store.
 func (s *Postgres) File(ctx context.Context, name string) (*File, error) {
+	return s.file(ctx, name, true)
+}
+
+// FileInfo implements Store.
+func (s *Postgres) FileInfo(ctx context.Context, name string) (*File, error) {
+	return s.file(ctx, name, false)
+}
+
+func (s *Postgres) file(ctx context.Context, name string, data bool) (*File, error) {
 	if !storable(name) {
 		return nil, ErrNotFound
 	}
 	var f File
 	var c int64
-	err := s.pool.QueryRow(ctx, `SELECT name, file_type, oui, product_class, version, size, data, created FROM files WHERE name=$1`, name).
-		Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, &f.Data, &c)
+	var meta string
+	cols, dest := "NULL::bytea", any(new([]byte))
+	if data {
+		cols, dest = "data", &f.Data
+	}
+	err := s.pool.QueryRow(ctx, `SELECT name, file_type, oui, product_class, version, size, `+cols+`, created, meta FROM files WHERE name=$1`, name).
+		Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, dest, &c, &meta)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -956,12 +968,13 @@ func (s *Postgres) File(ctx context.Context, name string) (*File, error) {
 		return nil, pgErr(fmt.Sprintf("file %q", name), err)
 	}
 	f.Created = fromUnix(c)
+	f.setMeta(meta)
 	return &f, nil
 }
 
 // Files implements Store.
 func (s *Postgres) Files(ctx context.Context) ([]*File, error) {
-	rows, err := s.pool.Query(ctx, `SELECT name, file_type, oui, product_class, version, size, created FROM files ORDER BY name`)
+	rows, err := s.pool.Query(ctx, `SELECT name, file_type, oui, product_class, version, size, created, meta FROM files ORDER BY name`)
 	if err != nil {
 		return nil, pgErr("files", err)
 	}
@@ -970,10 +983,12 @@ func (s *Postgres) Files(ctx context.Context) ([]*File, error) {
 	for rows.Next() {
 		var f File
 		var c int64
-		if err := rows.Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, &c); err != nil {
+		var meta string
+		if err := rows.Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, &c, &meta); err != nil {
 			return nil, pgErr("files", err)
 		}
 		f.Created = fromUnix(c)
+		f.setMeta(meta)
 		out = append(out, &f)
 	}
 	return out, pgErr("files", rows.Err())

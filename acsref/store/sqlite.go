@@ -68,6 +68,7 @@ var migrations = []string{
 	ALTER TABLE devices ADD COLUMN discovery TEXT NOT NULL DEFAULT '';
 	ALTER TABLE devices ADD COLUMN services TEXT NOT NULL DEFAULT '';`,
 	policyMigrationSQL,
+	fileMetaMigration,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
@@ -877,31 +878,43 @@ func (s *SQLite) SetTag(ctx context.Context, deviceID, tag string, on bool) erro
 
 // PutFile implements Store.
 func (s *SQLite) PutFile(ctx context.Context, f *File) error {
-	if f.Created.IsZero() {
-		f.Created = time.Now().UTC()
-	}
-	f.Size = int64(len(f.Data))
-	_, err := s.w.ExecContext(ctx, `INSERT OR REPLACE INTO files (name, file_type, oui, product_class, version, size, data, created) VALUES (?,?,?,?,?,?,?,?)`,
-		f.Name, f.FileType, f.OUI, f.ProductClass, f.Version, f.Size, f.Data, unix(f.Created))
+	prepareFile(f)
+	_, err := s.w.ExecContext(ctx, `INSERT OR REPLACE INTO files (name, file_type, oui, product_class, version, size, data, created, meta) VALUES (?,?,?,?,?,?,?,?,?)`,
+		f.Name, f.FileType, f.OUI, f.ProductClass, f.Version, f.Size, f.Data, unix(f.Created), f.meta())
 	return err
 }
 
 // File implements Store.
 func (s *SQLite) File(ctx context.Context, name string) (*File, error) {
+	return s.file(ctx, name, true)
+}
+
+// FileInfo implements Store.
+func (s *SQLite) FileInfo(ctx context.Context, name string) (*File, error) {
+	return s.file(ctx, name, false)
+}
+
+func (s *SQLite) file(ctx context.Context, name string, data bool) (*File, error) {
 	var f File
 	var c int64
-	err := s.r.QueryRowContext(ctx, `SELECT name, file_type, oui, product_class, version, size, data, created FROM files WHERE name=?`, name).
-		Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, &f.Data, &c)
+	var meta string
+	cols, dest := "NULL", any(new([]byte))
+	if data {
+		cols, dest = "data", &f.Data
+	}
+	err := s.r.QueryRowContext(ctx, `SELECT name, file_type, oui, product_class, version, size, `+cols+`, created, meta FROM files WHERE name=?`, name).
+		Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, dest, &c, &meta)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	f.Created = fromUnix(c)
+	f.setMeta(meta)
 	return &f, err
 }
 
 // Files implements Store.
 func (s *SQLite) Files(ctx context.Context) ([]*File, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name, file_type, oui, product_class, version, size, created FROM files ORDER BY name`)
+	rows, err := s.r.QueryContext(ctx, `SELECT name, file_type, oui, product_class, version, size, created, meta FROM files ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -910,10 +923,12 @@ func (s *SQLite) Files(ctx context.Context) ([]*File, error) {
 	for rows.Next() {
 		var f File
 		var c int64
-		if err := rows.Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, &c); err != nil {
+		var meta string
+		if err := rows.Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, &c, &meta); err != nil {
 			return nil, err
 		}
 		f.Created = fromUnix(c)
+		f.setMeta(meta)
 		out = append(out, &f)
 	}
 	return out, rows.Err()

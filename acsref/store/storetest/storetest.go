@@ -750,12 +750,21 @@ func testFiles(t *testing.T, e *env) {
 	}
 	data := []byte{0, 1, 2, 0xff, 0xfe, 'x', 0}
 	created := now().Add(-time.Hour)
-	f := &store.File{Name: "fw/b.bin", FileType: "1 Firmware Upgrade Image", OUI: "00D09E", ProductClass: "Box", Version: "2.0", Data: data, Created: created}
+	f := &store.File{Name: "fw/b.bin", FileType: "1 Firmware Upgrade Image", OUI: "00D09E", ProductClass: "Box", Version: "2.0",
+		ModelName: "B-1", FromVersions: []string{"1.0", "1.1"}, Data: data, Created: created}
 	if err := st.PutFile(bg, f); err != nil {
 		t.Fatal(err)
 	}
-	if f.Size != int64(len(data)) || !f.Created.Equal(created) {
+	// The SHA-256 of the 7 bytes above.
+	if f.Size != int64(len(data)) || !f.Created.Equal(created) || f.SHA256 != "a05455b50095475fdd7ba6787340a64060902e7ccd39220abfe875d016d16199" {
 		t.Fatalf("PutFile filled %+v", f)
+	}
+	info, err := st.FileInfo(bg, "fw/b.bin")
+	if err != nil || info.Data != nil || info.Size != f.Size || info.SHA256 != f.SHA256 || info.ModelName != "B-1" || !reflect.DeepEqual(info.FromVersions, f.FromVersions) {
+		t.Fatalf("FileInfo %+v %v", info, err)
+	}
+	if _, err := st.FileInfo(bg, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("FileInfo of an unknown name: %v", err)
 	}
 	g := &store.File{Name: "a.cfg", Data: []byte("cfg")}
 	if err := st.PutFile(bg, g); err != nil {
@@ -787,7 +796,7 @@ func testFiles(t *testing.T, e *env) {
 			t.Fatalf("Files returned data of %s", l.Name)
 		}
 	}
-	if list[2].Size != int64(len(data)) || list[2].FileType != f.FileType || !list[2].Created.Equal(created) {
+	if list[2].Size != int64(len(data)) || list[2].FileType != f.FileType || !list[2].Created.Equal(created) || list[2].SHA256 != f.SHA256 || list[2].ModelName != "B-1" {
 		t.Fatalf("listed file %+v", list[2])
 	}
 	// Put again replaces the whole file.
