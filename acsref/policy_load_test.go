@@ -52,7 +52,7 @@ func TestPolicyLoad(t *testing.T) {
 		}
 		defer st.Close()
 		srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, NoDiscovery: true,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			NBIToken: "bench", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,10 @@ func TestPolicyLoad(t *testing.T) {
 		}
 		defer srv.Close()
 		acsURL, nbi = srv.CWMPURL(), srv.NBIURL()
-		resp, err := http.Post(nbi+"/policies", "application/yaml", bytesReader(src))
+		req, _ := http.NewRequest("POST", nbi+"/policies", bytesReader(src))
+		req.Header.Set("Content-Type", "application/yaml")
+		req.Header.Set("Authorization", "Bearer bench")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("apply: %v %v", err, resp)
 		}

@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 go build -o "$tmp/dmforge" ./cmd/dmforge
-"$tmp/dmforge" acs --cwmp-addr 127.0.0.1:$port --nbi-addr 127.0.0.1:$((port + 1)) --db "$tmp/acs.db" >"$tmp/acs.log" 2>&1 &
+"$tmp/dmforge" acs --cwmp-addr 127.0.0.1:$port --nbi-addr 127.0.0.1:$((port + 1)) --db "$tmp/acs.db" --nbi-token bench >"$tmp/acs.log" 2>&1 &
 acs_pid=$!
 for _ in $(seq 100); do grep -q NBI "$tmp/acs.log" && break; sleep 0.1; done
 start=$(date +%s.%N)
@@ -31,7 +31,7 @@ set -e
 end=$(date +%s.%N)
 tail -n 5 "$tmp/sim.err" "$tmp/sim.out" | grep -v '^==>' | grep -v '^$' || true
 # Every device discovered? (the NBI lists them)
-discovered=$(curl -s "http://127.0.0.1:$((port + 1))/devices" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(1 for x in d if x["discovered"]), len(d))')
+discovered=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$((port + 1))/devices" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(1 for x in d if x["discovered"]), len(d))')
 hwm=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$acs_pid/status)
 cpu=$(awk '{printf "%.1f s", ($14+$15)/100}' /proc/$acs_pid/stat)
 kill "$acs_pid"; wait "$acs_pid" 2>/dev/null || true

@@ -25,7 +25,7 @@ port=18547
 for n in "$@"; do
 	port=$((port + 2))
 	"$tmp/dmforge" acs --cwmp-addr 127.0.0.1:$port --nbi-addr 127.0.0.1:$((port + 1)) \
-		--db "$tmp/acs-$n.db" --no-discovery >"$tmp/acs-$n.log" 2>&1 &
+		--db "$tmp/acs-$n.db" --no-discovery --nbi-token bench >"$tmp/acs-$n.log" 2>&1 &
 	acs_pid=$!
 	i=0
 	until grep -q "NBI" "$tmp/acs-$n.log"; do
@@ -33,6 +33,7 @@ for n in "$@"; do
 		sleep 0.1
 	done
 	nbi=http://127.0.0.1:$((port + 1))
+	export DMFORGE_NBI_TOKEN=bench # the NBI requires credentials
 	"$tmp/dmforge" policy apply --nbi "$nbi" bench/policy-bench.yaml
 	(cd acsref && DMFORGE_ACS_URL=http://127.0.0.1:$port/ DMFORGE_NBI=$nbi DMFORGE_POLICY_LOAD=$n DMFORGE_ACS_CONCURRENCY=${CONCURRENCY:-200} \
 		"$tmp/acsref.test" -test.run '^TestPolicyLoad$' -test.count=1 -test.v | grep -E '^POLICY|FAIL|failed' || true)
