@@ -20,3 +20,10 @@ func HoldDecodeBudget(s *Server) func() {
 		decodeWait = old
 	}
 }
+
+// CachedDevices is the number of devices s holds in memory.
+func CachedDevices(s *Server) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.devices.len()
+}
