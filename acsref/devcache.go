@@ -12,10 +12,10 @@ type deviceCache struct {
 	cur, prev map[string]*store.Device
 }
 
-// defaultDeviceCache is the number of devices kept per generation: a
-// device of a fleet that informs every few minutes stays cached between
-// its sessions on a fleet of this size; beyond, it is read from the store.
-const defaultDeviceCache = 50_000
+// defaultDeviceCache is the number of devices kept per generation: the
+// devices of recent sessions (a session reads its device several times);
+// the others are read from the store when they inform, one indexed row.
+const defaultDeviceCache = 20_000
 
 func newDeviceCache(limit int) *deviceCache {
 	if limit <= 0 {

@@ -96,7 +96,7 @@ type Config struct {
 	// need it.
 	NoDiscovery bool
 	// DeviceCache is the number of recent devices kept in memory per
-	// cache generation (at most twice as many are held; default 50,000);
+	// cache generation (at most twice as many are held; default 20,000);
 	// the others are read from the store when they inform.
 	DeviceCache int
 	// InformGet lists parameters (or partial paths) read with a

@@ -43,6 +43,7 @@ wait $p2; rc2=$?
 set -e
 end=$(date +%s.%N)
 for p in D I; do echo "== simulator $p:"; tail -n 4 "$tmp/sim-$p.out"; done
+hwm_sessions=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$acs_pid/status)
 listed=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$((port + 1))/devices?limit=1000000" |
   python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' || echo "?")
 hwm=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$acs_pid/status)
@@ -54,5 +55,5 @@ size=0
 echo "ACS log: $(grep -c 'level=ERROR' "$tmp/acs.log" || true) errors"
 printf 'devices %d (listed %s), %d sessions in %.1f s wall (%.0f sessions/s); simulators exit %d %d\n' \
   "$n" "$listed" $((3 * n)) "$(echo "$end - $start" | bc)" "$(echo "3 * $n / ($end - $start)" | bc -l)" "$rc1" "$rc2"
-echo "ACS peak RSS (VmHWM) $hwm, CPU $cpu; database $size bytes ($((size / n)) per device)"
+echo "ACS peak RSS (VmHWM) $hwm_sessions after the sessions, $hwm after listing every device through the NBI; CPU $cpu; database $size bytes ($((size / n)) per device)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
