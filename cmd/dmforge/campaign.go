@@ -32,13 +32,9 @@ every device's outcome, and pauses, resumes or aborts one.
 
 The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("nbi") {
-				if v := os.Getenv(envNBI); v != "" {
-					c.base = v
-				}
-			}
-			if !cmd.Flags().Changed("token") {
-				c.token = os.Getenv(envNBIToken)
+			// The root did it already; this is for the command run alone.
+			if err := applyEnv(cmd); err != nil {
+				return err
 			}
 			if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
 				return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
@@ -49,6 +45,7 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
 	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
+	_ = pf.SetAnnotation("token", annEnv, []string{envNBIToken})
 
 	printView := func(w io.Writer, v *acsref.CampaignView) {
 		fmt.Fprintf(w, "%s: %s, wave %d", v.Name, v.Status, v.Wave)

@@ -77,13 +77,9 @@ one line per error with the policy, the line, the path and the rule.
 The NBI is --nbi (or $DMFORGE_NBI, default http://127.0.0.1:7557); its
 token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("nbi") {
-				if v := os.Getenv(envNBI); v != "" {
-					c.base = v
-				}
-			}
-			if !cmd.Flags().Changed("token") {
-				c.token = os.Getenv(envNBIToken)
+			// The root did it already; this is for the command run alone.
+			if err := applyEnv(cmd); err != nil {
+				return err
 			}
 			if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
 				return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
@@ -94,6 +90,7 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
 	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
+	_ = pf.SetAnnotation("token", annEnv, []string{envNBIToken})
 
 	apply := &cobra.Command{
 		Use:   "apply FILE...",
