@@ -427,7 +427,7 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 
 // simProgressEvery is how often progress is logged when stderr is not a
 // terminal (a log file needs no line a second).
-const simProgressEvery = 10 * time.Second
+var simProgressEvery = 10 * time.Second
 
 // simProgress reports a simulation's progress until done: a line redrawn
 // in place (\r) every second on a terminal, else a log line every
