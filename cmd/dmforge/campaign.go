@@ -81,11 +81,15 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 			return nil
 		},
 	}
+	var getFormat string
 	get := &cobra.Command{
 		Use:   "get [NAME]",
 		Short: "List campaigns with their progress, or show one with every device's outcome (JSON)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(getFormat, "text", "json"); err != nil {
+				return err
+			}
 			if len(args) == 1 {
 				var raw json.RawMessage
 				code, data, err := c.do(cmd.Context(), "GET", "/campaigns/"+url.PathEscape(args[0]), "", nil, &raw)
@@ -102,12 +106,16 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 			if err := httpResult(code, data, err); err != nil {
 				return err
 			}
+			if getFormat == "json" {
+				return writeJSON(cmd.OutOrStdout(), append([]*acsref.CampaignView{}, list...))
+			}
 			for _, v := range list {
 				printView(cmd.OutOrStdout(), v)
 			}
 			return nil
 		},
 	}
+	addFormatFlag(get, &getFormat, "text", "json")
 	cmd.AddCommand(start, get)
 	for _, action := range []string{"pause", "resume", "abort"} {
 		cmd.AddCommand(&cobra.Command{

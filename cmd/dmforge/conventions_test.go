@@ -104,11 +104,11 @@ var commandRoles = map[string]int{
 	"lab":             longRunning,
 	"version":         0,
 	"policy apply":    0,
-	"policy get":      0,
+	"policy get":      reports,
 	"policy delete":   0,
 	"policy plan":     0,
 	"campaign start":  0,
-	"campaign get":    0,
+	"campaign get":    reports,
 	"campaign pause":  0,
 	"campaign resume": 0,
 	"campaign abort":  0,
@@ -744,5 +744,64 @@ func TestBBFFetchRemembers(t *testing.T) {
 	}
 	if refreshed := fetch("--refresh"); refreshed.Probes == 0 {
 		t.Fatal("--refresh did not probe")
+	}
+}
+
+// TestACSLogFormatJSON: dmforge acs --log-format json writes its log lines
+// (here: the warning about an undecodable CWMP message) as JSON objects
+// on stderr, apart from the banner on stdout.
+func TestACSLogFormatJSON(t *testing.T) {
+	cmd := newACSCmd()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SetArgs([]string{"--cwmp-addr", "127.0.0.1:0", "--nbi-addr", "127.0.0.1:0", "--log-format", "json",
+		"--db", filepath.Join(t.TempDir(), "acs.db")})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	cwmpURL := ""
+	for deadline := time.Now().Add(20 * time.Second); cwmpURL == ""; time.Sleep(20 * time.Millisecond) {
+		for _, l := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(l); len(f) == 4 && f[2] == "CWMP" {
+				cwmpURL = f[3]
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("acs stopped: %v\n%s%s", err, out, errOut)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no CWMP URL:\n%s", out)
+		}
+	}
+	resp, err := http.Post(cwmpURL, "text/xml", strings.NewReader("<not-soap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(errOut.String(), "undecodable") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+	found := false
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Errorf("not a JSON log line: %q", l)
+			continue
+		}
+		if rec["level"] == "WARN" && strings.Contains(rec["msg"].(string), "undecodable") && rec["remote"] != nil {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no JSON warning about the undecodable message:\n%s", errOut)
 	}
 }

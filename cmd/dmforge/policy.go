@@ -143,20 +143,28 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 			return nil
 		},
 	}
+	var getFormat string
 	get := &cobra.Command{
 		Use:   "get [NAME]",
 		Short: "List policies with their device counts, or print one policy's source",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(getFormat, "text", "json"); err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
 			if len(args) == 1 {
 				var v acsref.PolicyView
 				code, data, err := c.do(cmd.Context(), "GET", "/policies/"+url.PathEscape(args[0]), "", nil, &v)
 				if err := httpResult(code, data, err); err != nil {
 					return err
 				}
-				fmt.Fprint(cmd.OutOrStdout(), v.Source)
+				if getFormat == "json" {
+					return writeJSON(w, v)
+				}
+				fmt.Fprint(w, v.Source)
 				if !strings.HasSuffix(v.Source, "\n") {
-					fmt.Fprintln(cmd.OutOrStdout())
+					fmt.Fprintln(w)
 				}
 				return nil
 			}
@@ -165,14 +173,17 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 			if err := httpResult(code, data, err); err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%-24s %-16s %-24s %8s %10s %8s %6s\n", "NAME", "KIND", "MODEL", "PRIORITY", "CONVERGED", "PENDING", "FAULT")
-			for _, v := range list {
-				fmt.Fprintf(w, "%-24s %-16s %-24s %8d %10d %8d %6d\n", v.Name, v.Kind, v.Model, v.Priority, v.Counts["converged"], v.Counts["pending"], v.Counts["fault"])
+			if getFormat == "json" {
+				return writeJSON(w, append([]acsref.PolicyView{}, list...))
 			}
-			return nil
+			rows := make([][]string, len(list))
+			for i, v := range list {
+				rows[i] = []string{v.Name, v.Kind, v.Model, fmt.Sprint(v.Priority), fmt.Sprint(v.Counts["converged"]), fmt.Sprint(v.Counts["pending"]), fmt.Sprint(v.Counts["fault"])}
+			}
+			return writeTable(w, false, []string{"NAME", "KIND", "MODEL", "PRIORITY", "CONVERGED", "PENDING", "FAULT"}, rows)
 		},
 	}
+	addFormatFlag(get, &getFormat, "text", "json")
 	del := &cobra.Command{
 		Use:   "delete NAME...",
 		Short: "Delete policies (and their device states)",
@@ -222,6 +233,13 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 	plan.Flags().StringVar(&events, "events", "", "the next session's Inform events, comma-separated (default PERIODIC)")
 	cmd.AddCommand(apply, get, del, plan)
 	return cmd
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // httpResult turns a failed NBI answer into an error.
