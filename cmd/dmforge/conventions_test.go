@@ -805,3 +805,54 @@ func TestACSLogFormatJSON(t *testing.T) {
 		t.Errorf("no JSON warning about the undecodable message:\n%s", errOut)
 	}
 }
+
+// TestEveryFlagFromEnv: every flag of every command takes its value from
+// DMFORGE_<FLAG> and from DMFORGE_<COMMAND>_<FLAG>, and not when given on
+// the command line.
+func TestEveryFlagFromEnv(t *testing.T) {
+	values := map[string][2]string{ // pflag type: a value to set, how it reads back
+		"string":      {"from-env", "from-env"},
+		"bool":        {"true", "true"},
+		"int":         {"7", "7"},
+		"duration":    {"3s", "3s"},
+		"stringArray": {"from-env", "[from-env]"},
+		"stringSlice": {"a,b", "[a,b]"},
+	}
+	n := 0
+	for path, cmd := range allCommands() {
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			if f.Deprecated != "" || f.Name == "help" {
+				return
+			}
+			v, ok := values[f.Value.Type()]
+			if !ok {
+				t.Errorf("%s --%s: type %s has no test value", path, f.Name, f.Value.Type())
+				return
+			}
+			for _, env := range envNames(cmd, f) {
+				t.Setenv(env, v[0])
+				err := applyEnv(cmd)
+				got, changed := f.Value.String(), f.Changed
+				resetFlags(cmd)
+				os.Unsetenv(env)
+				if err != nil || got != v[1] || !changed {
+					t.Errorf("%s --%s from %s=%s: %q (changed %v, %v)", path, f.Name, env, v[0], got, changed, err)
+				}
+				n++
+			}
+			// Given on the command line: the variable is not read.
+			env := envNames(cmd, f)[1]
+			t.Setenv(env, v[0])
+			f.Changed = true
+			_ = applyEnv(cmd)
+			if got := f.Value.String(); got == v[1] && f.DefValue != v[1] {
+				t.Errorf("%s --%s: %s overrode the command line", path, f.Name, env)
+			}
+			resetFlags(cmd)
+			os.Unsetenv(env)
+		})
+	}
+	if n < 200 {
+		t.Errorf("only %d flag variables checked", n)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/dmforge/dmforge/bbf"
 	"github.com/dmforge/dmforge/lint"
@@ -105,10 +104,9 @@ func printLintRules(w io.Writer, format string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rules)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tSEVERITY\tRATIONALE")
+	var rows [][]string
 	for _, r := range lint.Rules() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Rationale)
+		rows = append(rows, []string{r.ID, fmt.Sprint(r.Severity), r.Rationale})
 	}
-	return tw.Flush()
+	return writeTable(w, false, []string{"RULE", "SEVERITY", "RATIONALE"}, rows)
 }
