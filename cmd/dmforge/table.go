@@ -53,13 +53,14 @@ func writeTable(w io.Writer, box bool, header []string, rows [][]string) error {
 	return err
 }
 
-// minLastColumn is the narrowest the last column is wrapped to.
-const minLastColumn = 20
+// minColumn is the narrowest a column is wrapped to.
+const minColumn = 8
 
 // formatColumns aligns rows under header, two spaces between columns and
-// no trailing blanks. With width > 0 (a terminal's) the last column is
-// wrapped, at a space, slash or comma where there is one, so that lines
-// fit; its continuation lines are indented to the column.
+// no trailing blanks. With width > 0 (a terminal's) the widest columns
+// are narrowed until a line fits (none below minColumn), and their cells
+// wrapped, at a space or punctuation where there is some, onto more
+// lines of the row.
 func formatColumns(header []string, rows [][]string, width int) string {
 	all := append([][]string{header}, rows...)
 	widths := make([]int, len(header))
@@ -70,47 +71,62 @@ func formatColumns(header []string, rows [][]string, width int) string {
 			}
 		}
 	}
-	last := len(header) - 1
-	indent := 0
-	for _, w := range widths[:last] {
-		indent += w + 2
-	}
-	lastWidth := 0 // no wrapping
-	if width > 0 && indent+widths[last] > width {
-		lastWidth = max(width-indent, minLastColumn)
+	if width > 0 {
+		for {
+			total, widest := 2*(len(widths)-1), 0
+			for i, w := range widths {
+				total += w
+				if w > widths[widest] {
+					widest = i
+				}
+			}
+			if total <= width || widths[widest] <= minColumn {
+				break
+			}
+			widths[widest]--
+		}
 	}
 	var b strings.Builder
 	for _, r := range all {
-		var line strings.Builder
-		for i := 0; i < last && i < len(r); i++ {
-			line.WriteString(r[i])
-			line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(r[i])+2))
-		}
-		cell := ""
-		if last < len(r) {
-			cell = r[last]
-		}
-		for i, part := range wrap(cell, lastWidth) {
-			if i > 0 {
-				line.WriteString("\n" + strings.Repeat(" ", indent))
+		cells := make([][]string, len(widths))
+		lines := 1
+		for i := range widths {
+			c := ""
+			if i < len(r) {
+				c = r[i]
 			}
-			line.WriteString(part)
+			cells[i] = wrap(c, widths[i])
+			lines = max(lines, len(cells[i]))
 		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteByte('\n')
+		for l := 0; l < lines; l++ {
+			var line strings.Builder
+			for i, piece := range cells {
+				p := ""
+				if l < len(piece) {
+					p = piece[l]
+				}
+				line.WriteString(p)
+				if i < len(cells)-1 {
+					line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(p)+2))
+				}
+			}
+			b.WriteString(strings.TrimRight(line.String(), " "))
+			b.WriteByte('\n')
+		}
 	}
 	return b.String()
 }
 
 // wrap cuts s into pieces of at most width runes (width 0: no cut),
-// after a space, slash or comma when one falls in the piece's second half.
+// after a space or one of / , - . : when one falls in the piece's second
+// half (paths, file and model names break there).
 func wrap(s string, width int) []string {
 	var out []string
 	for width > 0 && utf8.RuneCountInString(s) > width {
 		r := []rune(s)
 		cut := width
 		for i := width - 1; i >= width/2; i-- {
-			if r[i] == ' ' || r[i] == '/' || r[i] == ',' {
+			if strings.ContainsRune(" /,-.:", r[i]) {
 				cut = i + 1
 				break
 			}
