@@ -66,7 +66,7 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 			var err error
 			if args[0] == "-" {
 				b, err = io.ReadAll(cmd.InOrStdin())
-			} else {
+			} else if err = checkFile("", args[0]); err == nil {
 				b, err = os.ReadFile(args[0])
 			}
 			if err != nil {

@@ -24,7 +24,8 @@ import (
 
 // runCLI runs dmforge ARGS in-process on the root command and returns
 // stdout and stderr; every flag of every command is reset afterwards
-// (cobra keeps values between runs), env-set ones included.
+// (cobra keeps values between runs), env-set ones included, and so is
+// every subcommand's context.
 func runCLI(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -51,6 +52,9 @@ func resetFlags(c *cobra.Command) {
 	c.Flags().VisitAll(reset)
 	c.PersistentFlags().VisitAll(reset)
 	for _, s := range c.Commands() {
+		// Cobra keeps the context a subcommand first ran with: the next
+		// run (TestCPERun's, cancelled to stop) must bring its own.
+		s.SetContext(nil) //nolint:staticcheck // nil: inherit the root's again
 		resetFlags(s)
 	}
 }
@@ -452,6 +456,12 @@ func TestMissingFilesAndDirs(t *testing.T) {
 		{[]string{"cpe", "sim", "--acs", "http://127.0.0.1:1/", "--profile", filepath.Join(dir, "nope.csv")}, "--profile " + filepath.Join(dir, "nope.csv") + ": no such file"},
 		{[]string{"acs", "--cwmp-addr", "127.0.0.1:0", "--nbi-addr", "127.0.0.1:0", "--db", filepath.Join(nodir, "acs.db")}, "--db " + filepath.Join(nodir, "acs.db") + ": the directory " + nodir + " does not exist"},
 		{[]string{"acs", "--cwmp-addr", "127.0.0.1:0", "--nbi-addr", "127.0.0.1:0", "--db", "sqlite://" + filepath.Join(nodir, "acs.db")}, "the directory " + nodir + " does not exist"},
+		{[]string{"validate", "--schema", filepath.Join(dir, "nope.json"), "testdata/acme-router.xml"}, "--schema " + filepath.Join(dir, "nope.json") + ": no such file"},
+		{[]string{"validate", "--model", filepath.Join(dir, "nope.xml"), "testdata/acme-router.xml"}, "--model " + filepath.Join(dir, "nope.xml") + ": no such file"},
+		{[]string{"cpe", "sim", "--acs", "http://127.0.0.1:1/", "--ca-cert", filepath.Join(dir, "ca.pem")}, "--ca-cert " + filepath.Join(dir, "ca.pem") + ": no such file"},
+		{[]string{"cpe", "run", "--acs", "http://127.0.0.1:1/", "--voucher-cert", filepath.Join(dir, "v.pem")}, "--voucher-cert " + filepath.Join(dir, "v.pem") + ": no such file"},
+		{[]string{"policy", "apply", filepath.Join(dir, "p.yaml")}, "p.yaml: no such file"},
+		{[]string{"campaign", "start", filepath.Join(dir, "c.json")}, "c.json: no such file"},
 		{[]string{"lab", "--dir", nodir, "--cwmp-addr", "127.0.0.1:0", "--nbi-addr", "127.0.0.1:0"}, "--dir " + nodir + ": the directory does not exist"},
 	}
 	for _, c := range cases {

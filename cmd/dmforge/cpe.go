@@ -211,6 +211,13 @@ func (f *cpeFlags) tlsConfig() (*tls.Config, error) {
 	if f.caCert == "" && !f.insecure && f.clientCert == "" && f.clientKey == "" {
 		return nil, nil
 	}
+	for _, ff := range [][2]string{{"--ca-cert", f.caCert}, {"--client-cert", f.clientCert}, {"--client-key", f.clientKey}} {
+		if ff[1] != "" {
+			if err := checkFile(ff[0], ff[1]); err != nil {
+				return nil, err
+			}
+		}
+	}
 	c := &tls.Config{InsecureSkipVerify: f.insecure, MinVersion: tls.VersionTLS12}
 	if f.caCert != "" {
 		data, err := os.ReadFile(f.caCert)
@@ -239,6 +246,9 @@ func (f *cpeFlags) tlsConfig() (*tls.Config, error) {
 func loadVoucherCerts(files []string) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for _, file := range files {
+		if err := checkFile("--voucher-cert", file); err != nil {
+			return nil, err
+		}
 		data, err := os.ReadFile(file)
 		if err != nil {
 			return nil, err

@@ -103,7 +103,7 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 				var err error
 				if f == "-" {
 					b, err = io.ReadAll(cmd.InOrStdin())
-				} else {
+				} else if err = checkFile("", f); err == nil {
 					b, err = os.ReadFile(f)
 				}
 				if err != nil {

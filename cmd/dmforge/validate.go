@@ -197,6 +197,18 @@ func (v *validateRun) run(cmd *cobra.Command, args []string) error {
 	if err := checkDirs("-I", v.lo.Includes); err != nil {
 		return err
 	}
+	// A --schema or --model file that is not there is the command's
+	// mistake, not one of the documents'.
+	if v.schemaFile != "" {
+		if err := checkFile("--schema", v.schemaFile); err != nil {
+			return err
+		}
+	}
+	if v.target != "" && !bbf.IsModelName(v.target) {
+		if err := checkFile("--model", v.target); err != nil {
+			return err
+		}
+	}
 	// Cobra keeps the command between runs (tests): nothing carries over.
 	v.models, v.docs = map[string]*loadedSchema{}, nil
 	var reports []*vReport
