@@ -878,3 +878,41 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		t.Errorf("only %d flag variables checked", n)
 	}
 }
+
+// TestCPERunLogFormatJSON: dmforge cpe run --log-format json logs one JSON
+// object per session on stderr (serial, events, requests, duration).
+func TestCPERunLogFormatJSON(t *testing.T) {
+	acs := &testacs.ACS{Record: true}
+	srv := httptest.NewServer(acs)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	errOut := &syncBuf{}
+	cmd := newCPERunCmd()
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(errOut)
+	cmd.SetArgs([]string{"--acs", srv.URL, "--serial", "JSONLOG1", "--conn-req-addr", "", "--log-format", "json"})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	for !strings.Contains(errOut.String(), `"msg":"session"`) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	sessions := 0
+	for _, l := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Errorf("not a JSON log line: %q", l)
+			continue
+		}
+		if rec["msg"] == "session" && rec["serial"] == "JSONLOG1" && rec["requests"] != nil && rec["events"] != nil {
+			sessions++
+		}
+	}
+	if sessions == 0 {
+		t.Errorf("no JSON session line:\n%s", errOut.String())
+	}
+}
