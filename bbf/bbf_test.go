@@ -2,6 +2,7 @@ package bbf_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dmforge/dmforge/bbf"
 	"github.com/dmforge/dmforge/internal/testbbf"
@@ -160,5 +162,111 @@ func TestFetchFromLocalServer(t *testing.T) {
 	}
 	if _, err := f.Fetch(context.Background(), "tr-999-1-0-0.xml"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing file: got %v, want a 404 error", err)
+	}
+}
+
+// TestFetchRemembersCorrigenda: the first fetch probes the site (HEAD)
+// for the latest corrigendum of each imported document once, and writes
+// what it found with a timestamp; the next fetch (a new Fetcher, as a new
+// run of dmforge bbf fetch) sends no HEAD at all; Refresh and an entry
+// older than MaxAge probe again.
+func TestFetchRemembersCorrigenda(t *testing.T) {
+	src := testbbf.Require(t)
+	var mu sync.Mutex
+	heads := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/cwmp/")
+		if r.Method == http.MethodHead {
+			mu.Lock()
+			heads[name]++
+			mu.Unlock()
+		}
+		if strings.ContainsAny(name, "/\\") || name == "" {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, filepath.Join(src, name))
+	}))
+	defer srv.Close()
+	totalHeads := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, c := range heads {
+			n += c
+		}
+		return n
+	}
+	dst, memo := t.TempDir(), filepath.Join(t.TempDir(), "sub", "bbf-corrigenda.json")
+	fetch := func(f *bbf.Fetcher) {
+		t.Helper()
+		f.BaseURL, f.Dir, f.Resolved = srv.URL+"/cwmp/", dst, memo
+		if _, err := f.Fetch(context.Background(), "tr-181-2-19-1-cwmp.xml"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := &bbf.Fetcher{}
+	fetch(first)
+	if first.Probes == 0 || first.Probes != totalHeads() {
+		t.Fatalf("first fetch: %d probes counted, %d HEAD requests served", first.Probes, totalHeads())
+	}
+	// Each document is probed once per run, however many files import it:
+	// at most one HEAD per corrigendum number (0-9) per file name.
+	for name, n := range heads {
+		if n > 1 {
+			t.Errorf("HEAD %s sent %d times in one run", name, n)
+		}
+	}
+	data, err := os.ReadFile(memo)
+	if err != nil {
+		t.Fatalf("nothing remembered: %v", err)
+	}
+	var saved struct {
+		Sites map[string]map[string]struct {
+			File    string
+			Checked time.Time
+		}
+	}
+	if err := json.Unmarshal(data, &saved); err != nil {
+		t.Fatal(err)
+	}
+	site := saved.Sites[srv.URL+"/cwmp/"]
+	if len(site) == 0 {
+		t.Fatalf("no entry for the site in %s", data)
+	}
+	for doc, e := range site {
+		// The file is the document's name with a corrigendum number.
+		parts := strings.Split(strings.TrimSuffix(e.File, ".xml"), "-")
+		if len(parts) < 5 || strings.Join(append(parts[:4:4], parts[5:]...), "-") != doc || time.Since(e.Checked) > time.Minute {
+			t.Errorf("%s: remembered %+v", doc, e)
+		}
+		if _, err := os.Stat(filepath.Join(src, e.File)); err != nil {
+			t.Errorf("%s: remembered %s, which the site does not have", doc, e.File)
+		}
+	}
+
+	t.Logf("first fetch: %d HEAD requests for %d documents", first.Probes, len(site))
+	before := totalHeads()
+	again := &bbf.Fetcher{}
+	fetch(again)
+	if again.Probes != 0 || totalHeads() != before {
+		t.Fatalf("second fetch probed %d times (%d HEAD requests)", again.Probes, totalHeads()-before)
+	}
+	refresh := &bbf.Fetcher{Refresh: true}
+	fetch(refresh)
+	if refresh.Probes == 0 || refresh.Probes > first.Probes {
+		t.Errorf("--refresh: %d probes, want some and at most the first run's %d", refresh.Probes, first.Probes)
+	}
+	stale := &bbf.Fetcher{MaxAge: time.Nanosecond}
+	fetch(stale)
+	if stale.Probes == 0 {
+		t.Error("entries older than MaxAge were trusted")
+	}
+	if err := os.WriteFile(memo, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&bbf.Fetcher{BaseURL: srv.URL + "/cwmp/", Dir: dst, Resolved: memo}).Fetch(context.Background(), "tr-181-2-19-1-cwmp.xml")
+	if err == nil || !strings.Contains(err.Error(), memo) {
+		t.Errorf("corrupt memo file: %v, want an error naming it", err)
 	}
 }

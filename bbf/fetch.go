@@ -2,6 +2,8 @@ package bbf
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,8 +25,91 @@ type Fetcher struct {
 	Log     io.Writer    // progress lines, if non-nil
 	// MaxFiles bounds one fetch (imports can fan out); 0 means 2000.
 	MaxFiles int
+	// Resolved is the file that remembers, per document, the latest
+	// corrigendum found on BaseURL and when (ResolvedCacheFile() for the
+	// user cache); "" remembers nothing between runs. Without it every
+	// run probes the site with HEAD requests for every import that omits
+	// its corrigendum.
+	Resolved string
+	// MaxAge is how long a remembered corrigendum is trusted; 0 means
+	// DefaultResolvedMaxAge. Refresh probes again whatever the age.
+	MaxAge  time.Duration
+	Refresh bool
+	// Probes counts the HEAD requests this Fetcher sent.
+	Probes int
 
-	fetched map[string]bool
+	fetched  map[string]bool
+	resolved *resolvedCache
+	probed   map[string]bool // documents probed in this run
+}
+
+// DefaultResolvedMaxAge is how long a remembered corrigendum is trusted:
+// the BBF publishes a corrigendum a few times a year.
+const DefaultResolvedMaxAge = 30 * 24 * time.Hour
+
+// ResolvedCacheFile is where `dmforge bbf fetch` remembers the latest
+// corrigenda it found, beside the cache of files ("" when the system has
+// no user cache directory).
+func ResolvedCacheFile() string {
+	d := CacheDir()
+	if d == "" {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(d), "bbf-corrigenda.json")
+}
+
+// resolvedCache is the Resolved file: by base URL, by document (the file
+// name without its corrigendum, "tr-181-2-19-cwmp"), what was found.
+type resolvedCache struct {
+	Sites map[string]map[string]resolvedEntry `json:"sites"`
+	dirty bool
+}
+
+type resolvedEntry struct {
+	File    string    `json:"file"`
+	Checked time.Time `json:"checked"`
+}
+
+// loadResolved reads the Resolved file; a missing one is empty, and an
+// unreadable one is an error naming it (rather than probing silently).
+func (f *Fetcher) loadResolved() error {
+	f.resolved = &resolvedCache{Sites: map[string]map[string]resolvedEntry{}}
+	if f.Resolved == "" {
+		return nil
+	}
+	data, err := os.ReadFile(f.Resolved)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, f.resolved); err != nil && !f.Refresh {
+		return fmt.Errorf("%s: %w (delete it, or fetch with --refresh)", f.Resolved, err)
+	}
+	if f.resolved.Sites == nil {
+		f.resolved.Sites = map[string]map[string]resolvedEntry{}
+	}
+	return nil
+}
+
+// saveResolved writes the Resolved file if anything was found.
+func (f *Fetcher) saveResolved() error {
+	if f.Resolved == "" || !f.resolved.dirty {
+		return nil
+	}
+	data, err := json.MarshalIndent(f.resolved, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Resolved), 0o755); err != nil {
+		return err
+	}
+	tmp := f.Resolved + ".part"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, f.Resolved)
 }
 
 var importRe = regexp.MustCompile(`<import\s[^>]*?file="([^"]+)"(?:[^>]*?spec="([^"]+)")?`)
@@ -48,10 +133,24 @@ func (f *Fetcher) Fetch(ctx context.Context, files ...string) ([]string, error) 
 	if f.MaxFiles == 0 {
 		f.MaxFiles = 2000
 	}
+	if f.MaxAge == 0 {
+		f.MaxAge = DefaultResolvedMaxAge
+	}
 	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	f.fetched = map[string]bool{}
+	if err := f.loadResolved(); err != nil {
+		return nil, err
+	}
+	f.fetched, f.probed = map[string]bool{}, map[string]bool{}
+	got, err := f.fetchAll(ctx, files)
+	if serr := f.saveResolved(); serr != nil && err == nil {
+		err = fmt.Errorf("remembering corrigenda in %s: %w", f.Resolved, serr)
+	}
+	return got, err
+}
+
+func (f *Fetcher) fetchAll(ctx context.Context, files []string) ([]string, error) {
 	var got []string
 	queue := append([]string(nil), files...)
 	for len(queue) > 0 {
@@ -123,7 +222,8 @@ var docNameRe = regexp.MustCompile(`^tr-(\d+)-(\d+)(?:-(\d+))?(?:-(\d+))?(?:-([A
 // resolveImport turns an import's file and spec into the file name to
 // fetch. When the name omits the corrigendum the latest one is wanted, and
 // the BBF's server has no listing to read it from: corrigenda are probed
-// from 9 down to 0.
+// from 9 down to 0, once per document and run, and what is found is
+// remembered in the Resolved file for MaxAge.
 func (f *Fetcher) resolveImport(ctx context.Context, file, spec string) (string, error) {
 	s := docNameRe.FindStringSubmatch(strings.TrimPrefix(spec, "urn:broadband-forum-org:"))
 	fm := docNameRe.FindStringSubmatch(file)
@@ -150,17 +250,52 @@ func (f *Fetcher) resolveImport(ctx context.Context, file, spec string) (string,
 	if fm == nil && s[4] != "" {
 		return name(s[4]), nil
 	}
-	for c := 9; c >= 0; c-- {
-		n := name(fmt.Sprint(c))
-		if _, err := os.Stat(filepath.Join(f.Dir, n)); err == nil {
-			return n, nil
+	doc := fmt.Sprintf("tr-%s-%s-%s", s[1], s[2], s[3])
+	if label != "" {
+		doc += "-" + label
+	}
+	site := f.resolved.Sites[f.BaseURL]
+	if e, ok := site[doc]; ok && (f.probed[doc] || !f.Refresh && time.Since(e.Checked) < f.MaxAge) {
+		return e.File, nil
+	}
+	n, err := f.probe(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("%w (file %s, spec %s)", err, file, spec)
+	}
+	if site == nil {
+		site = map[string]resolvedEntry{}
+		f.resolved.Sites[f.BaseURL] = site
+	}
+	// Remembered for this run too: many files import the same document.
+	site[doc] = resolvedEntry{File: n, Checked: time.Now().UTC()}
+	f.resolved.dirty = true
+	f.probed[doc] = true
+	return n, nil
+}
+
+// probe finds the latest corrigendum of a document on the site: name(c)
+// is its file name for corrigendum c. Corrigenda newer than the latest one
+// in Dir are asked for with HEAD; when the site cannot be reached, the one
+// in Dir will do.
+func (f *Fetcher) probe(ctx context.Context, name func(c string) string) (string, error) {
+	local, localC := "", -1
+	for c := 9; c >= 0 && local == ""; c-- {
+		if n := name(fmt.Sprint(c)); fileExists(filepath.Join(f.Dir, n)) {
+			local, localC = n, c
 		}
+	}
+	for c := 9; c > localC; c-- {
+		n := name(fmt.Sprint(c))
 		req, err := http.NewRequestWithContext(ctx, http.MethodHead, f.BaseURL+n, nil)
 		if err != nil {
 			return "", err
 		}
+		f.Probes++
 		resp, err := f.Client.Do(req)
 		if err != nil {
+			if local != "" && ctx.Err() == nil {
+				return local, nil
+			}
 			return "", fmt.Errorf("probe %s: %w", n, err)
 		}
 		resp.Body.Close()
@@ -168,5 +303,13 @@ func (f *Fetcher) resolveImport(ctx context.Context, file, spec string) (string,
 			return n, nil
 		}
 	}
-	return "", fmt.Errorf("no corrigendum of %s (spec %s) found at %s", file, spec, f.BaseURL)
+	if local != "" {
+		return local, nil
+	}
+	return "", fmt.Errorf("no corrigendum found at %s", f.BaseURL)
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }

@@ -30,7 +30,7 @@ type acsOptions struct {
 	sessionTimeout                  time.Duration
 	noDiscovery                     bool
 	informGet                       []string
-	verbose                         bool
+	log                             logOptions
 	tlsCert, tlsKey, tlsClientCA    string
 	tlsSelfSigned                   string
 	stunAddr, stunPassword          string
@@ -47,43 +47,6 @@ type acsOptions struct {
 	discovery                       []string
 }
 
-// acsEnv maps flags to their environment variables.
-var acsEnv = map[string]string{
-	"cwmp-addr":       "DMFORGE_CWMP_ADDR",
-	"nbi-addr":        "DMFORGE_NBI_ADDR",
-	"db":              "DMFORGE_DB",
-	"nbi-token":       "DMFORGE_NBI_TOKEN",
-	"cpe-username":    "DMFORGE_CPE_USERNAME",
-	"cpe-password":    "DMFORGE_CPE_PASSWORD",
-	"cr-username":     "DMFORGE_CR_USERNAME",
-	"cr-password":     "DMFORGE_CR_PASSWORD",
-	"public-url":      "DMFORGE_PUBLIC_URL",
-	"session-timeout": "DMFORGE_SESSION_TIMEOUT",
-	"no-discovery":    "DMFORGE_NO_DISCOVERY",
-	"inform-get":      "DMFORGE_INFORM_GET",
-	"per-device-auth": "DMFORGE_PER_DEVICE_AUTH",
-	"basic-auth":      "DMFORGE_BASIC_AUTH",
-	"tls-cert":        "DMFORGE_TLS_CERT",
-	"tls-key":         "DMFORGE_TLS_KEY",
-	"tls-client-ca":   "DMFORGE_TLS_CLIENT_CA",
-	"tls-self-signed": "DMFORGE_TLS_SELF_SIGNED",
-	"stun-addr":       "DMFORGE_STUN_ADDR",
-	"stun-password":   "DMFORGE_STUN_PASSWORD",
-
-	"nbi-no-auth":                "DMFORGE_NBI_NO_AUTH",
-	"nbi-reset-api-key":          "DMFORGE_NBI_RESET_API_KEY",
-	"nbi-allowed-host":           "DMFORGE_NBI_ALLOWED_HOST",
-	"nbi-allowed-origin":         "DMFORGE_NBI_ALLOWED_ORIGIN",
-	"allow-unauthenticated-cpes": "DMFORGE_ALLOW_UNAUTHENTICATED_CPES",
-	"cr-allowed-net":             "DMFORGE_CR_ALLOWED_NET",
-	"cr-basic-auth":              "DMFORGE_CR_BASIC_AUTH",
-	"max-sessions":               "DMFORGE_MAX_SESSIONS",
-	"max-session-timeout":        "DMFORGE_MAX_SESSION_TIMEOUT",
-	"max-no-answer":              "DMFORGE_MAX_NO_ANSWER",
-	"retry-backoff":              "DMFORGE_RETRY_BACKOFF",
-	"discovery":                  "DMFORGE_DISCOVERY",
-}
-
 func newACSCmd() *cobra.Command {
 	var o acsOptions
 	var perDevice, basic bool
@@ -98,23 +61,8 @@ STBService) before it is queued; what devices report is checked too, and
 violations become conformance findings (GET /devices/{id}/conformance).
 
 The NBI describes itself at /openapi.json. Every flag can also be given as
-an environment variable (flags win):
-
-  --cwmp-addr   DMFORGE_CWMP_ADDR     --nbi-addr      DMFORGE_NBI_ADDR
-  --db          DMFORGE_DB            --nbi-token     DMFORGE_NBI_TOKEN
-  --cpe-username DMFORGE_CPE_USERNAME --cpe-password  DMFORGE_CPE_PASSWORD
-  --cr-username DMFORGE_CR_USERNAME   --cr-password   DMFORGE_CR_PASSWORD
-  --public-url  DMFORGE_PUBLIC_URL    --session-timeout DMFORGE_SESSION_TIMEOUT
-  --no-discovery DMFORGE_NO_DISCOVERY --inform-get    DMFORGE_INFORM_GET
-  --per-device-auth DMFORGE_PER_DEVICE_AUTH  --basic-auth DMFORGE_BASIC_AUTH
-  --tls-cert    DMFORGE_TLS_CERT      --tls-key       DMFORGE_TLS_KEY
-  --tls-client-ca DMFORGE_TLS_CLIENT_CA  --tls-self-signed DMFORGE_TLS_SELF_SIGNED
-  --stun-addr   DMFORGE_STUN_ADDR     --stun-password DMFORGE_STUN_PASSWORD
-  --nbi-no-auth DMFORGE_NBI_NO_AUTH   --nbi-reset-api-key DMFORGE_NBI_RESET_API_KEY
-  --nbi-allowed-host DMFORGE_NBI_ALLOWED_HOST  --nbi-allowed-origin DMFORGE_NBI_ALLOWED_ORIGIN
-  --allow-unauthenticated-cpes DMFORGE_ALLOW_UNAUTHENTICATED_CPES
-  --cr-allowed-net DMFORGE_CR_ALLOWED_NET  --cr-basic-auth DMFORGE_CR_BASIC_AUTH
-  --max-sessions DMFORGE_MAX_SESSIONS  --max-session-timeout DMFORGE_MAX_SESSION_TIMEOUT
+an environment variable DMFORGE_<FLAG> (--cwmp-addr as DMFORGE_CWMP_ADDR,
+--db as DMFORGE_DB; flags win).
 
 Security: the NBI requires credentials. On first start the ACS makes an
 admin API key, stores only its SHA-256 and prints the key once; send it as
@@ -156,7 +104,7 @@ goes as a UDP Connection Request (TR-069 Annex G) to its binding, reported
 require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := applyACSEnv(cmd); err != nil {
+			if err := applyEnv(cmd); err != nil { // run standalone too (tests)
 				return err
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -188,7 +136,7 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 30*time.Second, "end a session after this long without a request")
 	f.BoolVar(&o.noDiscovery, "no-discovery", false, "skip the GetParameterNames/GetParameterValues discovery on first contact")
 	f.StringSliceVar(&o.informGet, "inform-get", nil, "parameters read with GetParameterValues in every session (comma-separated)")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "log sessions")
+	o.log.addFlags(cmd)
 	f.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate (chain) of an HTTPS CWMP endpoint")
 	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.StringVar(&o.tlsClientCA, "tls-client-ca", "", "PEM CA certificates CPE client certificates must be issued by (requires them)")
@@ -201,36 +149,19 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	return cmd
 }
 
-// applyACSEnv sets each flag not given on the command line from its
-// environment variable.
-func applyACSEnv(cmd *cobra.Command) error {
-	fs := cmd.Flags()
-	for name, env := range acsEnv {
-		v, ok := os.LookupEnv(env)
-		if !ok || fs.Changed(name) {
-			continue
-		}
-		if name == "inform-get" || name == "nbi-allowed-host" || name == "nbi-allowed-origin" || name == "cr-allowed-net" {
-			v = strings.TrimSpace(v)
-		}
-		if err := fs.Set(name, v); err != nil {
-			return fmt.Errorf("%s=%q: %w", env, v, err)
-		}
-	}
-	return nil
-}
-
 func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra.Command) error {
+	logger, err := o.log.logger(cmd.ErrOrStderr(), slog.LevelInfo)
+	if err != nil {
+		return err
+	}
+	if err := checkDBDir(o.db); err != nil {
+		return err
+	}
 	st, err := store.Open(o.db)
 	if err != nil {
 		return fmt.Errorf("--db %s: %w", redactDB(o.db), err)
 	}
 	defer st.Close()
-	level := slog.LevelInfo
-	if o.verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	tlsConf, err := acsTLS(o)
 	if err != nil {
 		return err

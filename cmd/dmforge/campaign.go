@@ -32,13 +32,9 @@ every device's outcome, and pauses, resumes or aborts one.
 
 The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("nbi") {
-				if v := os.Getenv(envNBI); v != "" {
-					c.base = v
-				}
-			}
-			if !cmd.Flags().Changed("token") {
-				c.token = os.Getenv(envNBIToken)
+			// The root did it already; this is for the command run alone.
+			if err := applyEnv(cmd); err != nil {
+				return err
 			}
 			if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
 				return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
@@ -49,6 +45,7 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
 	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
+	_ = pf.SetAnnotation("token", annEnv, []string{envNBIToken})
 
 	printView := func(w io.Writer, v *acsref.CampaignView) {
 		fmt.Fprintf(w, "%s: %s, wave %d", v.Name, v.Status, v.Wave)
@@ -69,7 +66,7 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 			var err error
 			if args[0] == "-" {
 				b, err = io.ReadAll(cmd.InOrStdin())
-			} else {
+			} else if err = checkFile("", args[0]); err == nil {
 				b, err = os.ReadFile(args[0])
 			}
 			if err != nil {
@@ -84,11 +81,15 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 			return nil
 		},
 	}
+	var getFormat string
 	get := &cobra.Command{
 		Use:   "get [NAME]",
 		Short: "List campaigns with their progress, or show one with every device's outcome (JSON)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(getFormat, "text", "json"); err != nil {
+				return err
+			}
 			if len(args) == 1 {
 				var raw json.RawMessage
 				code, data, err := c.do(cmd.Context(), "GET", "/campaigns/"+url.PathEscape(args[0]), "", nil, &raw)
@@ -105,12 +106,16 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 			if err := httpResult(code, data, err); err != nil {
 				return err
 			}
+			if getFormat == "json" {
+				return writeJSON(cmd.OutOrStdout(), append([]*acsref.CampaignView{}, list...))
+			}
 			for _, v := range list {
 				printView(cmd.OutOrStdout(), v)
 			}
 			return nil
 		},
 	}
+	addFormatFlag(get, &getFormat, "text", "json")
 	cmd.AddCommand(start, get)
 	for _, action := range []string{"pause", "resume", "abort"} {
 		cmd.AddCommand(&cobra.Command{

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -71,6 +72,9 @@ func cpeSchema(name string) (*model.Schema, error) {
 func loadProfile(schema *model.Schema, file string, w io.Writer) (*cpe.DeviceProfile, error) {
 	if file == "" {
 		return cpe.NewDeviceProfile(schema), nil
+	}
+	if err := checkFile("--profile", file); err != nil {
+		return nil, err
 	}
 	f, err := os.Open(file)
 	if err != nil {
@@ -166,12 +170,13 @@ type cpeFlags struct {
 	insecure                                              bool
 	stun                                                  string
 	quirks                                                []string
+	log                                                   logOptions
 }
 
 func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.acs, "acs", "", "ACS URL (required)")
-	fl.StringVar(&f.modelName, "model", "Device:2.19", "data model: Device:2.19, InternetGatewayDevice:1.14, VoiceService:2.0, STBService:1.4 (or tr181, tr098, tr104, tr135)")
+	fl.StringVar(&f.modelName, flagModel, "Device:2.19", "data model: Device:2.19, InternetGatewayDevice:1.14, VoiceService:2.0, STBService:1.4 (or tr181, tr098, tr104, tr135)")
 	fl.StringVar(&f.profile, "profile", "", "initial values: a JSON parameter document, or a GenieACS device dump (CSV export, or JSON device document: the CPEs have exactly what it holds)")
 	fl.DurationVar(&f.periodic, "periodic", 0, "periodic inform interval (default: the profile's PeriodicInformEnable/Interval)")
 	fl.StringVar(&f.username, "username", "", "user name for the ACS (Digest or Basic)")
@@ -190,6 +195,14 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.voucherCerts, "voucher-cert", nil, "PEM certificates of a trusted signer of option vouchers (repeatable); with it the CPEs answer SetVouchers and GetOptions")
 	fl.StringArrayVar(&f.quirks, "quirk", nil, "behave like a quirky real CPE (repeatable or comma-separated): "+cpe.QuirkNames)
 	fl.StringVar(&f.stun, "stun", "", "STUN server HOST:PORT (TR-111): sets STUNEnable and STUNServerAddress/Port; each CPE then takes UDP connection requests on a socket of its own (127.0.0.1)")
+	f.log.addFlags(cmd)
+	_ = cmd.RegisterFlagCompletionFunc(flagModel, func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		names := []string{"tr181", "tr098", "tr104", "tr135"}
+		for _, s := range cpeSchemas {
+			names = append(names, s.Model)
+		}
+		return filterPrefix(names, toComplete), cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 // tlsConfig is the CPE's TLS client configuration from the flags, nil
@@ -197,6 +210,13 @@ func (f *cpeFlags) register(cmd *cobra.Command) {
 func (f *cpeFlags) tlsConfig() (*tls.Config, error) {
 	if f.caCert == "" && !f.insecure && f.clientCert == "" && f.clientKey == "" {
 		return nil, nil
+	}
+	for _, ff := range [][2]string{{"--ca-cert", f.caCert}, {"--client-cert", f.clientCert}, {"--client-key", f.clientKey}} {
+		if ff[1] != "" {
+			if err := checkFile(ff[0], ff[1]); err != nil {
+				return nil, err
+			}
+		}
 	}
 	c := &tls.Config{InsecureSkipVerify: f.insecure, MinVersion: tls.VersionTLS12}
 	if f.caCert != "" {
@@ -226,6 +246,9 @@ func (f *cpeFlags) tlsConfig() (*tls.Config, error) {
 func loadVoucherCerts(files []string) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for _, file := range files {
+		if err := checkFile("--voucher-cert", file); err != nil {
+			return nil, err
+		}
 		data, err := os.ReadFile(file)
 		if err != nil {
 			return nil, err
@@ -295,6 +318,7 @@ func newCPESimCmd() *cobra.Command {
 		concurrency  int
 		serialPrefix string
 		quiet        bool
+		format       string
 	)
 	cmd := &cobra.Command{
 		Use:   "sim --acs URL --count N",
@@ -308,8 +332,10 @@ answers connection requests (--conn-req-addr, Digest-protected, user name the
 serial number) and follows the TR-069 retry policy after failed sessions. With
 --sessions K every CPE runs K sessions (1 BOOT, then 2 PERIODIC) and stops.
 
-A progress line goes to stderr every second, a summary at the end (sessions
-ok/failed, faults by code, latency p50/p99). Ctrl-C stops cleanly.
+On a terminal a progress line on stderr is redrawn every second; otherwise
+(a file, a pipe) a progress log line is written every 10 seconds (-q: none).
+A summary goes to stdout at the end (sessions ok/failed, faults by code,
+latency p50/p99; --format json for a JSON object). Ctrl-C stops cleanly.
 
 Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -323,6 +349,13 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 			if count < 1 {
 				return errors.New("--count must be at least 1")
 			}
+			if err := checkFormat(format, "text", "json"); err != nil {
+				return err
+			}
+			logger, err := f.log.logger(stderr, slog.LevelInfo)
+			if err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cfg := cpe.SimConfig{
@@ -331,6 +364,9 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 				Username: f.username, Password: f.password, Periodic: f.periodic, Sessions: sessions,
 				Concurrency: concurrency, ConnReqPassword: f.connReqPassword, ConnReqInterval: f.connReqInterval,
 				AliasBasedAddressing: f.aliasAddressing, STUNServer: f.stun,
+			}
+			if f.log.verbose {
+				cfg.Logf = func(format string, args ...any) { logger.Debug(fmt.Sprintf(format, args...)) }
 			}
 			if cfg.VoucherCerts, err = loadVoucherCerts(f.voucherCerts); err != nil {
 				return err
@@ -364,21 +400,7 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					tick := time.NewTicker(time.Second)
-					defer tick.Stop()
-					var last int64
-					for {
-						select {
-						case <-done:
-							fmt.Fprintln(stderr)
-							return
-						case <-tick.C:
-							ok, failed := stats.OK.Load(), stats.Failed.Load()
-							fmt.Fprintf(stderr, "\r%s  cpes %d  sessions ok %d  failed %d  %d/s   ",
-								time.Since(start).Truncate(time.Second), stats.Running.Load(), ok, failed, ok+failed-last)
-							last = ok + failed
-						}
-					}
+					simProgress(stderr, logger, &stats, start, done)
 				}()
 			}
 			err = cpe.RunSim(ctx, cfg, &stats)
@@ -388,9 +410,15 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 				return err
 			}
 			sum := stats.Summary(time.Since(start))
-			printSimSummary(cmd.OutOrStdout(), sum)
+			if format == "json" {
+				if err := writeSimSummaryJSON(cmd.OutOrStdout(), sum); err != nil {
+					return err
+				}
+			} else {
+				printSimSummary(cmd.OutOrStdout(), sum)
+			}
 			if sum.Failed > 0 {
-				return exitError{1}
+				return exitError{exitFindings}
 			}
 			return nil
 		},
@@ -403,7 +431,75 @@ Exit status: 1 when a session failed, 2 when the simulation could not run.`,
 	fl.StringVar(&serialPrefix, "serial-prefix", "SIM", "serial numbers are this prefix and a zero-padded index")
 	fl.StringVar(&f.connReqAddr, "conn-req-addr", "", "connection-request listener, HOST:PORT or HOST:LOW-HIGH (CPEs spread over the ports); none if empty")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress line")
+	addFormatFlag(cmd, &format, "text", "json")
 	return cmd
+}
+
+// simProgressEvery is how often progress is logged when stderr is not a
+// terminal (a log file needs no line a second).
+var simProgressEvery = 10 * time.Second
+
+// simProgress reports a simulation's progress until done: a line redrawn
+// in place (\r) every second on a terminal, else a log line every
+// simProgressEvery.
+func simProgress(stderr io.Writer, logger *slog.Logger, stats *cpe.SimStats, start time.Time, done <-chan struct{}) {
+	tty := isTerminal(stderr)
+	every := simProgressEvery
+	if tty {
+		every = time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	var last int64
+	for {
+		select {
+		case <-done:
+			if tty {
+				fmt.Fprintln(stderr)
+			}
+			return
+		case <-tick.C:
+			ok, failed := stats.OK.Load(), stats.Failed.Load()
+			rate := float64(ok+failed-last) / every.Seconds()
+			last = ok + failed
+			elapsed := time.Since(start).Truncate(time.Second)
+			if tty {
+				fmt.Fprintf(stderr, "\r%s  cpes %d  sessions ok %d  failed %d  %.0f/s   ", elapsed, stats.Running.Load(), ok, failed, rate)
+				continue
+			}
+			logger.Info("progress", "elapsed", elapsed, "cpes", stats.Running.Load(), "ok", ok, "failed", failed, "perSecond", rate)
+		}
+	}
+}
+
+// simSummaryJSON is the summary of `cpe sim --format json`; durations in
+// seconds.
+type simSummaryJSON struct {
+	OK             int64          `json:"ok"`
+	Failed         int64          `json:"failed"`
+	ElapsedSeconds float64        `json:"elapsedSeconds"`
+	PerSecond      float64        `json:"perSecond"`
+	P50Seconds     float64        `json:"p50Seconds"`
+	P99Seconds     float64        `json:"p99Seconds"`
+	Faults         map[string]int `json:"faults"`
+	Errors         map[string]int `json:"errors"`
+}
+
+func writeSimSummaryJSON(w io.Writer, s cpe.SimSummary) error {
+	out := simSummaryJSON{OK: s.OK, Failed: s.Failed, ElapsedSeconds: s.Elapsed.Seconds(),
+		P50Seconds: s.P50.Seconds(), P99Seconds: s.P99.Seconds(), Faults: s.Faults, Errors: s.Errors}
+	if s.Elapsed > 0 {
+		out.PerSecond = float64(s.OK+s.Failed) / s.Elapsed.Seconds()
+	}
+	if out.Faults == nil {
+		out.Faults = map[string]int{}
+	}
+	if out.Errors == nil {
+		out.Errors = map[string]int{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 func printSimSummary(w io.Writer, s cpe.SimSummary) {
@@ -444,7 +540,8 @@ func newCPERunCmd() *cobra.Command {
 		Short: "Run one simulated CPE (for a lab bench)",
 		Long: `Run runs one CPE until Ctrl-C: boot, periodic informs, connection requests
 (on --conn-req-addr, Digest with user name the serial number and
---conn-req-password), transfers, reboots; one line per session on stderr.`,
+--conn-req-password), transfers, reboots; one log line per session on
+stderr (--log-format json for JSON lines).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
 			f := f // dumpIdentity changes flag values for this run only
@@ -453,6 +550,10 @@ func newCPERunCmd() *cobra.Command {
 				return err
 			}
 			f.dumpIdentity(cmd, profile)
+			logger, err := f.log.logger(stderr, slog.LevelInfo)
+			if err != nil {
+				return err
+			}
 			store := cpe.NewMemStoreFrom(profile)
 			serial := serial
 			if root, _, _ := strings.Cut(schema.Model, ":"); profile.FromDump() && !cmd.Flags().Changed("serial") {
@@ -471,7 +572,7 @@ func newCPERunCmd() *cobra.Command {
 				ConnReqUsername: serial,
 				ConnReqInterval: f.connReqInterval, AliasBasedAddressing: f.aliasAddressing,
 				STUNServer: f.stun, UDPConnReqAddr: udpAddr,
-				Logf: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
+				Logf: func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) },
 			}
 			certs, err := loadVoucherCerts(f.voucherCerts)
 			if err != nil {
@@ -517,10 +618,10 @@ func newCPERunCmd() *cobra.Command {
 			}
 			return a.Run(ctx, func(res cpe.SessionResult, err error) {
 				if err != nil {
-					fmt.Fprintf(stderr, "%s session %v failed: %v\n", time.Now().Format(time.TimeOnly), res.Events, err)
+					logger.Warn("session failed", "serial", serial, "events", res.Events, "err", err)
 					return
 				}
-				fmt.Fprintf(stderr, "%s session %v: %d requests, %s\n", time.Now().Format(time.TimeOnly), res.Events, res.Requests, res.Duration.Round(time.Millisecond))
+				logger.Info("session", "serial", serial, "events", res.Events, "requests", res.Requests, "duration", res.Duration.Round(time.Millisecond))
 			})
 		},
 	}

@@ -80,13 +80,14 @@ Formats:
 				return err
 			}
 			if breaking && len(changes) > 0 {
-				return exitError{1}
+				return exitError{exitFindings}
 			}
 			return nil
 		},
 	}
 	opts.addFlags(cmd)
-	cmd.Flags().StringVar(&format, "format", "table", "output format: "+strings.Join(diff.Formats, ", "))
+	cmd.Flags().StringVar(&format, flagFormat, "table", "output format: "+strings.Join(diff.Formats, ", "))
+	completeFlagWords(cmd, flagFormat, diff.Formats...)
 	cmd.Flags().BoolVar(&breaking, "breaking", false, "print only breaking changes; exit 1 if there are any")
 	cmd.Flags().BoolVar(&opts.Descriptions, "descriptions", false, "also report description changes")
 	cmd.Flags().BoolVar(&noRenames, "no-renames", false, "report renames as a removal and an addition (ignore dmr:previousParameter/previousObject)")

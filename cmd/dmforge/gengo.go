@@ -50,9 +50,12 @@ Use it from go generate, after 'go get -tool github.com/dmforge/dmforge/cmd/dmfo
 
 // addGenFlags wires the flags gen go and gen cpe share to gen.Options.
 func addGenFlags(cmd *cobra.Command, opts *gen.Options, out *string) {
-	cmd.Flags().StringVar(out, "out", "", "output directory")
+	addOutFlag(cmd, out, "output directory")
+	_ = cmd.MarkFlagDirname(flagOut)
 	cmd.Flags().StringVar(&opts.Package, "package", "", "Go package name")
-	cmd.Flags().StringArrayVar(&opts.Includes, "include", nil, "generate only this subtree, e.g. Device.WiFi. (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.Includes, "subtree", nil, "generate only this subtree, e.g. Device.WiFi. (repeatable)")
+	// The old spellings, in users' go:generate lines.
+	deprecatedAlias(cmd, "include", "subtree")
 	cmd.Flags().StringVar(&opts.Profile, "profile", "", "generate only what this profile requires, e.g. Baseline:1")
 	cmd.Flags().BoolVar(&opts.Descriptions, "descriptions", false, "include the data model's descriptions as doc comments (BBF text; for your own repos)")
 	cmd.Flags().StringVar(&opts.ImportPath, "import-path", "", "import path of the output package (default: from the go.mod above --out); its schema goes in the subpackage schema")

@@ -50,6 +50,7 @@ type labOptions struct {
 	periodic, duration             time.Duration
 	tls                            bool
 	stun                           bool
+	log                            logOptions
 }
 
 func newLabCmd() *cobra.Command {
@@ -61,7 +62,9 @@ func newLabCmd() *cobra.Command {
 simulated CPEs of each standard model (TR-181 Device:2.19, TR-098
 InternetGatewayDevice:1.14, TR-104 VoiceService:2.0, TR-135 STBService:1.4),
 each with a connection-request listener. It prints the NBI URL and example
-commands, and runs until Ctrl-C (or --duration). Everything binds 127.0.0.1.`,
+commands, and runs until Ctrl-C (or --duration). Everything binds 127.0.0.1.
+Without --dir the lab works in a new temporary directory and removes it when
+it stops; --dir keeps the database (and certificate) there.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -75,7 +78,8 @@ commands, and runs until Ctrl-C (or --duration). Everything binds 127.0.0.1.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.dir, "dir", "", "directory for the lab's SQLite file (default: a new temporary directory)")
+	f.StringVar(&o.dir, "dir", "", "directory for the lab's SQLite file, kept (default: a new temporary directory, removed when the lab stops)")
+	_ = cmd.MarkFlagDirname("dir")
 	f.StringVar(&o.cwmpAddr, "cwmp-addr", "127.0.0.1:7547", "ACS CWMP listen address")
 	f.StringVar(&o.nbiAddr, "nbi-addr", "127.0.0.1:7557", "ACS NBI listen address")
 	f.StringVar(&o.crAddr, "conn-req-addr", "127.0.0.1:0", "connection-request listener of the simulated CPEs")
@@ -83,24 +87,36 @@ commands, and runs until Ctrl-C (or --duration). Everything binds 127.0.0.1.`,
 	f.DurationVar(&o.periodic, "periodic", 5*time.Minute, "periodic inform interval of the simulated CPEs")
 	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
 	f.BoolVar(&o.tls, "tls", false, "serve CWMP over HTTPS with a self-signed certificate the simulated CPEs trust")
+	o.log.addFlags(cmd)
 	f.BoolVar(&o.stun, "stun", false, "CPEs behind NAT: the ACS runs a STUN server, and the simulated CPEs of models with STUN take UDP connection requests (no HTTP listener)")
 	return cmd
 }
 
-func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) error {
+func runLab(ctx context.Context, o labOptions, out, errOut io.Writer) (err error) {
+	// The ACS logs only what goes wrong unless -v.
+	logger, err := o.log.logger(errOut, slog.LevelWarn)
+	if err != nil {
+		return err
+	}
 	dir := o.dir
 	if dir == "" {
-		var err error
 		if dir, err = os.MkdirTemp("", "dmforge-lab-"); err != nil {
 			return err
 		}
+		// Runs last, after the store is closed: what the lab made goes.
+		defer func() {
+			if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
+				err = fmt.Errorf("removing the lab's directory: %w", rerr)
+			}
+		}()
+	} else if err := checkDir("--dir", dir); err != nil {
+		return err
 	}
 	st, err := store.Open(filepath.Join(dir, "lab.db"))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var tlsConf *tls.Config
 	var transport *http.Transport // the CPEs' (nil: RunSim's own)
 	if o.tls {
@@ -164,7 +180,7 @@ Try:
   curl -s %[7]s %[8]s/devices/%[9]s/probe
 
 Ctrl-C stops the lab.
-`, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db"), srv.NewAdminKey(), h, nbi, first)
+`, o.count, srv.CWMPURL(), nbi, nbi, filepath.Join(dir, "lab.db")+tempNote(o.dir == ""), srv.NewAdminKey(), h, nbi, first)
 	if o.stun {
 		fmt.Fprintf(out, "STUN server %s (udp): the CPEs of Device:2 and InternetGatewayDevice:1 take UDP connection requests.\n", srv.STUNAddr())
 	}
@@ -207,6 +223,14 @@ Ctrl-C stops the lab.
 		return err
 	}
 	return nil
+}
+
+// tempNote says the lab's directory goes when the lab stops.
+func tempNote(temporary bool) string {
+	if temporary {
+		return "   (removed when the lab stops; --dir DIR keeps it)"
+	}
+	return ""
 }
 
 // labHasSTUN reports whether a model's CPEs can use STUN (the service

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/dmforge/dmforge/bbf"
 	"github.com/dmforge/dmforge/lint"
@@ -32,7 +32,8 @@ sorted by file and line. The column is omitted ("file:line: ...") when only
 the line is known. Only what each FILE itself defines or refines is checked.
 
 Exit status: 1 when there is an error (with --werror, also a warning), 2 when
-lint could not run, 0 otherwise. --rules lists the rule catalogue.
+lint could not run (a FILE or -I directory that does not exist, bad flags),
+0 otherwise. --rules lists the rule catalogue (--format json: as JSON).
 
 Formats:
   text   the lines above (default)
@@ -40,14 +41,24 @@ Formats:
   sarif  SARIF 2.1.0, for code-scanning tools`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w := cmd.OutOrStdout()
+			if err := checkFormat(format, lintFormats...); err != nil {
+				return err
+			}
 			if listRules {
-				return printLintRules(w)
+				return printLintRules(w, format)
 			}
 			if len(args) == 0 {
 				return fmt.Errorf("lint needs at least one FILE (or --rules)")
 			}
-			if format != "text" && format != "json" && format != "sarif" {
-				return fmt.Errorf("unknown --format %q (text, json, sarif)", format)
+			if err := checkDirs("-I", includes); err != nil {
+				return err
+			}
+			// A FILE that is not there is a mistake in the command, not a
+			// finding about the file (one that does not parse is).
+			for _, a := range args {
+				if err := checkFile("", a); err != nil {
+					return err
+				}
 			}
 			fs, failed := lint.Run(args, lint.Options{Includes: bbf.SearchPath(includes), Werror: werror})
 			var err error
@@ -63,23 +74,39 @@ Formats:
 				return err
 			}
 			if failed {
-				return exitError{1}
+				return exitError{exitFindings}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVarP(&includes, "include-dir", "I", nil, "directory to search for imported files (repeatable; searched before $DMFORGE_BBF, ../shared/bbf and the user cache)")
+	addIncludeDirFlag(cmd, &includes)
 	cmd.Flags().BoolVar(&werror, "werror", false, "treat warnings as errors for the exit status")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json, sarif")
+	addFormatFlag(cmd, &format, lintFormats...)
 	cmd.Flags().BoolVar(&listRules, "rules", false, "list the rule catalogue and exit")
 	return cmd
 }
 
-func printLintRules(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tSEVERITY\tRATIONALE")
-	for _, r := range lint.Rules() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Rationale)
+var lintFormats = []string{"text", "json", "sarif"}
+
+// printLintRules prints the rule catalogue: aligned columns, or JSON.
+func printLintRules(w io.Writer, format string) error {
+	if format == "json" {
+		type rule struct {
+			ID        string `json:"id"`
+			Severity  string `json:"severity"`
+			Rationale string `json:"rationale"`
+		}
+		var rules []rule
+		for _, r := range lint.Rules() {
+			rules = append(rules, rule{r.ID, fmt.Sprint(r.Severity), r.Rationale})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rules)
 	}
-	return tw.Flush()
+	var rows [][]string
+	for _, r := range lint.Rules() {
+		rows = append(rows, []string{r.ID, fmt.Sprint(r.Severity), r.Rationale})
+	}
+	return writeTable(w, false, []string{"RULE", "SEVERITY", "RATIONALE"}, rows)
 }

@@ -19,8 +19,12 @@ type loadOptions struct {
 }
 
 func (o *loadOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVarP(&o.Includes, "include-dir", "I", nil, "directory to search for imported files (repeatable; searched before $DMFORGE_BBF, ../shared/bbf and the user cache)")
-	cmd.Flags().StringVar(&o.Model, "model", "", "model to use when the file defines several (default: the last one it defines)")
+	addIncludeDirFlag(cmd, &o.Includes)
+	cmd.Flags().StringVar(&o.Model, flagModel, "", "model to use when the file defines several (default: the last one it defines)")
+	completeModelFlag(cmd)
+	if cmd.ValidArgsFunction == nil {
+		cmd.ValidArgsFunction = completeModelArgs
+	}
 }
 
 // loaded is a resolved target.
@@ -32,6 +36,9 @@ type loaded struct {
 
 // load resolves a FILE or catalogue MODEL name ("Device:2.19", "Device:2").
 func (o *loadOptions) load(target string) (*loaded, error) {
+	if err := checkDirs("-I", o.Includes); err != nil {
+		return nil, err
+	}
 	search := bbf.SearchPath(o.Includes)
 	l := parser.NewLoader(search...)
 	l.Descriptions = o.Descriptions
@@ -50,6 +57,8 @@ func (o *loadOptions) load(target string) (*loaded, error) {
 		if want == "" {
 			want = e.Model
 		}
+	} else if err := checkFile("", target); err != nil {
+		return nil, err
 	}
 	doc, err := l.LoadFile(path)
 	if err != nil {

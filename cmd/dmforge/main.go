@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -22,12 +23,24 @@ var rootCmd = &cobra.Command{
 	SilenceErrors: true,
 }
 
-func main() {
-	if err := rootCmd.Execute(); err != nil {
-		if e, ok := err.(exitError); ok {
-			os.Exit(e.code)
-		}
-		fmt.Fprintln(os.Stderr, "dmforge:", err)
-		os.Exit(2)
+// exitStatus is the process's exit status for what a command returned:
+// exitOK, the status an exitError carries (exitFindings), or exitCannotRun
+// for any other error (printed first).
+func exitStatus(err error) int {
+	if err == nil {
+		return exitOK
 	}
+	var e exitError
+	if errors.As(err, &e) {
+		return e.code
+	}
+	return exitCannotRun
+}
+
+func main() {
+	err := rootCmd.Execute()
+	if err != nil && !errors.As(err, new(exitError)) {
+		fmt.Fprintln(os.Stderr, "dmforge:", err)
+	}
+	os.Exit(exitStatus(err))
 }

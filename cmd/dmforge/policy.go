@@ -77,13 +77,9 @@ one line per error with the policy, the line, the path and the rule.
 The NBI is --nbi (or $DMFORGE_NBI, default http://127.0.0.1:7557); its
 token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("nbi") {
-				if v := os.Getenv(envNBI); v != "" {
-					c.base = v
-				}
-			}
-			if !cmd.Flags().Changed("token") {
-				c.token = os.Getenv(envNBIToken)
+			// The root did it already; this is for the command run alone.
+			if err := applyEnv(cmd); err != nil {
+				return err
 			}
 			if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
 				return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
@@ -94,6 +90,7 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
 	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
+	_ = pf.SetAnnotation("token", annEnv, []string{envNBIToken})
 
 	apply := &cobra.Command{
 		Use:   "apply FILE...",
@@ -106,7 +103,7 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 				var err error
 				if f == "-" {
 					b, err = io.ReadAll(cmd.InOrStdin())
-				} else {
+				} else if err = checkFile("", f); err == nil {
 					b, err = os.ReadFile(f)
 				}
 				if err != nil {
@@ -146,20 +143,28 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 			return nil
 		},
 	}
+	var getFormat string
 	get := &cobra.Command{
 		Use:   "get [NAME]",
 		Short: "List policies with their device counts, or print one policy's source",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(getFormat, "text", "json"); err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
 			if len(args) == 1 {
 				var v acsref.PolicyView
 				code, data, err := c.do(cmd.Context(), "GET", "/policies/"+url.PathEscape(args[0]), "", nil, &v)
 				if err := httpResult(code, data, err); err != nil {
 					return err
 				}
-				fmt.Fprint(cmd.OutOrStdout(), v.Source)
+				if getFormat == "json" {
+					return writeJSON(w, v)
+				}
+				fmt.Fprint(w, v.Source)
 				if !strings.HasSuffix(v.Source, "\n") {
-					fmt.Fprintln(cmd.OutOrStdout())
+					fmt.Fprintln(w)
 				}
 				return nil
 			}
@@ -168,14 +173,17 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 			if err := httpResult(code, data, err); err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%-24s %-16s %-24s %8s %10s %8s %6s\n", "NAME", "KIND", "MODEL", "PRIORITY", "CONVERGED", "PENDING", "FAULT")
-			for _, v := range list {
-				fmt.Fprintf(w, "%-24s %-16s %-24s %8d %10d %8d %6d\n", v.Name, v.Kind, v.Model, v.Priority, v.Counts["converged"], v.Counts["pending"], v.Counts["fault"])
+			if getFormat == "json" {
+				return writeJSON(w, append([]acsref.PolicyView{}, list...))
 			}
-			return nil
+			rows := make([][]string, len(list))
+			for i, v := range list {
+				rows[i] = []string{v.Name, v.Kind, v.Model, fmt.Sprint(v.Priority), fmt.Sprint(v.Counts["converged"]), fmt.Sprint(v.Counts["pending"]), fmt.Sprint(v.Counts["fault"])}
+			}
+			return writeTable(w, false, []string{"NAME", "KIND", "MODEL", "PRIORITY", "CONVERGED", "PENDING", "FAULT"}, rows)
 		},
 	}
+	addFormatFlag(get, &getFormat, "text", "json")
 	del := &cobra.Command{
 		Use:   "delete NAME...",
 		Short: "Delete policies (and their device states)",
@@ -225,6 +233,13 @@ token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
 	plan.Flags().StringVar(&events, "events", "", "the next session's Inform events, comma-separated (default PERIODIC)")
 	cmd.AddCommand(apply, get, del, plan)
 	return cmd
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // httpResult turns a failed NBI answer into an error.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -68,6 +69,10 @@ func TestPolicyCommand(t *testing.T) {
 	}
 	if out, _, err := runPolicy(t, "get", "wan"); err != nil || !strings.Contains(out, `"priority": 4`) {
 		t.Fatalf("get wan: %q %v", out, err)
+	}
+	var views []acsref.PolicyView
+	if out, _, err := runPolicy(t, "get", "--format", "json"); err != nil || json.Unmarshal([]byte(out), &views) != nil || len(views) != 1 || views[0].Name != "wan" || views[0].Priority != 4 {
+		t.Fatalf("get --format json: %q %v", out, err)
 	}
 	if out, _, err := runPolicy(t, "plan", "wan", "--events", "BOOTSTRAP"); err != nil || !strings.Contains(out, `"matching": 0`) {
 		t.Fatalf("plan: %q %v", out, err)
@@ -140,5 +145,9 @@ func TestCampaignCommand(t *testing.T) {
 	}
 	if out, err := run("get"); err != nil || !strings.Contains(out, "c: completed") {
 		t.Fatalf("get: %q %v", out, err)
+	}
+	var campaigns []acsref.CampaignView
+	if out, err := run("get", "--format", "json"); err != nil || json.Unmarshal([]byte(out), &campaigns) != nil || len(campaigns) != 1 || campaigns[0].Name != "c" {
+		t.Fatalf("get --format json: %q %v", out, err)
 	}
 }

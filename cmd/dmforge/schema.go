@@ -16,7 +16,7 @@ func newGenSchemaCmd() *cobra.Command {
 	var opts gen.SchemaOptions
 	var compact bool
 	cmd := &cobra.Command{
-		Use:   "schema [-I DIR]... (FILE|MODEL) [-o FILE]",
+		Use:   "schema [-I DIR]... (FILE|MODEL) [--out FILE]",
 		Short: "Generate a JSON Schema for the model's parameter documents",
 		Long: `Generate a JSON Schema (draft-07) for documents of parameter values of a data
 model, in both shapes users write:
@@ -48,11 +48,15 @@ patterns are checked (see 'dmforge validate', which uses the same schema).`,
 				_, err = cmd.OutOrStdout().Write(b)
 				return err
 			}
+			if err := checkParentDir("--out", out); err != nil {
+				return err
+			}
 			return os.WriteFile(out, b, 0o644)
 		},
 	}
 	lo.addFlags(cmd)
-	cmd.Flags().StringVarP(&out, "output", "o", "", "write the schema to FILE (default: standard output)")
+	addOutFlag(cmd, &out, "write the schema to FILE (default: standard output)")
+	deprecatedAlias(cmd, "output", flagOut)
 	cmd.Flags().StringVar(&opts.ID, "id", "", "the schema's $id")
 	cmd.Flags().BoolVar(&compact, "compact", false, "write the schema on one line")
 	return cmd

@@ -9,7 +9,6 @@ import (
 
 	"github.com/dmforge/dmforge/model"
 	"github.com/dmforge/dmforge/parser"
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 )
 
@@ -30,7 +29,7 @@ left out unless --all is given.
 Formats:
   tree   human-readable outline (default)
   table  one row per object, parameter, command, event and argument, with
-         type, access and facets
+         type, access and facets, in aligned columns (box: a drawn table)
   json   the whole resolved graph
   paths  PATH<TAB>KIND<TAB>TYPE<TAB>ACCESS, one line per item, sorted by
          path; TYPE is the wire type (lists travel as string), "-" for
@@ -62,8 +61,8 @@ Formats:
 			switch format {
 			case "tree":
 				return showTree(w, m)
-			case "table":
-				return showTable(w, m)
+			case "table", "box":
+				return showTable(w, m, format == "box")
 			case "json":
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
@@ -71,11 +70,11 @@ Formats:
 			case "paths":
 				return showPaths(w, m)
 			}
-			return fmt.Errorf("unknown --format %q (tree, table, json, paths, xml)", format)
+			return fmt.Errorf("unknown --format %q (tree, table, box, json, paths, xml)", format)
 		},
 	}
 	opts.addFlags(cmd)
-	cmd.Flags().StringVar(&format, "format", "tree", "output format: tree, table, json, paths, xml")
+	addFormatFlag(cmd, &format, "tree", "table", "box", "json", "paths", "xml")
 	cmd.Flags().BoolVar(&all, "all", false, "include items whose status is deleted")
 	return cmd
 }
@@ -162,15 +161,12 @@ func showPaths(w io.Writer, m *model.Model) error {
 	return err
 }
 
-func showTable(w io.Writer, m *model.Model) error {
-	t := tablewriter.NewWriter(w)
-	t.Header("Path", "Kind", "Type", "Access", "Syntax")
+func showTable(w io.Writer, m *model.Model, box bool) error {
+	var rows [][]string
 	for _, r := range pathRows(m) {
-		if err := t.Append(r.Path, r.Kind, r.Type, r.Access, r.Syntax); err != nil {
-			return err
-		}
+		rows = append(rows, []string{r.Path, r.Kind, r.Type, r.Access, r.Syntax})
 	}
-	return t.Render()
+	return writeTable(w, box, []string{"PATH", "KIND", "TYPE", "ACCESS", "SYNTAX"}, rows)
 }
 
 func showTree(w io.Writer, m *model.Model) error {

@@ -55,7 +55,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestShowFormatsGolden(t *testing.T) {
-	for _, format := range []string{"tree", "table", "paths", "json"} {
+	for _, format := range []string{"tree", "table", "box", "paths", "json"} {
 		out, err := run(t, "show", "--format", format, "testdata/acme-router.xml")
 		if err != nil {
 			t.Fatalf("%s: %v", format, err)

@@ -180,17 +180,34 @@ standard input. Exit status: 0 nothing found, 1 findings, 2 could not run.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return v.run(cmd, args) },
 	}
-	cmd.Flags().StringArrayVarP(&v.lo.Includes, "include", "I", nil, "directory to search for imported files (repeatable)")
-	cmd.Flags().StringVar(&v.target, "model", "", "data model to validate against: a catalogue model (Device:2.19, Device:2) or a data-model file (default for dumps: chosen from the dump)")
+	addIncludeDirFlag(cmd, &v.lo.Includes)
+	deprecatedAlias(cmd, "include", flagIncludeDir)
+	cmd.Flags().StringVar(&v.target, flagModel, "", "data model to validate against: a catalogue model (Device:2.19, Device:2) or a data-model file (default for dumps: chosen from the dump)")
 	cmd.Flags().StringVar(&v.schemaFile, "schema", "", "validate parameter documents against this JSON Schema (from 'dmforge gen schema') instead of building it")
-	cmd.Flags().StringVar(&v.format, "format", "text", "output: text or json")
+	addFormatFlag(cmd, &v.format, "text", "json")
+	completeModelFlag(cmd)
 	cmd.Flags().BoolVar(&v.strictVendor, "strict-vendor", false, "vendor paths (X_…) the model lacks are errors")
 	return cmd
 }
 
 func (v *validateRun) run(cmd *cobra.Command, args []string) error {
-	if v.format != "text" && v.format != "json" {
-		return fmt.Errorf("--format %q: want text or json", v.format)
+	if err := checkFormat(v.format, "text", "json"); err != nil {
+		return err
+	}
+	if err := checkDirs("-I", v.lo.Includes); err != nil {
+		return err
+	}
+	// A --schema or --model file that is not there is the command's
+	// mistake, not one of the documents'.
+	if v.schemaFile != "" {
+		if err := checkFile("--schema", v.schemaFile); err != nil {
+			return err
+		}
+	}
+	if v.target != "" && !bbf.IsModelName(v.target) {
+		if err := checkFile("--model", v.target); err != nil {
+			return err
+		}
 	}
 	// Cobra keeps the command between runs (tests): nothing carries over.
 	v.models, v.docs = map[string]*loadedSchema{}, nil
@@ -248,7 +265,7 @@ func (v *validateRun) run(cmd *cobra.Command, args []string) error {
 		}
 	}
 	if errs > 0 {
-		return exitError{1}
+		return exitError{exitFindings}
 	}
 	return nil
 }
@@ -283,6 +300,9 @@ func (v *validateRun) read(cmd *cobra.Command, name string) ([]byte, error) {
 	if name == "-" {
 		r = cmd.InOrStdin()
 	} else {
+		if err := checkFile("", name); err != nil {
+			return nil, err
+		}
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, err
