@@ -7,7 +7,8 @@
 // The BBF files use two styles. Older files (TR-098, TR-181 before about
 // 2.15) write one paragraph per line, however long; newer ones wrap lines
 // at about 72 columns and separate paragraphs with blank lines. A
-// description with a line longer than LegacyLineLength is read in the
+// description with an unindented line longer than LegacyLineLength is
+// read in the
 // older style (every line a paragraph); otherwise consecutive lines join.
 // Descriptions are expected dedented as the parser keeps them (the common
 // leading white space removed); indentation beyond that is significant:
@@ -306,7 +307,9 @@ func Parse(desc string) *Doc {
 	doc := &Doc{}
 	lines := splitLines(desc)
 	for _, l := range lines {
-		if len(l.text)+l.indent > LegacyLineLength {
+		// Indented lines (verbatim blocks, list continuations) may be
+		// long in either style.
+		if l.indent == 0 && len(l.text) > LegacyLineLength {
 			doc.Legacy = true
 			break
 		}
@@ -422,6 +425,11 @@ func (p *parser) line(l line, afterBlank bool) {
 			// Under the current item.
 			if !afterBlank && p.para != nil && p.inItem {
 				p.join(l)
+				return
+			}
+			if !afterBlank && p.para == nil && len(top.item.Blocks) == 0 {
+				// ":" alone on its line, its text on the next ones.
+				p.openPara(l, true)
 				return
 			}
 			if afterBlank {
