@@ -246,15 +246,16 @@ func (rb *reportBuilder) note(key string) *changeNote {
 }
 
 // anchor assigns the anchor of an item: its path itself in HTML (ids may
-// hold any character but white space), the slug GitHub gives a heading
+// hold any character but white space; "type-NAME" and "profile-NAME" for
+// data types and profiles), the slug GitHub gives a heading
 // with that text in Markdown. Headings must be assigned in document
 // order, as GitHub numbers repeated slugs in that order.
 func (rb *reportBuilder) anchor(key, heading string) string {
 	var a string
 	if rb.html {
-		a = heading
-		if key != heading {
-			a = key
+		a = key
+		if strings.HasPrefix(key, "type:") || strings.HasPrefix(key, "profile:") {
+			a = strings.Replace(key, ":", "-", 1) // "type-IPAddress", "profile-Baseline:1"
 		}
 	} else {
 		a = rb.slug(heading)
@@ -443,22 +444,34 @@ func (rb *reportBuilder) object(o *model.Object) objView {
 			kind = "command (async)"
 		}
 		cv := cmdView{Anchor: rb.anchors[path], Name: c.Name, Path: path, Kind: kind, Status: statusText(c.Status), Version: c.Version,
-			Desc: rb.render(c.Description, &scope{object: o.Path, item: c.Name}), Change: rb.changeOf(path)}
-		cv.Input = rb.args(path+".Input.", o.Path, &c.Input)
-		cv.Output = rb.args(path+".Output.", o.Path, &c.Output)
+			Desc: rb.render(c.Description, commandScope(o.Path, path, c.Name)), Change: rb.changeOf(path)}
+		cv.Input = rb.args(path+".Input.", path, o.Path, &c.Input)
+		cv.Output = rb.args(path+".Output.", path, o.Path, &c.Output)
 		ov.Commands = append(ov.Commands, cv)
 	}
 	for _, e := range o.Events {
 		path := o.Path + e.Name
 		ev := cmdView{Anchor: rb.anchors[path], Name: e.Name, Path: path, Kind: "event", Status: statusText(e.Status), Version: e.Version,
-			Desc: rb.render(e.Description, &scope{object: o.Path, item: e.Name}), Change: rb.changeOf(path)}
-		ev.Input = rb.args(path+".", o.Path, &e.Args)
+			Desc: rb.render(e.Description, commandScope(o.Path, path, e.Name)), Change: rb.changeOf(path)}
+		ev.Input = rb.args(path+".", path, o.Path, &e.Args)
 		ov.Events = append(ov.Events, ev)
 	}
 	return ov
 }
 
-func (rb *reportBuilder) args(prefix, objPath string, a *model.Args) []argView {
+// commandScope is the scope of a command's or event's description: names
+// are relative to the command or event as if it were an object (its
+// arguments; "#." its object's items), as TR-106 reads them.
+func commandScope(objPath, path, name string) *scope {
+	return &scope{object: path + ".", fallback: objPath, item: name}
+}
+
+// args renders a command's input or output or an event's arguments.
+// Their descriptions name items relative to the argument's object, where
+// "Input." and "Output." are levels ("#.Input.Ref" from an output
+// argument); some BBF descriptions leave those levels out ("Interface"
+// for an input argument, from an output one), which are tried next.
+func (rb *reportBuilder) args(prefix, cmdPath, objPath string, a *model.Args) []argView {
 	var out []argView
 	a.Each(func(rel string, o *model.Object, p *model.Parameter) {
 		av := argView{Anchor: rb.anchors[prefix+rel], Path: prefix + rel, Rel: rel, Change: rb.changeOf(prefix + rel)}
@@ -468,19 +481,23 @@ func (rb *reportBuilder) args(prefix, objPath string, a *model.Args) []argView {
 				av.Kind = "table"
 			}
 			av.Syntax = o.EntriesString() + " entries"
-			av.Desc = rb.render(o.Description, &scope{object: prefix + o.Path, fallback: objPath})
+			av.Desc = rb.render(o.Description, argScope(prefix, cmdPath, o.Path, objPath, nil))
 		} else {
 			av.Kind = "parameter"
 			av.Syntax = p.Syntax.String()
 			if p.Mandatory {
 				av.Flags = "mandatory"
 			}
-			argObj := prefix + strings.TrimSuffix(rel, p.Name)
-			av.Desc = rb.render(p.Description, &scope{object: argObj, fallback: objPath, param: p})
+			av.Desc = rb.render(p.Description, argScope(prefix, cmdPath, strings.TrimSuffix(rel, p.Name), objPath, p))
 		}
 		out = append(out, av)
 	})
 	return out
+}
+
+// argScope is the scope of an argument's description (see args).
+func argScope(prefix, cmdPath, relObject, objPath string, p *model.Parameter) *scope {
+	return &scope{object: prefix + relObject, alt: []string{cmdPath + "." + relObject}, fallback: objPath, param: p}
 }
 
 func (rb *reportBuilder) param(p *model.Parameter, path string, sc *scope) paramView {
@@ -610,14 +627,24 @@ func (rb *reportBuilder) lookup(path string) (string, bool) {
 			return k, true
 		}
 	}
+	// "Ping().Result" names an output (or input) argument without saying
+	// which.
+	if i := strings.Index(path, "()."); i >= 0 && !strings.HasPrefix(path[i+3:], "Input.") && !strings.HasPrefix(path[i+3:], "Output.") {
+		for _, dir := range []string{"Output.", "Input."} {
+			if k, ok := rb.lookup(path[:i+3] + dir + path[i+3:]); ok {
+				return k, true
+			}
+		}
+	}
 	return "", false
 }
 
 // scope is what a description is about, for the templates that refer to
 // it ({{param}}, {{units}}, {{enum}}) and for resolving relative paths.
 type scope struct {
-	object   string // object the description belongs to (for a parameter: its object)
-	fallback string // a command argument's: the command's object
+	object   string   // object the description belongs to (for a parameter: its object)
+	fallback string   // a command's or argument's: the command's object
+	alt      []string // more bases to resolve names from, before fallback
 	param    *model.Parameter
 	item     string // command or event name
 	profile  string
@@ -651,6 +678,11 @@ func (rb *reportBuilder) expander(sc *scope) markup.Expander {
 			if k, ok := rb.lookup(markup.ResolvePath(sc.object, ref)); ok {
 				return k
 			}
+			for _, a := range sc.alt {
+				if k, ok := rb.lookup(markup.ResolvePath(a, ref)); ok {
+					return k
+				}
+			}
 			if sc.fallback != "" {
 				if k, ok := rb.lookup(markup.ResolvePath(sc.fallback, ref)); ok {
 					return k
@@ -664,6 +696,8 @@ func (rb *reportBuilder) expander(sc *scope) markup.Expander {
 				switch {
 				case t.Text == "param" && sc.param != nil:
 					return code(sc.param.Name, "")
+				case t.Text == "object" && sc.fallback != "":
+					return code(sc.fallback, "")
 				case t.Text == "object" && sc.object != "":
 					return code(sc.object, "")
 				case sc.item != "":

@@ -20,6 +20,7 @@
 package markup
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -346,28 +347,28 @@ func Parse(desc string) *Doc {
 // lines inside it look like. Only templates whose "}}" is found count,
 // so that a stray "{{" does not swallow the rest of the description.
 func gluedLines(desc string) []bool {
-	glued := make([]bool, strings.Count(desc, "\n")+1)
-	var open []int
-	lineAt := func(off int) int { return strings.Count(desc[:off], "\n") }
-	for i := 0; i+1 < len(desc); {
-		switch {
-		case desc[i] == '{' && desc[i+1] == '{':
-			open = append(open, i)
-			i += 2
-		case desc[i] == '}' && desc[i+1] == '}':
-			if len(open) > 0 {
-				o := open[len(open)-1]
-				open = open[:len(open)-1]
-				if len(open) == 0 {
-					for l, e := lineAt(o), lineAt(i); l < e; l++ {
-						glued[l+1] = true
-					}
-				}
-			}
-			i += 2
-		default:
-			i++
+	var nl []int // offsets of the line breaks
+	for i := 0; i < len(desc); i++ {
+		if desc[i] == '\n' {
+			nl = append(nl, i)
 		}
+	}
+	lineOf := func(off int) int { return sort.SearchInts(nl, off) }
+	// A difference array: +1 where a template's second line starts, -1
+	// after its last; nested templates cost no more than one.
+	delta := make([]int, len(nl)+2)
+	pairs, _, _ := matchTemplates(desc)
+	for o, c := range pairs {
+		if first, last := lineOf(o), lineOf(c); last > first {
+			delta[first+1]++
+			delta[last+1]--
+		}
+	}
+	glued := make([]bool, len(nl)+1)
+	open := 0
+	for l := range glued {
+		open += delta[l]
+		glued[l] = open > 0
 	}
 	return glued
 }
