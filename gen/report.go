@@ -540,7 +540,7 @@ func (rb *reportBuilder) param(p *model.Parameter, path string, sc *scope) param
 	for _, e := range p.Syntax.Enums {
 		ev := enumView{Value: e.Value, Status: statusText(e.Status)}
 		if e.Description != "" {
-			ev.Desc = rb.render(e.Description, psc)
+			ev.Desc = unwrapParagraph(rb.render(e.Description, psc))
 		}
 		pv.Enums = append(pv.Enums, ev)
 	}
@@ -757,6 +757,9 @@ func (rb *reportBuilder) expander(sc *scope) markup.Expander {
 			if sc.param != nil && sc.param.Syntax.Units != "" {
 				return markup.Expansion{Text: sc.param.Syntax.Units}, true
 			}
+			if sc.dataType != nil && sc.dataType.Syntax.Units != "" {
+				return markup.Expansion{Text: sc.dataType.Syntax.Units}, true
+			}
 			return markup.Expansion{Omit: true}, true
 		case "list":
 			s := "Comma-separated list"
@@ -806,6 +809,15 @@ func (rb *reportBuilder) expander(sc *scope) markup.Expander {
 		}
 		return markup.Expansion{}, false
 	}
+}
+
+// unwrapParagraph returns a one-paragraph HTML description without its
+// <p> (an enumeration value's description follows the value on its line).
+func unwrapParagraph(s string) string {
+	if strings.HasPrefix(s, "<p>") && strings.HasSuffix(s, "</p>\n") && strings.Count(s, "<p>") == 1 && !strings.Contains(s, "<ul") && !strings.Contains(s, "<ol") && !strings.Contains(s, "<pre") {
+		return strings.TrimSuffix(strings.TrimPrefix(s, "<p>"), "</p>\n")
+	}
+	return s
 }
 
 // indentMarkdown indents the lines after the first by two spaces, so that

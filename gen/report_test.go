@@ -419,3 +419,35 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestReportGolden renders the hand-written widget model (every kind of
+// item, descriptions using the markup) in both formats.
+func TestReportGolden(t *testing.T) {
+	l := parser.NewLoader()
+	l.Descriptions = true
+	doc, err := l.LoadFile("testdata/report/widget.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := doc.LastModel()
+	for _, f := range []string{"html", "markdown"} {
+		got := writeReport(t, m, gen.ReportOptions{Format: f})
+		if f == "html" {
+			checkHTMLLinks(t, got, m)
+		}
+		p := filepath.Join("testdata", "report", "widget."+f+".golden")
+		if *update {
+			if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%v (run with -update)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s report differs from %s (rerun with -update if intended)", f, p)
+		}
+	}
+}

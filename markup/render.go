@@ -237,12 +237,18 @@ func (r *renderer) verbatimText(ins []Inline) string {
 }
 
 // paragraph renders a paragraph's inlines without the white space an
-// omitted template leaves at either end.
+// omitted template leaves (a paragraph's text has no line breaks, and
+// neither HTML nor Markdown tells two spaces from one there).
 func (r *renderer) paragraph(ins []Inline) string {
 	sub := newRenderer(r.f, r.x)
 	sub.depth = r.depth
 	sub.inlines(ins, false)
-	return strings.TrimSpace(sub.b.String())
+	text := strings.TrimSpace(sub.b.String())
+	// A template that renders as nothing leaves two spaces.
+	for strings.Contains(text, "  ") {
+		text = strings.ReplaceAll(text, "  ", " ")
+	}
+	return text
 }
 
 // escapeLineStart escapes what would make a Markdown line starting with s
