@@ -171,6 +171,21 @@ func TestReportHTMLLinks(t *testing.T) {
 	}
 }
 
+// TestReportHTMLLinksOtherModels: the same checks on the other standard
+// models (TR-098 in the older one-paragraph-per-line markup, the service
+// models with their {i} roots).
+func TestReportHTMLLinksOtherModels(t *testing.T) {
+	for _, name := range []string{"InternetGatewayDevice:1.14", "VoiceService:2.0-usp", "STBService:1.4", "FAPService:2.1-usp"} {
+		t.Run(name, func(t *testing.T) {
+			m := reportModel(t, name).WithoutDeleted()
+			page := writeReport(t, m, gen.ReportOptions{Format: "html"})
+			if n := checkHTMLLinks(t, page, m); n < 500 {
+				t.Errorf("only %d internal links", n)
+			}
+		})
+	}
+}
+
 // TestReportDiffMarks renders 2.19 with --diff 2.18: every change of
 // diff.Compare is shown once, at the item it concerns or in the list of
 // items the report no longer has.
