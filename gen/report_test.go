@@ -229,8 +229,8 @@ func headingText(n ast.Node, src []byte) string {
 	return b.String()
 }
 
-// TestReportMarkdown parses the Markdown report of TR-181 2.19 (USP)
-// with goldmark (CommonMark + GitHub tables) and checks its structure:
+// TestReportMarkdown parses the Markdown report of TR-181 2.19 (USP,
+// with the changes since 2.18 marked) with goldmark (CommonMark + GitHub tables) and checks its structure:
 // one title, no skipped heading levels, a heading per object, parameter,
 // command, event and argument, and every internal link naming a heading's
 // GitHub anchor. When markdownlint(-cli2) is installed it lints the
@@ -238,7 +238,10 @@ func headingText(n ast.Node, src []byte) string {
 // machines, so goldmark's structural check is what CI runs.
 func TestReportMarkdown(t *testing.T) {
 	m := reportModel(t, "Device:2.19-usp").WithoutDeleted()
-	md := writeReport(t, m, gen.ReportOptions{Format: "markdown"})
+	md := writeReport(t, m, gen.ReportOptions{Format: "markdown", Old: reportModel(t, "Device:2.18-usp"), OldLabel: "Device:2.18-usp"})
+	if !strings.Contains(md, "\n> **Changed:** `") || !strings.Contains(md, "[Changes since Device:2.18-usp](#changes-since-device218-usp)") {
+		t.Error("the report does not mark the changes since 2.18")
+	}
 	src := []byte(md)
 	doc := goldmark.New(goldmark.WithExtensions(extension.Table)).Parser().Parse(text.NewReader(src))
 	slugs := map[string]bool{}
