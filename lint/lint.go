@@ -103,6 +103,7 @@ func Lint(doc *parser.Document, l *parser.Loader) []Finding {
 		}
 		for _, m := range doc.Models {
 			c.model(m)
+			c.wholeModel(m)
 		}
 	}
 	Sort(c.out)
@@ -130,6 +131,9 @@ type linter struct {
 	// model lacks become test-model-unresolved warnings.
 	testModel string
 	paths     map[string]bool // every object path and its prefixes, for references
+	// whole is set while the whole-model rules run over a model that is
+	// linted as a whole (see wholeScope).
+	whole bool
 }
 
 func (c *linter) add(pos model.Pos, col int, rule, path, format string, args ...any) {
@@ -149,7 +153,7 @@ func (c *linter) addSev(sev Severity, pos model.Pos, col int, rule, path, format
 	case c.testModel != "" && contextRules[rule]:
 		msg = fmt.Sprintf("%s (%s, in test model %s)", msg, rule, c.testModel)
 		sev, rule = ruleByID[RuleTestModelUnresolved].Severity, RuleTestModelUnresolved
-	case c.standard && erratumRules[rule]:
+	case erratumRules[rule] && isStandardFile(pos.File):
 		msg = fmt.Sprintf("%s (%s)", msg, rule)
 		sev, rule = ruleByID[RuleBBFErratum].Severity, RuleBBFErratum
 	}
@@ -178,7 +182,7 @@ var contextRules = map[string]bool{
 // does not have, profiles that still require deleted items): inside a
 // tr-* file they are reported as bbf-erratum warnings, so that the
 // standard lints without errors and its defects stay visible.
-var erratumRules = map[string]bool{RuleDefaultInvalid: true, RuleRefTarget: true, RuleProfileRef: true}
+var erratumRules = map[string]bool{RuleDefaultInvalid: true, RuleRefTarget: true, RuleProfileRef: true, RuleImportSpec: true}
 
 // isTestModel reports whether m is a component file's test model: the
 // document defines components, and the model is not named after the
