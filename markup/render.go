@@ -1,0 +1,402 @@
+package markup
+
+import (
+	"html"
+	"strconv"
+	"strings"
+)
+
+type format int
+
+const (
+	formatText format = iota
+	formatHTML
+	formatMarkdown
+)
+
+type renderer struct {
+	f     format
+	x     Expander
+	b     strings.Builder
+	depth int // expansion depth: an expander may return inlines with templates
+}
+
+func newRenderer(f format, x Expander) *renderer { return &renderer{f: f, x: x} }
+
+// Text renders the description as plain text: paragraphs separated by a
+// blank line, lists with "* " and "1. ", verbatim blocks indented by four
+// spaces, templates expanded to text (links as their text).
+func (d *Doc) Text(x Expander) string {
+	r := newRenderer(formatText, x)
+	r.blocks(d.Blocks, "")
+	return strings.TrimRight(r.b.String(), "\n")
+}
+
+// HTML renders the description as an HTML fragment (<p>, <ul>, <ol>,
+// <pre>); templates whose expansion has an Href become links.
+func (d *Doc) HTML(x Expander) string {
+	r := newRenderer(formatHTML, x)
+	r.blocks(d.Blocks, "")
+	return r.b.String()
+}
+
+// Markdown renders the description as CommonMark: paragraphs, "- " and
+// "1. " lists (":" lists as plain paragraphs, Markdown has no bulletless
+// list), fenced verbatim blocks, `code` and [links](#anchor).
+func (d *Doc) Markdown(x Expander) string {
+	r := newRenderer(formatMarkdown, x)
+	r.blocks(d.Blocks, "")
+	return strings.TrimRight(r.b.String(), "\n") + "\n"
+}
+
+// InlineText renders inlines (a template's argument) as plain text.
+func InlineText(ins []Inline, x Expander) string {
+	r := newRenderer(formatText, x)
+	r.inlines(ins, false)
+	return r.b.String()
+}
+
+func (r *renderer) blocks(bs []*Block, indent string) {
+	for i, b := range bs {
+		if r.f != formatHTML && i > 0 {
+			r.b.WriteString("\n")
+		}
+		r.block(b, indent)
+	}
+}
+
+func (r *renderer) block(b *Block, indent string) {
+	switch b.Kind {
+	case Paragraph:
+		switch r.f {
+		case formatHTML:
+			r.b.WriteString("<p>")
+			r.inlines(b.Inlines, false)
+			r.b.WriteString("</p>\n")
+		case formatMarkdown:
+			start := r.b.Len()
+			r.b.WriteString(indent)
+			r.inlines(b.Inlines, false)
+			r.escapeLineStart(start + len(indent))
+			r.b.WriteString("\n")
+		default:
+			r.b.WriteString(indent)
+			r.inlines(b.Inlines, false)
+			r.b.WriteString("\n")
+		}
+	case Verbatim:
+		text := r.verbatimText(b.Inlines)
+		switch r.f {
+		case formatHTML:
+			r.b.WriteString("<pre>")
+			r.b.WriteString(html.EscapeString(text))
+			r.b.WriteString("</pre>\n")
+		case formatMarkdown:
+			fence := "```"
+			for strings.Contains(text, fence) {
+				fence += "`"
+			}
+			r.b.WriteString(indent + fence + "text\n")
+			for _, l := range strings.Split(text, "\n") {
+				if l == "" {
+					r.b.WriteString("\n")
+					continue
+				}
+				r.b.WriteString(indent + l + "\n")
+			}
+			r.b.WriteString(indent + fence + "\n")
+		default:
+			for _, l := range strings.Split(text, "\n") {
+				if l == "" {
+					r.b.WriteString("\n")
+					continue
+				}
+				r.b.WriteString(indent + "    " + l + "\n")
+			}
+		}
+	case List:
+		r.list(b, indent)
+	}
+}
+
+func (r *renderer) list(b *Block, indent string) {
+	switch r.f {
+	case formatHTML:
+		tag := "ul"
+		switch b.ListKind {
+		case Numbered:
+			tag = "ol"
+		case Indented:
+			r.b.WriteString(`<ul class="indent">` + "\n")
+		}
+		if b.ListKind != Indented {
+			r.b.WriteString("<" + tag + ">\n")
+		}
+		for _, it := range b.Items {
+			r.b.WriteString("<li>")
+			if len(it.Blocks) == 1 && it.Blocks[0].Kind == Paragraph {
+				r.inlines(it.Blocks[0].Inlines, false)
+			} else {
+				r.b.WriteString("\n")
+				r.blocks(it.Blocks, "")
+			}
+			r.b.WriteString("</li>\n")
+		}
+		r.b.WriteString("</" + tag + ">\n")
+		return
+	case formatMarkdown:
+		if b.ListKind == Indented {
+			// No bulletless list in Markdown: the items' content as
+			// paragraphs at this level.
+			for i, it := range b.Items {
+				if i > 0 {
+					r.b.WriteString("\n")
+				}
+				r.blocks(it.Blocks, indent)
+			}
+			return
+		}
+	}
+	for i, it := range b.Items {
+		if i > 0 && r.f == formatMarkdown {
+			// Items with several blocks make a loose list; keep every
+			// item of the list alike.
+			if looseList(b) {
+				r.b.WriteString("\n")
+			}
+		}
+		marker := "* "
+		if r.f == formatMarkdown {
+			marker = "- "
+		}
+		switch b.ListKind {
+		case Numbered:
+			marker = strconv.Itoa(i+1) + ". "
+		case Indented:
+			marker = "  "
+		}
+		sub := indent + strings.Repeat(" ", len(marker))
+		if len(it.Blocks) == 0 {
+			r.b.WriteString(indent + strings.TrimRight(marker, " ") + "\n")
+			continue
+		}
+		first := it.Blocks[0]
+		if first.Kind == Paragraph {
+			start := r.b.Len()
+			r.b.WriteString(indent + marker)
+			r.inlines(first.Inlines, false)
+			if r.f == formatMarkdown {
+				r.escapeLineStart(start + len(indent) + len(marker))
+			}
+			r.b.WriteString("\n")
+			rest := it.Blocks[1:]
+			if len(rest) > 0 {
+				if r.f == formatMarkdown && rest[0].Kind == List {
+					// a nested list follows its item's text directly
+				} else {
+					r.b.WriteString("\n")
+				}
+				r.blocks(rest, sub)
+			}
+			continue
+		}
+		r.b.WriteString(indent + strings.TrimRight(marker, " ") + "\n")
+		r.blocks(it.Blocks, sub)
+	}
+}
+
+func looseList(b *Block) bool {
+	for _, it := range b.Items {
+		n := 0
+		for _, c := range it.Blocks {
+			if c.Kind != List {
+				n++
+			}
+		}
+		if n > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// verbatimText renders a verbatim block's inlines as text: templates
+// expanded, no links.
+func (r *renderer) verbatimText(ins []Inline) string {
+	sub := newRenderer(formatText, r.x)
+	sub.depth = r.depth
+	sub.inlines(ins, true)
+	return sub.b.String()
+}
+
+// escapeLineStart escapes what would make the Markdown line starting at
+// offset start a list item, heading or block quote.
+func (r *renderer) escapeLineStart(start int) {
+	s := r.b.String()
+	if start >= len(s) {
+		return
+	}
+	line := s[start:]
+	n := 0
+	for n < len(line) && line[n] >= '0' && line[n] <= '9' {
+		n++
+	}
+	esc := -1
+	switch {
+	case n > 0 && n < len(line) && (line[n] == '.' || line[n] == ')'):
+		esc = start + n
+	case line[0] == '-' || line[0] == '+' || line[0] == '=':
+		esc = start
+	}
+	if esc < 0 {
+		return
+	}
+	out := s[:esc] + `\` + s[esc:]
+	r.b.Reset()
+	r.b.WriteString(out)
+}
+
+func (r *renderer) inlines(ins []Inline, verbatim bool) {
+	for i := range ins {
+		r.inline(&ins[i], verbatim)
+	}
+}
+
+func (r *renderer) inline(in *Inline, verbatim bool) {
+	switch in.Kind {
+	case Text:
+		t := in.Text
+		if !verbatim {
+			t = strings.ReplaceAll(t, "\n", " ")
+		}
+		r.text(t)
+	case Link:
+		switch r.f {
+		case formatHTML:
+			u := html.EscapeString(in.Text)
+			r.b.WriteString(`<a href="` + u + `">` + u + `</a>`)
+		case formatMarkdown:
+			r.b.WriteString("<" + in.Text + ">")
+		default:
+			r.b.WriteString(in.Text)
+		}
+	case Italic, Bold:
+		open, closeTag := "", ""
+		switch r.f {
+		case formatHTML:
+			open, closeTag = "<em>", "</em>"
+			if in.Kind == Bold {
+				open, closeTag = "<strong>", "</strong>"
+			}
+		case formatMarkdown:
+			open, closeTag = "*", "*"
+			if in.Kind == Bold {
+				open, closeTag = "**", "**"
+			}
+		}
+		r.b.WriteString(open)
+		r.inlines(in.Children, verbatim)
+		r.b.WriteString(closeTag)
+	case Template:
+		r.template(in, verbatim)
+	}
+}
+
+func (r *renderer) template(t *Inline, verbatim bool) {
+	var e Expansion
+	ok := false
+	if r.x != nil {
+		e, ok = r.x(t)
+	}
+	if !ok {
+		e = Default(t)
+	}
+	if e.Omit {
+		return
+	}
+	if e.Inlines != nil {
+		if r.depth >= maxDepth {
+			r.text(t.Raw)
+			return
+		}
+		r.depth++
+		r.inlines(e.Inlines, verbatim)
+		r.depth--
+		return
+	}
+	if verbatim || r.f == formatText {
+		r.b.WriteString(e.Text)
+		return
+	}
+	var inner string
+	switch r.f {
+	case formatHTML:
+		inner = html.EscapeString(e.Text)
+		if e.Code {
+			inner = "<code>" + inner + "</code>"
+		}
+		if e.Href != "" {
+			inner = `<a href="` + html.EscapeString(e.Href) + `">` + inner + `</a>`
+		}
+	case formatMarkdown:
+		if e.Code {
+			inner = codeSpan(e.Text)
+		} else {
+			inner = escapeMarkdown(e.Text)
+		}
+		if e.Href != "" {
+			inner = "[" + inner + "](" + markdownDest(e.Href) + ")"
+		}
+	}
+	r.b.WriteString(inner)
+}
+
+func (r *renderer) text(t string) {
+	switch r.f {
+	case formatHTML:
+		r.b.WriteString(html.EscapeString(t))
+	case formatMarkdown:
+		r.b.WriteString(escapeMarkdown(t))
+	default:
+		r.b.WriteString(t)
+	}
+}
+
+var markdownEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
+	`<`, `\<`, `>`, `\>`, `|`, `\|`, `#`, `\#`, `&`, `\&`, `~`, `\~`,
+)
+
+// escapeMarkdown escapes the characters that are markup in CommonMark
+// (and GitHub's tables and strikethrough).
+func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
+
+// EscapeMarkdown escapes text for Markdown (for report templates).
+func EscapeMarkdown(s string) string { return escapeMarkdown(s) }
+
+// codeSpan returns s as a Markdown code span, with enough backticks.
+func codeSpan(s string) string {
+	if s == "" {
+		return ""
+	}
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || fence != "`" {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// CodeSpan returns s as a Markdown code span (for report templates).
+func CodeSpan(s string) string { return codeSpan(s) }
+
+// markdownDest writes a link destination; one with spaces or parentheses
+// goes in angle brackets.
+func markdownDest(h string) string {
+	if strings.ContainsAny(h, " ()<>") {
+		return "<" + strings.NewReplacer("<", "%3C", ">", "%3E").Replace(h) + ">"
+	}
+	return h
+}
