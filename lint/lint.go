@@ -47,6 +47,7 @@ func Run(files []string, opts Options) ([]Finding, bool) {
 func LintFile(path string, opts Options) []Finding {
 	l := parser.NewLoader(opts.Includes...)
 	l.Tolerant = true
+	l.Descriptions = true // the whole-model rules read the description markup
 	doc, err := l.LoadFile(path)
 	var out []Finding
 	if err != nil {

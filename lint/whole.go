@@ -87,6 +87,9 @@ func (c *linter) wholeModel(m *model.Model) {
 		}
 	}
 	c.profileStatus(m)
+	if c.loader != nil && c.loader.Descriptions {
+		c.markupRules(m)
+	}
 }
 
 // argRules applies the parameter rules that make sense for command and
