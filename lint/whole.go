@@ -150,12 +150,14 @@ func (c *linter) objectRules(m *model.Model, o *model.Object) {
 	if o.NoUniqueKeys && len(o.UniqueKeys) > 0 {
 		c.wadd(o.Pos, RuleNoUniqueKeys, path, "%s has dmr:noUniqueKeys but defines %d uniqueKey(s): drop the attribute or the keys", path, len(o.UniqueKeys))
 	}
+	// Reported at the object, where the fix goes: the Alias parameter
+	// itself usually comes from a shared component (tr-106-types.xml).
 	if p := o.Param("Alias"); p != nil && p.Status != model.Deleted {
 		switch {
 		case !o.IsTable():
-			c.wadd(p.Pos, RuleAliasParam, path+"Alias", "%sAlias is in a single-instance object: Alias names table instances, so it belongs only in tables", path)
+			c.wadd(o.Pos, RuleAliasParam, path+"Alias", "%sAlias is in a single-instance object: Alias names table instances, so it belongs only in tables", path)
 		case !inUniqueKey(o, "Alias"):
-			c.wadd(p.Pos, RuleAliasParam, path+"Alias", "%sAlias is not a unique key of %s: add <uniqueKey functional=\"false\"><parameter ref=\"Alias\"/></uniqueKey>", path, path)
+			c.wadd(o.Pos, RuleAliasParam, path+"Alias", "%sAlias is not a unique key of %s: add <uniqueKey functional=\"false\"><parameter ref=\"Alias\"/></uniqueKey>", path, path)
 		}
 	}
 	if !o.IsTable() && o.MinEntries == 0 && o.MaxEntries == 1 {
@@ -234,13 +236,24 @@ func (c *linter) numEntriesStyle(m *model.Model, o *model.Object) {
 	}
 }
 
-// creatable reports whether an ACS can create o: it or an object above it
-// is a writable table (AddObject of an instance creates the objects
-// under it too).
+// nearestTable is the table at or above o, or nil.
+func nearestTable(m *model.Model, o *model.Object) *model.Object {
+	for ; o != nil; o = m.Parent(o) {
+		if o.IsTable() {
+			return o
+		}
+	}
+	return nil
+}
+
+// creatable reports whether an ACS creates o's instances: the nearest
+// table at or above o is writable (AddObject of an instance creates the
+// single-instance objects under it too; the instances of a read-only
+// table under it are the CPE's to create).
 func creatable(m *model.Model, o *model.Object) bool {
 	for ; o != nil; o = m.Parent(o) {
-		if o.IsTable() && o.Access == model.ReadWrite {
-			return true
+		if o.IsTable() {
+			return o.Access == model.ReadWrite
 		}
 	}
 	return false
@@ -263,11 +276,14 @@ func (c *linter) paramRules(m *model.Model, o *model.Object, p *model.Parameter)
 	}
 	c.signedMin(path, &p.Syntax, dt)
 	if d := p.Syntax.Default; d != nil && d.Status != model.Deleted && d.Type == "object" && !creatable(m, o) {
-		what := "read-only table"
+		what := "is a read-only table"
 		if !o.IsTable() {
-			what = "static object (in no writable table)"
+			what = "is a static object in no writable table"
 		}
-		c.wadd(orPos(d.Pos, p.Pos), RuleObjectDefault, path, "%s has an object default %q, but %s is a %s: object defaults apply only when an ACS creates an instance, so use a factory default or none", path, d.Value, o.Path, what)
+		if t := nearestTable(m, o); t != nil && t != o {
+			what = "is in read-only table " + t.Path
+		}
+		c.wadd(orPos(d.Pos, p.Pos), RuleObjectDefault, path, "%s has an object default %q, but %s %s: object defaults apply only when an ACS creates an instance, so use a factory default or none", path, d.Value, o.Path, what)
 	}
 	// The type is the primitive or named data type: making a string a
 	// list of strings restates a facet of its value, not its wire type.
