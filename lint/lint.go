@@ -3,10 +3,13 @@
 // structure, value facets and defaults, versions and status, and what a
 // device type may declare of its model.
 //
-// Lint checks only what the linted file itself defines or refines (items
-// whose position is in that file, or a DT document's declarations), but in
-// the context of the whole resolved model it imports. The loader runs in
-// tolerant mode, so that one run reports every broken item.
+// The per-file rules check only what the linted file itself defines or
+// refines (items whose position is in that file, or a DT document's
+// declarations), but in the context of the whole resolved model it
+// imports. The whole-model rules (whole.go, markup.go) check the resolved
+// model as the BBF's own tool does: for a root file every item wherever
+// it is defined, for a file that only extends others what it defines. The
+// loader runs in tolerant mode, so that one run reports every broken item.
 package lint
 
 import (

@@ -177,7 +177,7 @@ var catalogue = []Rule{
 	{RuleTypeRedefined, Warning, "a refinement (base=) may add facets to a parameter's syntax but not change its type: values on the wire would change between versions"},
 	{RuleImportSpec, Error, "an import names the spec URN of the document it imports: a file name alone does not say which version is meant"},
 	{RuleUnitsMarkup, Warning, "a parameter with units says so in its description with {{units}}, so that readers see the unit"},
-	{RuleMarkupIndent, Warning, "description markup is indented consistently: list items and their continuation lines line up, or the list structure is lost"},
+	{RuleMarkupIndent, Warning, "description markup is indented consistently: a continuation line is indented like the line it continues, or the paragraph and list structure the indentation gives is lost"},
 
 	{RuleBBFErratum, Warning, "a default, reference or profile rule broken inside a published BBF file (wrapped rule id in the message): it is the standard, so it cannot be fixed locally; report it upstream"},
 
