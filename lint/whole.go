@@ -374,7 +374,8 @@ func (c *linter) profileStatus(m *model.Model) {
 			if o == nil {
 				continue // profile-ref's finding
 			}
-			ost := effective(po.Status, pr.Status)
+			// A requirement is at least as retired as what holds it.
+			ost := maxStatus(po.Status, pr.Status)
 			otarget := objectStatus(m, o)
 			if len(po.Params)+len(po.Commands)+len(po.Events) == 0 || po.Requirement != model.ReqNotSpecified {
 				c.profileItem(what, po.Path, orPos(po.Pos, pr.Pos), ost, otarget)
@@ -385,10 +386,27 @@ func (c *linter) profileStatus(m *model.Model) {
 				if p == nil {
 					continue
 				}
-				ist := effective(it.Status, ost)
+				ist := maxStatus(it.Status, ost)
 				target := maxStatus(otarget, p.Status)
 				c.profileItem(what, po.Path+it.Name, orPos(it.Pos, orPos(po.Pos, pr.Pos)), ist, target)
 				count(maxStatus(ist, target))
+			}
+			// USP profiles require commands and events too.
+			for _, items := range [][]model.ProfileItem{po.Commands, po.Events} {
+				for _, it := range items {
+					var st model.Status
+					if cmd := o.Command(it.Name); cmd != nil {
+						st = cmd.Status
+					} else if ev := o.Event(it.Name); ev != nil {
+						st = ev.Status
+					} else {
+						continue
+					}
+					ist := maxStatus(it.Status, ost)
+					target := maxStatus(otarget, st)
+					c.profileItem(what, po.Path+it.Name, orPos(it.Pos, orPos(po.Pos, pr.Pos)), ist, target)
+					count(maxStatus(ist, target))
+				}
 			}
 		}
 		if items > 0 && retired == items && statusRank(pr.Status) < statusRank(least) {
@@ -415,10 +433,7 @@ func objectStatus(m *model.Model, o *model.Object) model.Status {
 	return st
 }
 
-// effective is an item's status inside a container with status outer:
-// an item is at least as retired as what holds it.
-func effective(own, outer model.Status) model.Status { return maxStatus(own, outer) }
-
+// maxStatus is the more retired of two statuses (current for none).
 func maxStatus(a, b model.Status) model.Status {
 	if statusRank(b) > statusRank(a) {
 		return b
