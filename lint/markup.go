@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/dmforge/dmforge/markup"
@@ -57,6 +58,15 @@ func (c *linter) markupRules(m *model.Model) {
 		for _, ev := range o.Events {
 			c.describedItem(m, described{pos: ev.Pos, path: o.Path + ev.Name, kind: "event", status: ev.Status, effective: maxStatus(ost, ev.Status), desc: ev.Description, obj: o.Path})
 		}
+	}
+	names := make([]string, 0, len(m.DataTypes))
+	for n := range m.DataTypes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		dt := m.DataTypes[n]
+		c.describedItem(m, described{pos: dt.Pos, path: "dataType " + dt.Name, name: "data type " + dt.Name, kind: "data type", status: dt.Status, effective: dt.Status.OrCurrent(), desc: dt.Description, obj: m.RootName() + "."})
 	}
 	for _, pr := range m.Profiles {
 		c.describedItem(m, described{pos: pr.Pos, path: "profile " + pr.Name, name: "profile " + pr.Name, kind: "profile", status: pr.Status, effective: pr.Status.OrCurrent(), desc: pr.Description, obj: m.RootName() + "."})
