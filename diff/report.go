@@ -18,13 +18,21 @@ import (
 )
 
 // Formats are the output formats Write knows.
-var Formats = []string{"table", "markdown", "json", "html"}
+var Formats = []string{"table", "markdown", "json", "html", "sarif", "github"}
 
 // Report is a comparison ready to print: the two models' labels and the
 // changes (possibly filtered).
 type Report struct {
 	Old, New string
 	Changes  []Change
+	// Full makes "markdown" the full listing (WriteMarkdown) rather than
+	// the review summary (WriteMarkdownSummary).
+	Full bool
+	// NewModel, when set, locates changes in the newer model's files for
+	// "sarif" and "github"; Files maps a file's name as the model
+	// records it to the path to print (the path given on the command line).
+	NewModel *model.Model
+	Files    map[string]string
 }
 
 // Label names a model for a report: "Device:2.19 (tr-181-2-19-1-cwmp.xml)".
@@ -150,11 +158,18 @@ func Write(w io.Writer, format string, r *Report) error {
 	case "table", "":
 		return WriteTable(w, r)
 	case "markdown", "md":
-		return WriteMarkdown(w, r)
+		if r.Full {
+			return WriteMarkdown(w, r)
+		}
+		return WriteMarkdownSummary(w, r)
 	case "json":
 		return WriteJSON(w, r.Changes)
 	case "html":
 		return WriteHTML(w, r)
+	case "sarif":
+		return WriteSARIF(w, r)
+	case "github":
+		return WriteGitHub(w, r)
 	}
 	return fmt.Errorf("unknown format %q (%s)", format, strings.Join(Formats, ", "))
 }

@@ -44,31 +44,76 @@ func (x *inlineParser) pos(off int) Pos {
 // matchBraces pairs every "{{" with its "}}" in one pass, so that finding
 // a template's end never rescans the text.
 func (x *inlineParser) matchBraces() {
-	var open []int
-	s := x.s
-	for i := 0; i+1 < len(s); {
-		switch {
-		case s[i] == '{' && s[i+1] == '{':
-			open = append(open, i)
-			i += 2
-		case s[i] == '}' && s[i+1] == '}':
-			if len(open) == 0 {
-				x.p.problem(x.pos(i), ProblemUnmatchedClose, `"}}" without a matching "{{"`)
-			} else {
-				if x.close == nil {
-					x.close = map[int]int{}
-				}
-				x.close[open[len(open)-1]] = i
-				open = open[:len(open)-1]
+	pairs, unclosed, unmatched := matchTemplates(x.s)
+	x.close = pairs
+	for _, u := range unmatched {
+		x.p.problem(x.pos(u), ProblemUnmatchedClose, `"}}" without a matching "{{"`)
+	}
+	for _, o := range unclosed {
+		x.p.problem(x.pos(o), ProblemUnclosedTemplate, `"{{" without a matching "}}"; kept as text`)
+	}
+}
+
+// matchTemplates pairs the "{{" and "}}" of s: pairs maps the offset of
+// each "{{" to that of its "}}". Single braces inside a template are
+// text that the template's "}}" does not close: in "{{object|Result.{i}}}"
+// the first "}" closes "{i" and the last two the template.
+func matchTemplates(s string) (pairs map[int]int, unclosed, unmatched []int) {
+	type open struct{ at, singles int }
+	var stack []open
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '{':
+			k := 1
+			for i+k < len(s) && s[i+k] == '{' {
+				k++
 			}
-			i += 2
+			for ; k >= 2; k -= 2 {
+				stack = append(stack, open{at: i})
+				i += 2
+			}
+			if k == 1 {
+				if len(stack) > 0 {
+					stack[len(stack)-1].singles++
+				}
+				i++
+			}
+		case '}':
+			k := 1
+			for i+k < len(s) && s[i+k] == '}' {
+				k++
+			}
+			for k > 0 {
+				switch {
+				case len(stack) > 0 && stack[len(stack)-1].singles > 0:
+					stack[len(stack)-1].singles--
+					i++
+					k--
+				case k >= 2 && len(stack) > 0:
+					if pairs == nil {
+						pairs = map[int]int{}
+					}
+					pairs[stack[len(stack)-1].at] = i
+					stack = stack[:len(stack)-1]
+					i += 2
+					k -= 2
+				case k >= 2:
+					unmatched = append(unmatched, i)
+					i += 2
+					k -= 2
+				default:
+					i++
+					k--
+				}
+			}
 		default:
 			i++
 		}
 	}
-	for _, o := range open {
-		x.p.problem(x.pos(o), ProblemUnclosedTemplate, `"{{" without a matching "}}"; kept as text`)
+	for _, o := range stack {
+		unclosed = append(unclosed, o.at)
 	}
+	return pairs, unclosed, unmatched
 }
 
 type emFrame struct {

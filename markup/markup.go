@@ -7,7 +7,8 @@
 // The BBF files use two styles. Older files (TR-098, TR-181 before about
 // 2.15) write one paragraph per line, however long; newer ones wrap lines
 // at about 72 columns and separate paragraphs with blank lines. A
-// description with a line longer than LegacyLineLength is read in the
+// description with an unindented line longer than LegacyLineLength is
+// read in the
 // older style (every line a paragraph); otherwise consecutive lines join.
 // Descriptions are expected dedented as the parser keeps them (the common
 // leading white space removed); indentation beyond that is significant:
@@ -19,6 +20,7 @@
 package markup
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -306,7 +308,9 @@ func Parse(desc string) *Doc {
 	doc := &Doc{}
 	lines := splitLines(desc)
 	for _, l := range lines {
-		if len(l.text)+l.indent > LegacyLineLength {
+		// Indented lines (verbatim blocks, list continuations) may be
+		// long in either style.
+		if l.indent == 0 && len(l.text) > LegacyLineLength {
 			doc.Legacy = true
 			break
 		}
@@ -343,28 +347,28 @@ func Parse(desc string) *Doc {
 // lines inside it look like. Only templates whose "}}" is found count,
 // so that a stray "{{" does not swallow the rest of the description.
 func gluedLines(desc string) []bool {
-	glued := make([]bool, strings.Count(desc, "\n")+1)
-	var open []int
-	lineAt := func(off int) int { return strings.Count(desc[:off], "\n") }
-	for i := 0; i+1 < len(desc); {
-		switch {
-		case desc[i] == '{' && desc[i+1] == '{':
-			open = append(open, i)
-			i += 2
-		case desc[i] == '}' && desc[i+1] == '}':
-			if len(open) > 0 {
-				o := open[len(open)-1]
-				open = open[:len(open)-1]
-				if len(open) == 0 {
-					for l, e := lineAt(o), lineAt(i); l < e; l++ {
-						glued[l+1] = true
-					}
-				}
-			}
-			i += 2
-		default:
-			i++
+	var nl []int // offsets of the line breaks
+	for i := 0; i < len(desc); i++ {
+		if desc[i] == '\n' {
+			nl = append(nl, i)
 		}
+	}
+	lineOf := func(off int) int { return sort.SearchInts(nl, off) }
+	// A difference array: +1 where a template's second line starts, -1
+	// after its last; nested templates cost no more than one.
+	delta := make([]int, len(nl)+2)
+	pairs, _, _ := matchTemplates(desc)
+	for o, c := range pairs {
+		if first, last := lineOf(o), lineOf(c); last > first {
+			delta[first+1]++
+			delta[last+1]--
+		}
+	}
+	glued := make([]bool, len(nl)+1)
+	open := 0
+	for l := range glued {
+		open += delta[l]
+		glued[l] = open > 0
 	}
 	return glued
 }
@@ -422,6 +426,11 @@ func (p *parser) line(l line, afterBlank bool) {
 			// Under the current item.
 			if !afterBlank && p.para != nil && p.inItem {
 				p.join(l)
+				return
+			}
+			if !afterBlank && p.para == nil && len(top.item.Blocks) == 0 {
+				// ":" alone on its line, its text on the next ones.
+				p.openPara(l, true)
 				return
 			}
 			if afterBlank {

@@ -57,33 +57,43 @@ func InlineText(ins []Inline, x Expander) string {
 }
 
 func (r *renderer) blocks(bs []*Block, indent string) {
-	for i, b := range bs {
-		if r.f != formatHTML && i > 0 {
+	first := true
+	for _, b := range bs {
+		var text string
+		if b.Kind == Paragraph {
+			// A paragraph of templates that render as nothing ({{enum}}
+			// where the values are listed elsewhere) is left out.
+			if text = r.paragraph(b.Inlines); text == "" {
+				continue
+			}
+		}
+		if r.f != formatHTML && !first {
 			r.b.WriteString("\n")
 		}
+		first = false
+		if b.Kind == Paragraph {
+			r.writeParagraph(text, indent)
+			continue
+		}
 		r.block(b, indent)
+	}
+}
+
+func (r *renderer) writeParagraph(text, indent string) {
+	switch r.f {
+	case formatHTML:
+		r.b.WriteString("<p>" + text + "</p>\n")
+	case formatMarkdown:
+		r.b.WriteString(indent + escapeLineStart(text) + "\n")
+	default:
+		r.b.WriteString(indent + text + "\n")
 	}
 }
 
 func (r *renderer) block(b *Block, indent string) {
 	switch b.Kind {
 	case Paragraph:
-		switch r.f {
-		case formatHTML:
-			r.b.WriteString("<p>")
-			r.inlines(b.Inlines, false)
-			r.b.WriteString("</p>\n")
-		case formatMarkdown:
-			start := r.b.Len()
-			r.b.WriteString(indent)
-			r.inlines(b.Inlines, false)
-			r.escapeLineStart(start + len(indent))
-			r.b.WriteString("\n")
-		default:
-			r.b.WriteString(indent)
-			r.inlines(b.Inlines, false)
-			r.b.WriteString("\n")
-		}
+		r.writeParagraph(r.paragraph(b.Inlines), indent)
 	case Verbatim:
 		text := r.verbatimText(b.Inlines)
 		switch r.f {
@@ -148,12 +158,11 @@ func (r *renderer) list(b *Block, indent string) {
 		if b.ListKind == Indented {
 			// No bulletless list in Markdown: the items' content as
 			// paragraphs at this level.
-			for i, it := range b.Items {
-				if i > 0 {
-					r.b.WriteString("\n")
-				}
-				r.blocks(it.Blocks, indent)
+			var all []*Block
+			for _, it := range b.Items {
+				all = append(all, it.Blocks...)
 			}
+			r.blocks(all, indent)
 			return
 		}
 	}
@@ -182,13 +191,11 @@ func (r *renderer) list(b *Block, indent string) {
 		}
 		first := it.Blocks[0]
 		if first.Kind == Paragraph {
-			start := r.b.Len()
-			r.b.WriteString(indent + marker)
-			r.inlines(first.Inlines, false)
+			text := r.paragraph(first.Inlines)
 			if r.f == formatMarkdown {
-				r.escapeLineStart(start + len(indent) + len(marker))
+				text = escapeLineStart(text)
 			}
-			r.b.WriteString("\n")
+			r.b.WriteString(indent + marker + text + "\n")
 			rest := it.Blocks[1:]
 			if len(rest) > 0 {
 				if r.f == formatMarkdown && rest[0].Kind == List {
@@ -229,31 +236,35 @@ func (r *renderer) verbatimText(ins []Inline) string {
 	return sub.b.String()
 }
 
-// escapeLineStart escapes what would make the Markdown line starting at
-// offset start a list item, heading or block quote.
-func (r *renderer) escapeLineStart(start int) {
-	s := r.b.String()
-	if start >= len(s) {
-		return
+// paragraph renders a paragraph's inlines without the white space an
+// omitted template leaves (a paragraph's text has no line breaks, and
+// neither HTML nor Markdown tells two spaces from one there).
+func (r *renderer) paragraph(ins []Inline) string {
+	sub := newRenderer(r.f, r.x)
+	sub.depth = r.depth
+	sub.inlines(ins, false)
+	text := strings.TrimSpace(sub.b.String())
+	// A template that renders as nothing leaves two spaces.
+	for strings.Contains(text, "  ") {
+		text = strings.ReplaceAll(text, "  ", " ")
 	}
-	line := s[start:]
+	return text
+}
+
+// escapeLineStart escapes what would make a Markdown line starting with s
+// a list item, heading or block quote ("#", ">" are escaped everywhere).
+func escapeLineStart(s string) string {
 	n := 0
-	for n < len(line) && line[n] >= '0' && line[n] <= '9' {
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
 		n++
 	}
-	esc := -1
 	switch {
-	case n > 0 && n < len(line) && (line[n] == '.' || line[n] == ')'):
-		esc = start + n
-	case line[0] == '-' || line[0] == '+' || line[0] == '=':
-		esc = start
+	case n > 0 && n < len(s) && (s[n] == '.' || s[n] == ')'):
+		return s[:n] + `\` + s[n:]
+	case s != "" && (s[0] == '-' || s[0] == '+' || s[0] == '='):
+		return `\` + s
 	}
-	if esc < 0 {
-		return
-	}
-	out := s[:esc] + `\` + s[esc:]
-	r.b.Reset()
-	r.b.WriteString(out)
+	return s
 }
 
 func (r *renderer) inlines(ins []Inline, verbatim bool) {

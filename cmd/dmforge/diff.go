@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -15,7 +17,7 @@ func init() { rootCmd.AddCommand(newDiffCmd()) }
 func newDiffCmd() *cobra.Command {
 	var opts loadOptions
 	var format string
-	var breaking, noRenames, rules bool
+	var breaking, noRenames, rules, full bool
 	cmd := &cobra.Command{
 		Use:   "diff [-I DIR]... OLD NEW",
 		Short: "Classify what changed between two data models, and what it breaks",
@@ -36,9 +38,16 @@ there are any, for CI. --rules prints the rule catalogue.
 
 Formats:
   table     grouped by object (default)
-  markdown  for a pull request or release note
+  markdown  a review summary for a pull request: counts by class and rule,
+            the breaking changes listed, the others in collapsible
+            sections; under 65,536 characters (a GitHub comment) whatever
+            the changes. --full lists every change with old and new values
   json      an array of change records (path, kind, rule, class, old, new, message)
-  html      a self-contained page`,
+  html      a self-contained page
+  sarif     a SARIF 2.1.0 log: one result per change at the file and line
+            of the changed item in NEW (for code scanning)
+  github    GitHub Actions annotations, "::error file=F,line=L,title=RULE::..."
+            for breaking changes and "::notice ..." for the others`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if rules {
 				return cobra.NoArgs(cmd, args)
@@ -75,7 +84,8 @@ Formats:
 			if breaking {
 				changes = diff.Filter(changes, diff.Breaking)
 			}
-			r := &diff.Report{Old: diff.Label(oldLd.Model), New: diff.Label(newLd.Model), Changes: changes}
+			r := &diff.Report{Old: diff.Label(oldLd.Model), New: diff.Label(newLd.Model), Changes: changes,
+				Full: full, NewModel: newLd.Model, Files: annotatedFiles(args[1])}
 			if err := diff.Write(w, format, r); err != nil {
 				return err
 			}
@@ -90,6 +100,7 @@ Formats:
 	cmd.Flags().BoolVar(&breaking, "breaking", false, "print only breaking changes; exit 1 if there are any")
 	cmd.Flags().BoolVar(&opts.Descriptions, "descriptions", false, "also report description changes")
 	cmd.Flags().BoolVar(&noRenames, "no-renames", false, "report renames as a removal and an addition (ignore dmr:previousParameter/previousObject)")
+	cmd.Flags().BoolVar(&full, "full", false, "with --format markdown: every change with its old and new value, not the review summary")
 	cmd.Flags().BoolVar(&rules, "rules", false, "print the rule catalogue (id, class, kind, meaning) and exit")
 	return cmd
 }
@@ -122,4 +133,14 @@ func printRules(cmd *cobra.Command, format string) error {
 		fmt.Fprintf(w, "%-40s %-10s %-9s %s\n", r.ID, r.Class, r.Kind, r.Meaning)
 	}
 	return nil
+}
+
+// annotatedFiles maps the NEW file's name, as the model records it, to
+// the path given on the command line, so that annotations name the file
+// in the repository ("vendor/acme-device.xml", not "acme-device.xml").
+func annotatedFiles(target string) map[string]string {
+	if st, err := os.Stat(target); err != nil || st.IsDir() {
+		return nil
+	}
+	return map[string]string{filepath.Base(target): filepath.ToSlash(target)}
 }

@@ -19,6 +19,7 @@ func newShowCmd() *cobra.Command {
 	var opts loadOptions
 	var format string
 	var all bool
+	var diffOld string
 	cmd := &cobra.Command{
 		Use:   "show [-I DIR]... (FILE|MODEL)",
 		Short: "Print a resolved data model",
@@ -42,15 +43,31 @@ Formats:
   xml    the model flattened into one self-contained DM document, like
          the BBF's *-full.xml files (no imports, components or base=;
          descriptions and deleted items included); dmforge reads it back
-         as the identical model.`,
+         as the identical model.
+  html   a report of the whole model on one self-contained page: data
+         types, every object, parameter, command and event with syntax,
+         facets, access, status and version, the descriptions with the
+         BBF markup rendered and references linked, profiles, a table of
+         contents and an anchor per path (#Device.WiFi.Radio.{i}.Channel)
+  markdown  the same report in Markdown (GitHub heading anchors)
+With --diff OLD (a file or catalogue model), html and markdown mark every
+item that changed since OLD with its diff rules and list what OLD had
+that is gone.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Descriptions = format == "json" || format == "xml"
+			report := format == "html" || format == "markdown" || format == "md"
+			opts.Descriptions = format == "json" || format == "xml" || report
+			if diffOld != "" && !report {
+				return fmt.Errorf("--diff needs --format html or markdown")
+			}
 			ld, err := opts.load(args[0])
 			if err != nil {
 				return err
 			}
 			m := ld.Model
+			if report {
+				return showReport(cmd.OutOrStdout(), &opts, m, format, diffOld, all)
+			}
 			if format == "xml" {
 				// A flattening keeps everything, deletions included.
 				return parser.WriteFlattened(cmd.OutOrStdout(), m, flattenedName(m))
@@ -71,11 +88,12 @@ Formats:
 			case "paths":
 				return showPaths(w, m)
 			}
-			return fmt.Errorf("unknown --format %q (tree, table, json, paths, xml)", format)
+			return fmt.Errorf("unknown --format %q (tree, table, json, paths, xml, html, markdown)", format)
 		},
 	}
 	opts.addFlags(cmd)
-	cmd.Flags().StringVar(&format, "format", "tree", "output format: tree, table, json, paths, xml")
+	cmd.Flags().StringVar(&format, "format", "tree", "output format: tree, table, json, paths, xml, html, markdown")
+	cmd.Flags().StringVar(&diffOld, "diff", "", "with --format html or markdown: mark what changed since this older model (FILE or MODEL)")
 	cmd.Flags().BoolVar(&all, "all", false, "include items whose status is deleted")
 	return cmd
 }
