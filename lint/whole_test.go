@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -347,5 +348,115 @@ func TestWholeModelScope(t *testing.T) {
 	}
 	if n == 0 {
 		t.Errorf("no whole-model finding in %s itself (its test model has some)", path)
+	}
+}
+
+// described is a box parameter with a description and attributes.
+func described(name, attrs, desc, syntax string) string {
+	return fmt.Sprintf(`<parameter name="%s" access="readOnly" %s><description>%s</description><syntax>%s</syntax></parameter>`, name, attrs, desc, syntax)
+}
+
+// deprecatedQ is a deprecated box parameter Q that says so.
+var deprecatedQ = described("Q", `status="deprecated"`, "Old. {{deprecated|1.0|because P replaces it}}", "<string/>")
+
+// wholeRuleCases are minimal vendor documents that break each whole-model
+// rule, and ones that keep it (in the vendor's own items: a vendor
+// extension of the standard gets the findings about what it defines).
+var wholeRuleCases = []struct {
+	rule      string
+	bad, good string
+}{
+	{rule: lint.RuleDefaultListSyntax, bad: box(param("P", `<list/><string/><default type="factory" value=""/>`)),
+		good: box(param("P", `<list/><string/><default type="factory" value="[]"/>`))},
+	{rule: lint.RuleDefaultListSyntax, bad: box(param("P", `<list/><unsignedInt/><default type="factory" value="1,2"/>`)),
+		good: box(param("P", `<list/><unsignedInt/><default type="factory" value="[1,2]"/>`))},
+	{rule: lint.RuleObjectDefault, bad: box(param("P", `<string/><default type="object" value="x"/>`)),
+		good: rows(`access="readWrite" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"`, param("P", `<string/><default type="object" value="x"/>`))},
+	{rule: lint.RuleObjectDefault,
+		bad:  rows(`access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"`, param("P", `<string/><default type="object" value="x"/>`)),
+		good: rows(`access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"`, param("P", `<string/><default type="factory" value="x"/>`))},
+	{rule: lint.RuleNumEntriesStyle,
+		bad: box(`<parameter name="RowCount" access="readOnly"><syntax><unsignedInt/></syntax></parameter>`) +
+			`<object name="Std.X_EXAMPLE-COM_Box.Row.{i}." access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowCount"/>`,
+		good: rows(`access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"`, "")},
+	{rule: lint.RuleNumEntriesStyle,
+		bad: box(`<parameter name="RowNumberOfEntries" access="readOnly"><syntax><unsignedInt/><default type="factory" value="0"/></syntax></parameter>`) +
+			`<object name="Std.X_EXAMPLE-COM_Box.Row.{i}." access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"/>`,
+		good: box(`<parameter name="RowNumberOfEntries" access="readOnly"><syntax><unsignedInt/></syntax></parameter>`) +
+			`<object name="Std.X_EXAMPLE-COM_Box.Row.{i}." access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"/>`},
+	{rule: lint.RuleNoUniqueKeys,
+		bad:  rows(`access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries" dmr:noUniqueKeys="true"`, `<uniqueKey><parameter ref="Key"/></uniqueKey>`+param("Key", "<string/>")),
+		good: rows(`access="readOnly" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries" dmr:noUniqueKeys="true"`, param("Key", "<string/>"))},
+	{rule: lint.RuleAliasParam,
+		bad:  rows(`access="readWrite" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"`, param("Alias", "<string/>")),
+		good: rows(`access="readWrite" minEntries="0" maxEntries="4" numEntriesParameter="RowNumberOfEntries"`, `<uniqueKey functional="false"><parameter ref="Alias"/></uniqueKey>`+param("Alias", "<string/>"))},
+	{rule: lint.RuleAliasParam, bad: box(param("Alias", "<string/>")), good: box(param("Name", "<string/>"))},
+	{rule: lint.RuleSignedMin, bad: box(param("P", `<int><range minInclusive="0"/></int>`)),
+		good: box(param("P", `<int><range minInclusive="0" maxInclusive="10"/></int>`) + param("Q", `<int><range minInclusive="-1"/></int>`))},
+	{rule: lint.RuleSignedMin, bad: box(param("P", `<long><range minInclusive="1"/></long>`)),
+		good: box(param("P", `<unsignedLong><range minInclusive="1"/></unsignedLong>`))},
+	{rule: lint.RuleUnionDiscriminator, bad: `<object name="Std.X_EXAMPLE-COM_Opt." access="readOnly" minEntries="0" maxEntries="1"/>`,
+		good: `<object name="Std.X_EXAMPLE-COM_Opt." access="readOnly" minEntries="0" maxEntries="1" discriminatorParameter="Mode"/>` +
+			`<object name="Std.X_EXAMPLE-COM_Extra." access="readOnly" minEntries="0" maxEntries="1" dmr:noDiscriminatorParameter="true"/>`},
+	{rule: lint.RuleUnionDiscriminator, bad: `<object name="Std.X_EXAMPLE-COM_Opt." access="readOnly" minEntries="0" maxEntries="1" discriminatorParameter="Nope"/>`,
+		good: `<object name="Std.X_EXAMPLE-COM_Opt." access="readOnly" minEntries="0" maxEntries="1" discriminatorParameter="Mode"/>`},
+	{rule: lint.RuleTypeRedefined,
+		bad:  box(param("P", "<string/>")) + `<object base="Std.X_EXAMPLE-COM_Box."><parameter base="P" access="readWrite"><syntax><unsignedInt/></syntax></parameter></object>`,
+		good: box(param("P", "<string/>")) + `<object base="Std.X_EXAMPLE-COM_Box."><parameter base="P" access="readWrite"><syntax><string><size maxLength="8"/></string></syntax></parameter></object>`},
+	{rule: lint.RuleStatusMarkup, bad: box(described("P", `status="deprecated"`, "Old.", "<string/>")), good: box(deprecatedQ)},
+	{rule: lint.RuleStatusMarkup, bad: box(described("P", `status="obsoleted"`, "Old. {{deprecated|1.0|because}}", "<string/>")),
+		good: box(described("P", `status="obsoleted"`, "Old. {{deprecated|1.0|because}} {{obsoleted|1.0}}", "<string/>"))},
+	{rule: lint.RuleStatusMarkup, bad: box(described("P", "", "Old. {{deprecated|1.0|because}}", "<string/>")),
+		good: box(described("P", "", "New.", "<string/>"))},
+	{rule: lint.RuleStatusMarkup, bad: box(param("P", `<string><enumeration value="A"/><enumeration value="B" status="deprecated"/></string>`)),
+		good: box(param("P", `<string><enumeration value="A"/><enumeration value="B" status="deprecated"><description>{{deprecated|1.0|because}}</description></enumeration></string>`))},
+	{rule: lint.RuleDeprecatedRef, bad: box(deprecatedQ + described("P", "", "Like {{param|Q}}.", "<string/>")),
+		good: box(deprecatedQ + described("P", "", "Like {{param|Name}}.", "<string/>") + described("Name", "", "A name.", "<string/>"))},
+	{rule: lint.RuleDeprecatedRef,
+		bad:  box(described("P", "", "{{enum|B}} is the old way.", `<string><enumeration value="A"/><enumeration value="B" status="deprecated"><description>{{deprecated|1.0|because}}</description></enumeration></string>`)),
+		good: box(described("P", "", "{{enum|A}} is the way.", `<string><enumeration value="A"/><enumeration value="B" status="deprecated"><description>{{deprecated|1.0|because}}</description></enumeration></string>`))},
+	{rule: lint.RuleDeprecatedRef,
+		bad:  box(described("P", "", "Matches {{pattern|[a-z]+}}.", `<string><pattern value="[a-z]+" status="deprecated"/><pattern value="[0-9]+"/></string>`)),
+		good: box(described("P", "", "Matches {{pattern|[0-9]+}}.", `<string><pattern value="[a-z]+" status="deprecated"/><pattern value="[0-9]+"/></string>`))},
+	{rule: lint.RuleProfileStatus,
+		bad:  box(deprecatedQ) + `<profile name="X_EXAMPLE-COM_P:1"><object ref="Std.X_EXAMPLE-COM_Box." requirement="present"><parameter ref="Q" requirement="readOnly"/></object></profile>`,
+		good: box(deprecatedQ) + `<profile name="X_EXAMPLE-COM_P:1"><object ref="Std.X_EXAMPLE-COM_Box." requirement="present"><parameter ref="Q" requirement="readOnly" status="deprecated"/></object></profile>`},
+	{rule: lint.RuleProfileStatus,
+		bad: box(deprecatedQ) + `<profile name="X_EXAMPLE-COM_P:1"><description>P.</description>` +
+			`<object ref="Std.X_EXAMPLE-COM_Box." requirement="notSpecified"><parameter ref="Q" requirement="readOnly" status="deprecated"/></object></profile>`,
+		good: box(deprecatedQ) + `<profile name="X_EXAMPLE-COM_P:1" status="deprecated"><description>P. {{deprecated|1.0|because}}</description>` +
+			`<object ref="Std.X_EXAMPLE-COM_Box." requirement="notSpecified"><parameter ref="Q" requirement="readOnly" status="deprecated"/></object></profile>`},
+	{rule: lint.RuleUnitsMarkup, bad: box(described("P", "", "Time.", `<unsignedInt><units value="seconds"/></unsignedInt>`)),
+		good: box(described("P", "", "Time in {{units}}.", `<unsignedInt><units value="seconds"/></unsignedInt>`))},
+	{rule: lint.RuleMarkupIndent, bad: box(described("P", "", "A paragraph whose first line\n   goes on too deep.", "<string/>")),
+		good: box(described("P", "", "A paragraph whose first line\ngoes on.\n\n* an item\n  that goes on", "<string/>"))},
+}
+
+// TestWholeModelRuleCases checks every whole-model rule on a minimal
+// vendor document that breaks it (it must be reported) and on one that
+// keeps it (it must not be, and the document has no error).
+func TestWholeModelRuleCases(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "tr-999-1-0-0.xml"), []byte(stdDoc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for i, c := range wholeRuleCases {
+		covered[c.rule] = true
+		t.Run(fmt.Sprintf("%s/%d", c.rule, i), func(t *testing.T) {
+			bad := lintSnippet(t, dir, fmt.Sprintf("whole-bad-%d.xml", i), false, c.bad)
+			if !hasRule(bad, c.rule) {
+				t.Errorf("negative case: %s not reported; got:\n%s", c.rule, render(bad))
+			}
+			good := lintSnippet(t, dir, fmt.Sprintf("whole-good-%d.xml", i), false, c.good)
+			if hasRule(good, c.rule) || lint.Failed(good, false) {
+				t.Errorf("positive case: unexpected findings:\n%s", render(good))
+			}
+		})
+	}
+	for _, r := range wholeModelRules {
+		if !covered[r] && r != lint.RuleImportSpec { // an import is not a snippet: the fixtures cover it
+			t.Errorf("rule %s has no case", r)
+		}
 	}
 }
