@@ -53,15 +53,25 @@ func LintFile(path string, opts Options) []Finding {
 	l.Descriptions = true // the whole-model rules read the description markup
 	doc, err := l.LoadFile(path)
 	var out []Finding
+	// Files beside the linted one (a vendor model's own component files)
+	// are reported under the same directory as path; files found on the
+	// search path (the BBF's) under the name the BBF publishes them by.
+	beside := map[string]bool{filepath.Base(path): true}
 	if err != nil {
 		out = loadErrorFindings(path, err)
 	} else {
-		out = Lint(doc, l)
+		c := lint(doc, l)
+		out = c.out
+		dir, _ := filepath.Abs(filepath.Dir(path))
+		for name, p := range c.docPaths {
+			if filepath.Dir(p) == dir {
+				beside[name] = true
+			}
+		}
 	}
-	base := filepath.Base(path)
 	for i := range out {
-		if out[i].File == base {
-			out[i].File = path
+		if beside[out[i].File] {
+			out[i].File = filepath.Join(filepath.Dir(path), out[i].File)
 		}
 	}
 	Sort(out)
@@ -94,7 +104,9 @@ func loadErrorFindings(path string, err error) []Finding {
 // Lint checks a loaded document: the loader's diagnostics about the file
 // (when it was tolerant, these include the items it had to skip) and every
 // rule over what the file defines, in the context of its resolved models.
-func Lint(doc *parser.Document, l *parser.Loader) []Finding {
+func Lint(doc *parser.Document, l *parser.Loader) []Finding { return lint(doc, l).out }
+
+func lint(doc *parser.Document, l *parser.Loader) *linter {
 	c := &linter{doc: doc, file: doc.File, seen: map[string]bool{}, standard: isStandardFile(doc.File), loader: l}
 	c.loaderDiagnostics(l)
 	if doc.DeviceType != nil {
@@ -111,7 +123,7 @@ func Lint(doc *parser.Document, l *parser.Loader) []Finding {
 		}
 	}
 	Sort(c.out)
-	return c.out
+	return c
 }
 
 // isStandardFile reports whether a file is published by the Broadband
@@ -135,6 +147,9 @@ type linter struct {
 	// model lacks become test-model-unresolved warnings.
 	testModel string
 	paths     map[string]bool // every object path and its prefixes, for references
+	// docPaths are the paths the documents the whole-model rules read
+	// were loaded from, by base name.
+	docPaths map[string]string
 	// whole is set while the whole-model rules run over a model that is
 	// linted as a whole (see wholeScope).
 	whole bool

@@ -113,6 +113,10 @@ func (c *linter) imports(m *model.Model) {
 			return
 		}
 		seen[d.File] = true
+		if c.docPaths == nil {
+			c.docPaths = map[string]string{}
+		}
+		c.docPaths[d.File] = d.Path
 		for _, imp := range d.Imports {
 			if imp.Spec == "" {
 				c.wadd(imp.Pos, RuleImportSpec, "", "import of %s has no spec: the file name alone does not say which version of the document is meant", imp.File)
