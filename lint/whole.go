@@ -60,8 +60,8 @@ func (c *linter) wholeModel(m *model.Model) {
 	c.imports(m)
 	c.dataTypeRules(m)
 	for _, o := range m.Objects {
-		if o.Status == model.Deleted {
-			continue
+		if objectStatus(m, o) == model.Deleted {
+			continue // with what is under it
 		}
 		if o.Path != "" {
 			c.objectRules(m, o)
@@ -77,12 +77,12 @@ func (c *linter) wholeModel(m *model.Model) {
 				continue
 			}
 			for _, args := range []*model.Args{&cmd.Input, &cmd.Output} {
-				c.argRules(args)
+				c.argRules(o.Path+cmd.Name, args)
 			}
 		}
 		for _, ev := range o.Events {
 			if ev.Status != model.Deleted {
-				c.argRules(&ev.Args)
+				c.argRules(o.Path+ev.Name, &ev.Args)
 			}
 		}
 	}
@@ -94,11 +94,11 @@ func (c *linter) wholeModel(m *model.Model) {
 
 // argRules applies the parameter rules that make sense for command and
 // event arguments.
-func (c *linter) argRules(a *model.Args) {
-	a.Each(func(_ string, o *model.Object, p *model.Parameter) {
+func (c *linter) argRules(where string, a *model.Args) {
+	a.Each(func(rel string, o *model.Object, p *model.Parameter) {
 		if p != nil && p.Status != model.Deleted {
-			c.listDefault(p.Path(), &p.Syntax)
-			c.signedMin(p.Path(), &p.Syntax, nil)
+			c.listDefault(where+"."+rel, &p.Syntax)
+			c.signedMin(where+"."+rel, &p.Syntax, nil)
 		}
 	})
 }

@@ -395,6 +395,10 @@ var wholeRuleCases = []struct {
 		good: box(param("P", `<int><range minInclusive="0" maxInclusive="10"/></int>`) + param("Q", `<int><range minInclusive="-1"/></int>`))},
 	{rule: lint.RuleSignedMin, bad: box(param("P", `<long><range minInclusive="1"/></long>`)),
 		good: box(param("P", `<unsignedLong><range minInclusive="1"/></unsignedLong>`))},
+	// Command arguments (USP).
+	{rule: lint.RuleSignedMin,
+		bad:  box(`<command name="Wait()"><input><parameter name="Seconds"><syntax><int><range minInclusive="0"/></int></syntax></parameter></input></command>`),
+		good: box(`<command name="Wait()"><input><parameter name="Seconds"><syntax><unsignedInt/></syntax></parameter></input></command>`)},
 	{rule: lint.RuleUnionDiscriminator, bad: `<object name="Std.X_EXAMPLE-COM_Opt." access="readOnly" minEntries="0" maxEntries="1"/>`,
 		good: `<object name="Std.X_EXAMPLE-COM_Opt." access="readOnly" minEntries="0" maxEntries="1" discriminatorParameter="Mode"/>` +
 			`<object name="Std.X_EXAMPLE-COM_Extra." access="readOnly" minEntries="0" maxEntries="1" dmr:noDiscriminatorParameter="true"/>`},
