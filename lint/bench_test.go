@@ -64,3 +64,40 @@ func BenchmarkLintOnly(b *testing.B) {
 	}
 	reportCPU(b, start)
 }
+
+// BenchmarkLintWholeTR181 is whole-model lint of TR-181 2.19.1 (CWMP),
+// cold: each iteration reads and resolves the root and its ~60 imports
+// with descriptions, runs the per-file rules over the root and the
+// whole-model rules (description markup included) over Device:2.19.
+func BenchmarkLintWholeTR181(b *testing.B) {
+	o := opts(b)
+	path := filepath.Join(o.Includes[0], "tr-181-2-19-1-cwmp.xml")
+	b.ReportAllocs()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if fs := lint.LintFile(path, o); len(fs) == 0 {
+			b.Fatal("no findings: the whole model was not linted")
+		}
+	}
+	reportCPU(b, start)
+}
+
+// BenchmarkWholeModelRules is the whole-model rules alone over an already
+// loaded TR-181 2.19.1: the cost of the rules without reading XML.
+func BenchmarkWholeModelRules(b *testing.B) {
+	o := opts(b)
+	l := parser.NewLoader(o.Includes...)
+	l.Tolerant = true
+	l.Descriptions = true
+	doc, err := l.LoadFile(filepath.Join(o.Includes[0], "tr-181-2-19-1-cwmp.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		lint.Lint(doc, l)
+	}
+	reportCPU(b, start)
+}

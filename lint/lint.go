@@ -3,10 +3,13 @@
 // structure, value facets and defaults, versions and status, and what a
 // device type may declare of its model.
 //
-// Lint checks only what the linted file itself defines or refines (items
-// whose position is in that file, or a DT document's declarations), but in
-// the context of the whole resolved model it imports. The loader runs in
-// tolerant mode, so that one run reports every broken item.
+// The per-file rules check only what the linted file itself defines or
+// refines (items whose position is in that file, or a DT document's
+// declarations), but in the context of the whole resolved model it
+// imports. The whole-model rules (whole.go, markup.go) check the resolved
+// model as the BBF's own tool does: for a root file every item wherever
+// it is defined, for a file that only extends others what it defines. The
+// loader runs in tolerant mode, so that one run reports every broken item.
 package lint
 
 import (
@@ -47,17 +50,28 @@ func Run(files []string, opts Options) ([]Finding, bool) {
 func LintFile(path string, opts Options) []Finding {
 	l := parser.NewLoader(opts.Includes...)
 	l.Tolerant = true
+	l.Descriptions = true // the whole-model rules read the description markup
 	doc, err := l.LoadFile(path)
 	var out []Finding
+	// Files beside the linted one (a vendor model's own component files)
+	// are reported under the same directory as path; files found on the
+	// search path (the BBF's) under the name the BBF publishes them by.
+	beside := map[string]bool{filepath.Base(path): true}
 	if err != nil {
 		out = loadErrorFindings(path, err)
 	} else {
-		out = Lint(doc, l)
+		c := lint(doc, l)
+		out = c.out
+		dir, _ := filepath.Abs(filepath.Dir(path))
+		for name, p := range c.docPaths {
+			if filepath.Dir(p) == dir {
+				beside[name] = true
+			}
+		}
 	}
-	base := filepath.Base(path)
 	for i := range out {
-		if out[i].File == base {
-			out[i].File = path
+		if beside[out[i].File] {
+			out[i].File = filepath.Join(filepath.Dir(path), out[i].File)
 		}
 	}
 	Sort(out)
@@ -90,7 +104,9 @@ func loadErrorFindings(path string, err error) []Finding {
 // Lint checks a loaded document: the loader's diagnostics about the file
 // (when it was tolerant, these include the items it had to skip) and every
 // rule over what the file defines, in the context of its resolved models.
-func Lint(doc *parser.Document, l *parser.Loader) []Finding {
+func Lint(doc *parser.Document, l *parser.Loader) []Finding { return lint(doc, l).out }
+
+func lint(doc *parser.Document, l *parser.Loader) *linter {
 	c := &linter{doc: doc, file: doc.File, seen: map[string]bool{}, standard: isStandardFile(doc.File), loader: l}
 	c.loaderDiagnostics(l)
 	if doc.DeviceType != nil {
@@ -103,10 +119,11 @@ func Lint(doc *parser.Document, l *parser.Loader) []Finding {
 		}
 		for _, m := range doc.Models {
 			c.model(m)
+			c.wholeModel(m)
 		}
 	}
 	Sort(c.out)
-	return c.out
+	return c
 }
 
 // isStandardFile reports whether a file is published by the Broadband
@@ -130,6 +147,12 @@ type linter struct {
 	// model lacks become test-model-unresolved warnings.
 	testModel string
 	paths     map[string]bool // every object path and its prefixes, for references
+	// docPaths are the paths the documents the whole-model rules read
+	// were loaded from, by base name.
+	docPaths map[string]string
+	// whole is set while the whole-model rules run over a model that is
+	// linted as a whole (see wholeScope).
+	whole bool
 }
 
 func (c *linter) add(pos model.Pos, col int, rule, path, format string, args ...any) {
@@ -149,7 +172,7 @@ func (c *linter) addSev(sev Severity, pos model.Pos, col int, rule, path, format
 	case c.testModel != "" && contextRules[rule]:
 		msg = fmt.Sprintf("%s (%s, in test model %s)", msg, rule, c.testModel)
 		sev, rule = ruleByID[RuleTestModelUnresolved].Severity, RuleTestModelUnresolved
-	case c.standard && erratumRules[rule]:
+	case erratumRules[rule] && isStandardFile(pos.File):
 		msg = fmt.Sprintf("%s (%s)", msg, rule)
 		sev, rule = ruleByID[RuleBBFErratum].Severity, RuleBBFErratum
 	}
@@ -178,7 +201,7 @@ var contextRules = map[string]bool{
 // does not have, profiles that still require deleted items): inside a
 // tr-* file they are reported as bbf-erratum warnings, so that the
 // standard lints without errors and its defects stay visible.
-var erratumRules = map[string]bool{RuleDefaultInvalid: true, RuleRefTarget: true, RuleProfileRef: true}
+var erratumRules = map[string]bool{RuleDefaultInvalid: true, RuleRefTarget: true, RuleProfileRef: true, RuleImportSpec: true}
 
 // isTestModel reports whether m is a component file's test model: the
 // document defines components, and the model is not named after the

@@ -81,6 +81,22 @@ const (
 	RuleVersionNewer = "version-newer"
 	RuleDeprecated   = "status-deprecated"
 
+	// Whole-model rules (the resolved model, wherever its items are defined).
+	RuleDefaultListSyntax  = "default-list-syntax"
+	RuleStatusMarkup       = "status-markup"
+	RuleProfileStatus      = "profile-status"
+	RuleDeprecatedRef      = "deprecated-ref"
+	RuleNumEntriesStyle    = "num-entries-style"
+	RuleNoUniqueKeys       = "no-unique-keys"
+	RuleAliasParam         = "alias-param"
+	RuleSignedMin          = "signed-min"
+	RuleObjectDefault      = "object-default"
+	RuleUnionDiscriminator = "union-discriminator"
+	RuleTypeRedefined      = "type-redefined"
+	RuleImportSpec         = "import-spec"
+	RuleUnitsMarkup        = "units-markup"
+	RuleMarkupIndent       = "markup-indent"
+
 	// Published BBF files.
 	RuleBBFErratum = "bbf-erratum"
 
@@ -147,6 +163,21 @@ var catalogue = []Rule{
 
 	{RuleVersionNewer, Error, "an item's version is not newer than the model that defines it"},
 	{RuleDeprecated, Info, "deprecated and obsoleted items are on their way out of the standard"},
+
+	{RuleDefaultListSyntax, Warning, "a list-valued parameter's default is written in list syntax: \"[]\" for the empty list, \"[a,b]\" for items (TR-106 A.2.7.3)"},
+	{RuleStatusMarkup, Warning, "a deprecated, obsoleted or deleted item says so in its description with {{deprecated|VERSION|REASON}}, {{obsoleted|VERSION}} and {{deleted|VERSION}}, so readers learn when and why"},
+	{RuleProfileStatus, Warning, "a profile requirement on a deprecated or obsoleted item is marked deprecated or obsoleted too, and a profile all of whose requirements are is marked so itself"},
+	{RuleDeprecatedRef, Warning, "a current item's description does not point readers at deprecated or obsoleted parameters, objects, enumeration values or patterns"},
+	{RuleNumEntriesStyle, Warning, "a table's numEntriesParameter is named <Table>NumberOfEntries, has no default, has the table's version, and only tables have one"},
+	{RuleNoUniqueKeys, Warning, "dmr:noUniqueKeys says a table deliberately has no unique key: it contradicts uniqueKey elements"},
+	{RuleAliasParam, Warning, "an Alias parameter names a table instance: it is a (non-functional) unique key of a table, never a parameter of a single-instance object"},
+	{RuleSignedMin, Warning, "a signed type (int, long) whose range excludes every negative value should be the unsigned type"},
+	{RuleObjectDefault, Warning, "an object default applies when an ACS creates an instance: only parameters of writable tables have one"},
+	{RuleUnionDiscriminator, Warning, "a union object (minEntries 0, maxEntries 1) names the parent's discriminatorParameter that selects it (or says dmr:noDiscriminatorParameter)"},
+	{RuleTypeRedefined, Warning, "a refinement (base=) may add facets to a parameter's syntax but not change its type: values on the wire would change between versions"},
+	{RuleImportSpec, Error, "an import names the spec URN of the document it imports: a file name alone does not say which version is meant"},
+	{RuleUnitsMarkup, Warning, "a parameter with units says so in its description with {{units}}, so that readers see the unit"},
+	{RuleMarkupIndent, Warning, "description markup is indented consistently: a continuation line is indented like the line it continues, or the paragraph and list structure the indentation gives is lost"},
 
 	{RuleBBFErratum, Warning, "a default, reference or profile rule broken inside a published BBF file (wrapped rule id in the message): it is the standard, so it cannot be fixed locally; report it upstream"},
 

@@ -292,6 +292,12 @@ type Object struct {
 	FixedObject bool `json:",omitempty"`
 	// MountType is USP's mountType ("mountable", "mountPoint"); empty for none.
 	MountType string `json:",omitempty"`
+	// DiscriminatorParameter names the parameter of the parent object
+	// whose value says which of a union's objects (minEntries 0,
+	// maxEntries 1) is present; NoDiscriminatorParameter is
+	// dmr:noDiscriminatorParameter, saying there deliberately is none.
+	DiscriminatorParameter   string `json:",omitempty"`
+	NoDiscriminatorParameter bool   `json:",omitempty"`
 	// Component is where the definition came from when a component's
 	// expansion defined the object ("tr-106-types.xml#_AliasCWMP").
 	Component      string `json:",omitempty"`
@@ -483,6 +489,11 @@ type Parameter struct {
 type Refinement struct {
 	Pos  Pos
 	Sets []string
+	// Type is, for a parameter refinement that restates the syntax, the
+	// type the parameter had before it (Syntax.TypeName), so that a
+	// refinement that changes the type can be told from one that only
+	// adds facets.
+	Type string `json:",omitempty"`
 }
 
 // Restates reports whether the refinement restates what (an attribute or

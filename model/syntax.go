@@ -79,6 +79,20 @@ func (s *Syntax) WireType() BaseType {
 	return s.Type
 }
 
+// TypeName names the type as the document writes it: the named data type
+// if there is one, else the primitive, with "list of " before a list
+// ("list of dataType IPAddress", "unsignedInt").
+func (s *Syntax) TypeName() string {
+	t := string(s.Type)
+	if s.DataType != "" {
+		t = "dataType " + s.DataType
+	}
+	if s.List != nil {
+		t = "list of " + t
+	}
+	return t
+}
+
 // Clone returns a deep copy.
 func (s Syntax) Clone() Syntax {
 	c := s

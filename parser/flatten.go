@@ -144,7 +144,8 @@ func (x *xmlWriter) object(o *model.Object, name string, argument bool) {
 	x.open("object", "name", name, "access", access, "minEntries", strconv.Itoa(o.MinEntries), "maxEntries", maxEntries,
 		"numEntriesParameter", o.NumEntriesParameter, "enableParameter", o.EnableParameter,
 		"status", status(o.Status), "version", o.Version, "mountType", o.MountType,
-		"dmr:previousObject", o.PreviousObject, "dmr:fixedObject", boolAttr(o.FixedObject), "dmr:noUniqueKeys", boolAttr(o.NoUniqueKeys))
+		"dmr:previousObject", o.PreviousObject, "dmr:fixedObject", boolAttr(o.FixedObject), "dmr:noUniqueKeys", boolAttr(o.NoUniqueKeys),
+		"discriminatorParameter", o.DiscriminatorParameter, "dmr:noDiscriminatorParameter", boolAttr(o.NoDiscriminatorParameter))
 	x.description(o.Description)
 	for _, k := range o.UniqueKeys {
 		functional := ""

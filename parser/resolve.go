@@ -692,6 +692,10 @@ func objectAttrs(d *doc, n *node, o *model.Object) error {
 			o.FixedObject = v == "true" || v == "1"
 		case "noUniqueKeys": // dmr:noUniqueKeys
 			o.NoUniqueKeys = v == "true" || v == "1"
+		case "discriminatorParameter":
+			o.DiscriminatorParameter = v
+		case "noDiscriminatorParameter": // dmr:noDiscriminatorParameter
+			o.NoDiscriminatorParameter = v == "true" || v == "1"
 		}
 	}
 	return nil
@@ -790,6 +794,7 @@ func (r *resolver) paramDef(c *ctx, n *node, lookup func(string) *model.Paramete
 				return nil, err
 			}
 			if base != "" && p.Syntax.Type != "" {
+				p.Refined[len(p.Refined)-1].Type = p.Syntax.TypeName()
 				s = refineSyntax(p.Syntax, s)
 			}
 			p.Syntax = s

@@ -28,7 +28,11 @@ func run(t *testing.T, args ...string) (string, error) {
 	for _, c := range cmd.Commands() {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
 			if f.Changed {
-				_ = f.Value.Set(f.DefValue)
+				if sv, ok := f.Value.(pflag.SliceValue); ok {
+					_ = sv.Replace(nil) // Set("[]") would append "[]"
+				} else {
+					_ = f.Value.Set(f.DefValue)
+				}
 				f.Changed = false
 			}
 		})
