@@ -148,9 +148,7 @@ type goObject struct {
 	member   string // name in the parent's struct (field, or table method)
 	file     string
 	checks   bool // something in its subtree needs a validator call
-	// members are the names taken in its structs (settleNames);
 	// commands and events are USP models' (golang_usp.go).
-	members  map[string]bool
 	commands []*goCommand
 	events   []*goEvent
 }
@@ -316,7 +314,6 @@ func (g *goGen) settleNames() {
 	}
 	for _, gobj := range g.objs {
 		members := map[string]bool{"Path": true, "ObjectPath": true, "Validate": true, "ValidateSet": true, "ValidateAt": true}
-		gobj.members = members
 		member := func(base string) string { return claimName(members, base) }
 		for _, gp := range gobj.params {
 			gp.field = member(goIdent(gp.p.Name))

@@ -73,6 +73,18 @@ func (g *goGen) selectUSP() {
 				continue
 			}
 		}
+		// The handles are methods of the path struct: their names must be
+		// free among its fields and methods (not the data struct's).
+		members := map[string]bool{"Path": true, "ObjectPath": true}
+		for _, gp := range gobj.params {
+			members[gp.field] = true
+		}
+		for _, ch := range gobj.children {
+			members[ch.member] = true
+			if ch.o.IsTable() {
+				members[ch.member+"Table"] = true
+			}
+		}
 		cmds := append([]*model.Command(nil), o.Commands...)
 		sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
 		for _, c := range cmds {
@@ -81,7 +93,7 @@ func (g *goGen) selectUSP() {
 			}
 			name := goIdent(strings.TrimSuffix(c.Name, "()"))
 			base := claimName(g.used, pathIdent(o.Path)+name)
-			gc := &goCommand{obj: gobj, c: c, base: base, method: claimName(gobj.members, name)}
+			gc := &goCommand{obj: gobj, c: c, base: base, method: claimName(members, name)}
 			gc.handler = claimName(g.used, base+"Handler")
 			gc.in = g.settleArgs(&c.Input, base+"Input")
 			gc.out = g.settleArgs(&c.Output, base+"Output")
@@ -94,7 +106,7 @@ func (g *goGen) selectUSP() {
 				continue
 			}
 			name := goIdent(strings.TrimSuffix(e.Name, "!"))
-			ge := &goEvent{obj: gobj, e: e, method: claimName(gobj.members, name)}
+			ge := &goEvent{obj: gobj, e: e, method: claimName(members, name)}
 			ge.args = g.settleArgs(&e.Args, pathIdent(o.Path)+name+"Event")
 			gobj.events = append(gobj.events, ge)
 		}
