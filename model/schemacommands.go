@@ -186,6 +186,9 @@ func encodeArgs(rv reflect.Value, prefix string, out map[string]string, all bool
 				encodeArgs(fv.Index(j), prefix+name+"."+strconv.Itoa(j+1)+".", out, all)
 			}
 		default:
+			if f.Type == decimalType && fv.String() == "" {
+				continue // a decimal's zero value is no value (not "0")
+			}
 			if all || !fv.IsZero() || f.Tag.Get("dm") == "mandatory" {
 				out[prefix+name] = formatAny(argWireType(f.Type), fv.Interface())
 			}
