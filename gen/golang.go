@@ -222,7 +222,7 @@ func newGoGen(m *model.Model, opts Options) (*goGen, error) {
 			entries = append(entries, model.ParamEntry(gp.p))
 		}
 	}
-	g.schema = model.NewSchema(m.Name, m.Spec, entries)
+	g.schema = model.NewSchemaWithUSP(m.Name, m.Spec, entries, g.uspEntries())
 	index := map[string]int{}
 	for i, e := range g.schema.Entries() {
 		index[e.Path] = i

@@ -48,6 +48,21 @@ type goEvent struct {
 	args   *goArgs
 }
 
+// uspEntries are the schema entries of the commands and events generated
+// (the schema carries their arguments' syntax for Operate to check).
+func (g *goGen) uspEntries() []*model.USPEntry {
+	var out []*model.USPEntry
+	for _, gobj := range g.objs {
+		for _, gc := range gobj.commands {
+			out = append(out, model.CommandUSPEntry(gobj.o, gc.c))
+		}
+		for _, ge := range gobj.events {
+			out = append(out, model.EventUSPEntry(gobj.o, ge.e))
+		}
+	}
+	return out
+}
+
 // usesUSP reports whether anything generated is a command or event.
 func (g *goGen) usesUSP() bool {
 	for _, gobj := range g.objs {
@@ -356,8 +371,9 @@ func (g *goGen) emitCommands(f *jen.File) {
 		b.Return(jen.Id("out"))
 	})
 	f.Comment("Operate runs the command at a concrete path (\"Device.IP.Interface.3.Reset()\",")
-	f.Comment("instance numbers, not aliases) with USP input arguments, decoded strictly into")
-	f.Comment("the command's input struct (model.DecodeArgs). A synchronous command returns")
+	f.Comment("instance numbers, not aliases) with USP input arguments, checked against their")
+	f.Comment("syntax in the schema (model.CheckArgs) and decoded strictly into the command's")
+	f.Comment("input struct (model.DecodeArgs). A synchronous command returns")
 	f.Comment("its output arguments; an asynchronous one returns async once started, and done")
 	f.Comment("(required for those) receives the output arguments or the failure later. A")
 	f.Comment("command without a handler fails with model.ErrNotSupported.")
@@ -369,6 +385,11 @@ func (g *goGen) emitCommands(f *jen.File) {
 		b.Id("inst").Op(":=").Qual(modelPkg, "InstanceNumbers").Call(jen.Id("path"))
 		b.If(jen.Op("!").Id("ok").Op("||").Len(jen.Id("inst")).Op("!=").Qual("strings", "Count").Call(jen.Id("sp"), jen.Lit("{i}"))).Block(
 			jen.Return(jen.Nil(), jen.False(), jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: not a command's instance path"), jen.Id("path"))))
+		// The input's values are checked against the arguments' syntax in
+		// the schema (model.CheckArgs) before any handler sees them.
+		b.If(jen.List(jen.Id("cmd"), jen.Id("ok")).Op(":=").Id("Schema").Dot("USPEntry").Call(jen.Id("sp")), jen.Id("ok")).Block(
+			jen.If(jen.Err().Op(":=").Qual(modelPkg, "CheckArgs").Call(jen.Id("cmd").Dot("Input"), jen.Id("input")), jen.Err().Op("!=").Nil()).Block(
+				jen.Return(jen.Nil(), jen.False(), jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("path"), jen.Err()))))
 		b.Switch(jen.Id("sp")).BlockFunc(func(sw *jen.Group) {
 			for _, gc := range cmds {
 				h := jen.Id("c").Dot(gc.base)
