@@ -373,10 +373,10 @@ func (g *goGen) emitCommands(f *jen.File) {
 	f.Comment("Operate runs the command at a concrete path (\"Device.IP.Interface.3.Reset()\",")
 	f.Comment("instance numbers, not aliases) with USP input arguments, checked against their")
 	f.Comment("syntax in the schema (model.CheckArgs) and decoded strictly into the command's")
-	f.Comment("input struct (model.DecodeArgs). A synchronous command returns")
-	f.Comment("its output arguments; an asynchronous one returns async once started, and done")
-	f.Comment("(required for those) receives the output arguments or the failure later. A")
-	f.Comment("command without a handler fails with model.ErrNotSupported.")
+	f.Comment("input struct (model.DecodeArgs). A synchronous command returns its output")
+	f.Comment("arguments; an asynchronous one returns async once started, and done (required")
+	f.Comment("for those) receives the output arguments or the failure later. A command")
+	f.Comment("without a handler fails with model.ErrNotSupported.")
 	f.Func().Params(recv.Clone()).Id("Operate").Params(
 		jen.Id("ctx").Qual("context", "Context"), jen.Id("path").String(), jen.Id("input").Map(jen.String()).String(),
 		jen.Id("done").Func().Params(jen.Map(jen.String()).String(), jen.Error()),
@@ -387,7 +387,7 @@ func (g *goGen) emitCommands(f *jen.File) {
 			jen.Return(jen.Nil(), jen.False(), jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: not a command's instance path"), jen.Id("path"))))
 		// The input's values are checked against the arguments' syntax in
 		// the schema (model.CheckArgs) before any handler sees them.
-		b.If(jen.List(jen.Id("cmd"), jen.Id("ok")).Op(":=").Id("Schema").Dot("USPEntry").Call(jen.Id("sp")), jen.Id("ok")).Block(
+		b.If(jen.List(jen.Id("cmd"), jen.Id("ok")).Op(":=").Id("Schema").Dot("USPEntry").Call(jen.Id("sp")), jen.Id("ok").Op("&&").Op("!").Id("cmd").Dot("Event")).Block(
 			jen.If(jen.Err().Op(":=").Qual(modelPkg, "CheckArgs").Call(jen.Id("cmd").Dot("Input"), jen.Id("input")), jen.Err().Op("!=").Nil()).Block(
 				jen.Return(jen.Nil(), jen.False(), jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("path"), jen.Err()))))
 		b.Switch(jen.Id("sp")).BlockFunc(func(sw *jen.Group) {

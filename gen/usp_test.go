@@ -279,3 +279,35 @@ func runBounded(t *testing.T, dir string, bound time.Duration, name string, args
 	}
 	return string(out)
 }
+
+// TestUSPProfileAndInclude: a profile keeps the commands and events it
+// names, --include the ones of its subtrees.
+func TestUSPProfileAndInclude(t *testing.T) {
+	m := loadModel(t, "", "testdata/golden/usp.xml")
+	files, err := gen.GoFiles(m, gen.Options{Package: "lab", CPE: true, Profile: "Basic:1", ImportPath: "example.com/lab/lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := string(files["root.go"])
+	for _, want := range []string{"func (x LabObjectPath) Reboot() model.CommandPath[LabRebootInput, model.NoArgs]", "type LabBootEvent struct", "LabReboot LabRebootHandler"} {
+		if !strings.Contains(root+string(files["cpe_commands.go"]), want) {
+			t.Errorf("with the profile, the package lacks %q", want)
+		}
+	}
+	for _, gone := range []string{"LabProbeInput", "LabClear", "Probe()"} {
+		if strings.Contains(root, gone) {
+			t.Errorf("with the profile, root.go has %s, which the profile does not name", gone)
+		}
+	}
+	files, err = gen.GoFiles(m, gen.Options{Package: "lab", CPE: true, Includes: []string{"Lab.Rack."}, ImportPath: "example.com/lab/lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := string(files["root.go"]) + string(files["rack.go"]) + string(files["cpe_commands.go"])
+	if !strings.Contains(all, "LabRackReset LabRackResetHandler") || strings.Contains(all, "LabProbe") || strings.Contains(all, "LabBootEvent") {
+		t.Error("--include Lab.Rack. should keep Lab.Rack.{i}.Reset() only")
+	}
+	if !strings.Contains(string(files["schema/schema.go"]), "Reset()") || strings.Contains(string(files["schema/schema.go"]), "Probe()") {
+		t.Error("the schema should carry the generated commands only")
+	}
+}
