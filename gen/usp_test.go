@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -313,4 +314,74 @@ func TestUSPProfileAndInclude(t *testing.T) {
 	if !strings.Contains(string(files["schema/schema.go"]), "Reset()") || strings.Contains(string(files["schema/schema.go"]), "Probe()") {
 		t.Error("the schema should carry the generated commands only")
 	}
+}
+
+// TestUSPSchemaDataEqualsModel: the schema data gen go writes for TR-181
+// 2.19.1 USP decodes to the commands and events of the model, argument by
+// argument (paths, syntax, mandatory, async, status, version).
+func TestUSPSchemaDataEqualsModel(t *testing.T) {
+	dirBBF := testbbf.Require(t)
+	for _, c := range []struct{ dir, file, name string }{
+		{"", "testdata/golden/usp.xml", ""},
+		{dirBBF, "tr-181-2-19-1-usp.xml", "Device:2.19"},
+	} {
+		var m *model.Model
+		if c.name == "" {
+			m = loadModel(t, c.dir, c.file)
+		} else {
+			m = loadNamed(t, c.dir, c.file, c.name)
+		}
+		files, err := gen.GoFiles(m, gen.Options{Package: "p", ImportPath: "example.com/p"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := string(files["schema/schema.go"])
+		i := strings.Index(src, "const data = `")
+		if i < 0 {
+			t.Fatal("no data constant in schema.go")
+		}
+		data := src[i+len("const data = `"):]
+		data = data[:strings.IndexByte(data, '`')]
+		got, err := model.DecodeSchema(m.Name, m.Spec, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := model.SchemaFromModel(m).USPEntries()
+		if len(want) == 0 || len(got.USPEntries()) != len(want) {
+			t.Fatalf("%s: %d commands and events decoded, the model has %d", c.file, len(got.USPEntries()), len(want))
+		}
+		for i, w := range want {
+			if g := got.USPEntries()[i]; !reflect.DeepEqual(normalUSP(g), normalUSP(w)) {
+				t.Errorf("%s: got %+v, want %+v", w.Path, *g, *w)
+			}
+		}
+		args := 0
+		for _, op := range want {
+			args += len(op.Input) + len(op.Output) + len(op.Args)
+		}
+		t.Logf("%s: %d commands and events, %d arguments; schema data %d bytes", c.file, len(want), args, len(data))
+	}
+}
+
+// normalUSP is e without what the encoding does not carry (source
+// positions of facets), arguments by value and empty lists as nil.
+type uspNormal struct {
+	model.USPEntry
+	In, Out, Args []model.Argument
+}
+
+func normalUSP(e *model.USPEntry) uspNormal {
+	norm := func(as []*model.Argument) []model.Argument {
+		var out []model.Argument
+		for _, a := range as {
+			n := *a
+			ne := normalEntry(&model.Entry{Syntax: a.Syntax})
+			n.Syntax = ne.Syntax
+			out = append(out, n)
+		}
+		return out
+	}
+	c := *e
+	c.Input, c.Output, c.Args = nil, nil, nil
+	return uspNormal{c, norm(e.Input), norm(e.Output), norm(e.Args)}
 }
