@@ -385,3 +385,22 @@ func normalUSP(e *model.USPEntry) uspNormal {
 	c.Input, c.Output, c.Args = nil, nil, nil
 	return uspNormal{c, norm(e.Input), norm(e.Output), norm(e.Args)}
 }
+
+// BenchmarkUSPSchemaFirstUse is the first use of the TR-181 2.19.1 USP
+// schema (objects, parameters, commands, events and arguments): decoding
+// its data and finding a command.
+func BenchmarkUSPSchemaFirstUse(b *testing.B) {
+	m := loadNamed(b, testbbf.Require(b), "tr-181-2-19-1-usp.xml", "Device:2.19")
+	data := model.EncodeSchema(model.SchemaFromModel(m))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for i := 0; i < b.N; i++ {
+		s := model.LazySchema("Device:2.19", "", data)
+		if op, ok := s.USPEntry("Device.IP.Diagnostics.TraceRoute()"); !ok || !op.Async {
+			b.Fatal("TraceRoute() not found")
+		}
+	}
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+}
