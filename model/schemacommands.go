@@ -291,7 +291,7 @@ func decodeArgTable(args map[string]string, keys []string, prefix string, fv ref
 	for _, k := range keys {
 		inst, _, ok := strings.Cut(k[len(prefix):], ".")
 		n, err := strconv.ParseUint(inst, 10, 32)
-		if !ok || err != nil || n == 0 {
+		if !ok || err != nil || n == 0 || strconv.FormatUint(n, 10) != inst { // canonical numbers only: the keys are sliced by them
 			*errs = append(*errs, &ArgError{Arg: k, Msg: "an argument table's entries are addressed by instance number (" + prefix + "1.…)"})
 			continue
 		}

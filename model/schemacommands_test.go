@@ -122,6 +122,7 @@ func TestDecodeArgsErrors(t *testing.T) {
 	var out argsOut
 	for _, bad := range []map[string]string{
 		{"Replies": "1"}, {"Replies.0.RTT": "1"}, {"Replies.x.RTT": "1"}, {"Replies.1": "1"}, {"Replies.4294967296.RTT": "1"},
+		{"Replies.01.RTT": "1"}, {"Replies.+1.RTT": "1"}, {"Replies.1.Hops.01.Address": "a", "Replies.1.RTT": "1"},
 	} {
 		if err := DecodeArgs(bad, &out); err == nil {
 			t.Errorf("DecodeArgs(%v) accepted a malformed table argument", bad)
