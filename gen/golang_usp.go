@@ -249,8 +249,8 @@ func argsType(n *goArgs) *jen.Statement {
 func (g *goGen) emitUSP(f *jen.File, gobj *goObject) {
 	for _, gc := range gobj.commands {
 		path := gc.c.Path(gobj.o)
-		g.emitArgs(f, gc.in, path, "input arguments of "+path)
-		g.emitArgs(f, gc.out, path, "output arguments of "+path)
+		g.emitArgs(f, gc.in, path, fmt.Sprintf("input arguments of %s (%s)", path, syncWord(gc.c.Async)))
+		g.emitArgs(f, gc.out, path, fmt.Sprintf("output arguments of %s (%s)", path, syncWord(gc.c.Async)))
 		f.Comment(g.docFor(gc.c.Description, fmt.Sprintf("%s returns the typed path of %s (%s command%s).", gc.method, path, syncWord(gc.c.Async), sinceNote(gc.c.Version, gc.c.Status))))
 		f.Func().Params(jen.Id("x").Id(gobj.pathName)).Id(gc.method).Params().Qual(modelPkg, "CommandPath").Types(argsType(gc.in), argsType(gc.out)).Block(
 			jen.Return(jen.Qual(modelPkg, "NewCommandPath").Types(argsType(gc.in), argsType(gc.out)).Call(jen.Id("x").Dot("ObjectPath"), jen.Lit(gc.c.Name), jen.Lit(gc.c.Async))))
@@ -285,11 +285,11 @@ func (g *goGen) emitArgs(f *jen.File, n *goArgs, path, what string) {
 	if n.rel == "" {
 		f.Commentf("%s holds the %s.", n.typeName, what)
 	} else {
-		kind := "argument object"
+		kind := "the argument object"
 		if strings.HasSuffix(n.rel, ".{i}.") {
-			kind = "entry of the argument table"
+			kind = "an entry of the argument table"
 		}
-		f.Commentf("%s is an %s %s of %s.", n.typeName, kind, n.rel, path)
+		f.Commentf("%s is %s %s of %s.", n.typeName, kind, n.rel, path)
 	}
 	f.Type().Id(n.typeName).StructFunc(func(s *jen.Group) {
 		for _, gp := range n.params {
