@@ -148,6 +148,9 @@ type goObject struct {
 	member   string // name in the parent's struct (field, or table method)
 	file     string
 	checks   bool // something in its subtree needs a validator call
+	// commands and events are USP models' (golang_usp.go).
+	commands []*goCommand
+	events   []*goEvent
 }
 
 type goParam struct {
@@ -169,6 +172,8 @@ type goGen struct {
 	keepPar map[string]bool // parameters a profile keeps (nil = all)
 	wantObj map[string]bool // objects selected themselves, not only as ancestors
 	schema  *model.Schema   // the schema of what is generated
+	used    map[string]bool // package-level names taken (settleNames)
+	prof    map[string]*model.ProfileObject
 }
 
 func newGoGen(m *model.Model, opts Options) (*goGen, error) {
@@ -209,6 +214,7 @@ func newGoGen(m *model.Model, opts Options) (*goGen, error) {
 		}
 	}
 	g.settleNames()
+	g.selectUSP()
 	var entries []*model.Entry
 	for _, gobj := range g.objs {
 		entries = append(entries, model.ObjectEntry(gobj.o))
@@ -216,7 +222,7 @@ func newGoGen(m *model.Model, opts Options) (*goGen, error) {
 			entries = append(entries, model.ParamEntry(gp.p))
 		}
 	}
-	g.schema = model.NewSchema(m.Name, m.Spec, entries)
+	g.schema = model.NewSchemaWithUSP(m.Name, m.Spec, entries, g.uspEntries())
 	index := map[string]int{}
 	for i, e := range g.schema.Entries() {
 		index[e.Path] = i
@@ -251,6 +257,7 @@ func (g *goGen) selectItems() (map[string]bool, error) {
 			return nil, fmt.Errorf("gen go: %w", err)
 		}
 		g.keepPar = map[string]bool{}
+		g.prof = prof
 	}
 	g.wantObj = map[string]bool{}
 	for _, o := range g.m.Objects {
@@ -289,6 +296,7 @@ func (g *goGen) selectItems() (map[string]bool, error) {
 // deterministically with a numeric suffix.
 func (g *goGen) settleNames() {
 	used := map[string]bool{"Schema": true, "ModelName": true, "Document": true, "Diff": true}
+	g.used = used
 	unique := func(base string) string { return claimName(used, base) }
 	// The roots' names are the typed-path entry points (tr181.Device...);
 	// their data structs take an Object suffix.
@@ -483,9 +491,13 @@ func (g *goGen) files() (map[string][]byte, error) {
 		f := g.newFile()
 		for _, gobj := range byFile[name] {
 			g.emitObject(f, gobj)
+			g.emitUSP(f, gobj)
 		}
 		if g.opts.CPE {
 			g.emitCPE(f, byFile[name])
+			for _, gobj := range byFile[name] {
+				g.emitCommandHandlers(f, gobj)
+			}
 		}
 		jobs[name] = f
 	}
@@ -496,6 +508,14 @@ func (g *goGen) files() (map[string][]byte, error) {
 		f := g.newFile()
 		g.emitCPEStore(f)
 		jobs[cpeStoreFile] = f
+		if g.usesUSP() {
+			if _, taken := jobs[cpeCommandsFile]; taken {
+				return nil, fmt.Errorf("gen go: a top-level object's file is named %s, which the CPE commands need", cpeCommandsFile)
+			}
+			f := g.newFile()
+			g.emitCommands(f)
+			jobs[cpeCommandsFile] = f
+		}
 	}
 	if _, taken := jobs["model.go"]; taken {
 		return nil, fmt.Errorf("gen go: a top-level object's file is named model.go, which the package needs")

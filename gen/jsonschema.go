@@ -154,8 +154,12 @@ func JSONSchema(m *model.Model, opts SchemaOptions) ([]byte, error) {
 	if opts.ID != "" {
 		root["$id"] = opts.ID
 	}
-	if c := CommandsLeftOut(m); c != "" {
-		root["$comment"] = c
+	hasUSP, err := g.uspDefinitions()
+	if err != nil {
+		return nil, err
+	}
+	if hasUSP {
+		root["description"] = "A parameter document holds values only: the arguments of the model's USP commands and events are described in the definitions " + defCommands + " and " + defEvents + "."
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -171,30 +175,6 @@ func JSONSchema(m *model.Model, opts SchemaOptions) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// CommandsLeftOut says what a parameter-document schema of m leaves out:
-// USP commands and events (and their arguments) are operations and
-// notifications, not values a document can hold. It is "" for a model
-// without any.
-func CommandsLeftOut(m *model.Model) string {
-	commands, events := 0, 0
-	for _, o := range m.Objects {
-		for _, c := range o.Commands {
-			if c.Status != model.Deleted {
-				commands++
-			}
-		}
-		for _, e := range o.Events {
-			if e.Status != model.Deleted {
-				events++
-			}
-		}
-	}
-	if commands+events == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s has %d commands and %d events; they are operations and notifications, not parameter values, so this schema leaves them and their arguments out", m.Name, commands, events)
 }
 
 func ref(name string) obj { return obj{"$ref": "#/definitions/" + name} }

@@ -42,6 +42,9 @@ type Schema struct {
 	// (parameters first, then objects), for GetParameterNames NextLevel.
 	children     map[string][]*Entry
 	childrenOnce sync.Once // children are built on the first Children call
+	// ops are a USP model's commands and events (schemaops.go).
+	ops      []*USPEntry
+	opByPath map[string]*USPEntry
 }
 
 // NewSchema builds a schema from entries (in any order).
@@ -93,12 +96,13 @@ func LazySchema(model, spec, data string) *Schema {
 func (s *Schema) load() { s.once.Do(s.decodeRaw) }
 
 func (s *Schema) decodeRaw() {
-	entries, err := decodeEntries(s.raw)
+	entries, ops, err := decodeData(s.raw)
 	if err != nil {
 		panic(fmt.Sprintf("model: the generated schema of %s is corrupt (regenerate it): %v", s.Model, err))
 	}
 	s.raw = ""
 	s.index(entries)
+	s.indexOps(ops)
 }
 
 // SchemaFromModel builds a schema from a resolved model, leaving out
@@ -113,7 +117,7 @@ func SchemaFromModel(m *Model) *Schema {
 			entries = append(entries, ParamEntry(p))
 		}
 	}
-	return NewSchema(m.Name, m.Spec, entries)
+	return NewSchemaWithUSP(m.Name, m.Spec, entries, modelUSPEntries(m))
 }
 
 // Entries returns every entry sorted by path.

@@ -25,6 +25,17 @@ import (
 // <parent> is the index of the parent object among the object lines (empty
 // for a root), name the rest of the path. Trailing empty fields are left
 // out. Values escape \, TAB, LF, CR, `, | and ~ and the bytes below 0x20.
+//
+// A USP model's commands and events follow the entries, sorted by path
+// (the header then has a fourth count, of these lines; a CWMP model's
+// data is as it was without them), each followed by its arguments:
+//
+//	C<parent> TAB name TAB async TAB status TAB version
+//	E<parent> TAB name TAB status TAB version
+//	A<side> TAB relative path TAB syntax TAB mandatory TAB status TAB version
+//
+// side is i (input), o (output) or e (event argument); the argument
+// syntaxes are in the one syntax table.
 
 const schemaMagic = "dmforge-schema 1"
 
@@ -51,7 +62,34 @@ func EncodeSchema(s *Schema) string {
 		}
 		synOf[i] = n
 	}
-	fmt.Fprintf(&b, "%s\t%d\t%d\n", schemaMagic, len(synLines), nEntries)
+	ops := s.USPEntries()
+	argSyn := func(a *Argument) int {
+		line := encodeSyntax(a.Syntax)
+		n, ok := synIndex[line]
+		if !ok {
+			n = len(synLines)
+			synIndex[line] = n
+			synLines = append(synLines, line)
+		}
+		return n
+	}
+	var opSyn [][]int // per operation, its arguments' syntax indices in line order
+	nOpLines := 0
+	for _, op := range ops {
+		var idx []int
+		for _, side := range [][]*Argument{op.Input, op.Output, op.Args} {
+			for _, a := range side {
+				idx = append(idx, argSyn(a))
+			}
+		}
+		opSyn = append(opSyn, idx)
+		nOpLines += 1 + len(idx)
+	}
+	if nOpLines > 0 {
+		fmt.Fprintf(&b, "%s\t%d\t%d\t%d\n", schemaMagic, len(synLines), nEntries, nOpLines)
+	} else {
+		fmt.Fprintf(&b, "%s\t%d\t%d\n", schemaMagic, len(synLines), nEntries)
+	}
 	for _, l := range synLines {
 		b.WriteString(l)
 		b.WriteByte('\n')
@@ -83,18 +121,51 @@ func EncodeSchema(s *Schema) string {
 		writeFields(&b, f, '\t')
 		b.WriteByte('\n')
 	}
+	for i, op := range ops {
+		parent := ParentPath(op.Path)
+		ref, name := "", op.Path
+		if pi, ok := objIndex[parent]; ok {
+			ref, name = strconv.Itoa(pi), strings.TrimPrefix(op.Path, parent)
+		}
+		if op.Event {
+			writeFields(&b, []string{"E" + ref, esc(name), statusCode(op.Status), esc(op.Version)}, '\t')
+		} else {
+			async := ""
+			if op.Async {
+				async = "1"
+			}
+			writeFields(&b, []string{"C" + ref, esc(name), async, statusCode(op.Status), esc(op.Version)}, '\t')
+		}
+		b.WriteByte('\n')
+		k := 0
+		for _, side := range []struct {
+			code string
+			args []*Argument
+		}{{"i", op.Input}, {"o", op.Output}, {"e", op.Args}} {
+			for _, a := range side.args {
+				mand := ""
+				if a.Mandatory {
+					mand = "1"
+				}
+				writeFields(&b, []string{"A" + side.code, esc(a.Path), strconv.Itoa(opSyn[i][k]), mand, statusCode(a.Status), esc(a.Version)}, '\t')
+				b.WriteByte('\n')
+				k++
+			}
+		}
+	}
 	return b.String()
 }
 
 // DecodeSchema decodes data written by EncodeSchema, reporting the line of
 // the first problem.
 func DecodeSchema(model, spec, data string) (*Schema, error) {
-	entries, err := decodeEntries(data)
+	entries, ops, err := decodeData(data)
 	if err != nil {
 		return nil, err
 	}
 	s := &Schema{Model: model, Spec: spec}
 	s.index(entries)
+	s.indexOps(ops)
 	s.once.Do(func() {})
 	return s, nil
 }
@@ -374,16 +445,109 @@ type decodeError struct {
 
 func (e *decodeError) Error() string { return fmt.Sprintf("schema data line %d: %s", e.line, e.msg) }
 
-func decodeEntries(data string) ([]*Entry, error) {
+// decodeData decodes the entries and the operations (USP commands and
+// events) of data.
+func decodeData(data string) ([]*Entry, []*USPEntry, error) {
+	var syns []Syntax
+	var rest string
+	var nOps, lineNo int
+	entries, err := decodeEntries(data, &syns, &rest, &nOps, &lineNo)
+	if err != nil || nOps == 0 {
+		if err == nil && rest != "" && rest != "\n" {
+			return nil, nil, &decodeError{lineNo + 1, "data after the entries"}
+		}
+		return entries, nil, err
+	}
+	ops, err := decodeOps(rest, syns, entries, nOps, lineNo)
+	return entries, ops, err
+}
+
+// decodeOps decodes the n operation and argument lines in rest, which
+// start after line lineNo.
+func decodeOps(rest string, syns []Syntax, entries []*Entry, n, lineNo int) ([]*USPEntry, error) {
+	var objs []string
+	for _, e := range entries {
+		if e.Object {
+			objs = append(objs, e.Path)
+		}
+	}
+	var ops []*USPEntry
+	var cur *USPEntry
+	var f [6]string
+	for i := 0; i < n; i++ {
+		lineNo++
+		if rest == "" {
+			return nil, &decodeError{lineNo, "data ends in the commands and events"}
+		}
+		var line string
+		line, rest = cutLine(rest)
+		fields(line, '\t', f[:])
+		if f[0] == "" {
+			return nil, &decodeError{lineNo, "a command, event or argument line starts with C, E or A"}
+		}
+		switch f[0][0] {
+		case 'C', 'E':
+			path := unesc(f[1])
+			if ref := f[0][1:]; ref != "" {
+				pi, err := strconv.Atoi(ref)
+				if err != nil || pi < 0 || pi >= len(objs) {
+					return nil, &decodeError{lineNo, "bad parent object " + ref}
+				}
+				path = objs[pi] + path
+			}
+			cur = &USPEntry{Path: path}
+			if f[0][0] == 'E' {
+				cur.Event, cur.Status, cur.Version = true, decodeStatus(f[2]), unesc(f[3])
+			} else {
+				cur.Async, cur.Status, cur.Version = f[2] == "1", decodeStatus(f[3]), unesc(f[4])
+			}
+			if len(ops) > 0 && ops[len(ops)-1].Path >= path {
+				return nil, &decodeError{lineNo, "commands and events out of order at " + path}
+			}
+			ops = append(ops, cur)
+		case 'A':
+			if cur == nil {
+				return nil, &decodeError{lineNo, "an argument before any command or event"}
+			}
+			si, err := strconv.Atoi(f[2])
+			if err != nil || si < 0 || si >= len(syns) {
+				return nil, &decodeError{lineNo, "bad syntax index " + f[2]}
+			}
+			a := &Argument{Path: unesc(f[1]), Syntax: &syns[si], Mandatory: f[3] == "1", Status: decodeStatus(f[4]), Version: unesc(f[5])}
+			switch f[0][1:] {
+			case "i":
+				cur.Input = append(cur.Input, a)
+			case "o":
+				cur.Output = append(cur.Output, a)
+			case "e":
+				cur.Args = append(cur.Args, a)
+			default:
+				return nil, &decodeError{lineNo, "an argument is of side i, o or e"}
+			}
+		default:
+			return nil, &decodeError{lineNo, "a command, event or argument line starts with C, E or A"}
+		}
+	}
+	if rest != "" && rest != "\n" {
+		return nil, &decodeError{lineNo + 1, "data after the commands and events"}
+	}
+	return ops, nil
+}
+
+func decodeEntries(data string, synsOut *[]Syntax, restOut *string, nOpsOut, lineOut *int) ([]*Entry, error) {
 	line, rest := cutLine(data)
-	var head [3]string
+	var head [4]string
 	fields(line, '\t', head[:])
 	if head[0] != schemaMagic {
 		return nil, &decodeError{1, "not dmforge schema data (want " + schemaMagic + ")"}
 	}
 	nSyn, err1 := strconv.Atoi(head[1])
 	nEnt, err2 := strconv.Atoi(head[2])
-	if err1 != nil || err2 != nil || nSyn < 0 || nEnt < 0 || nSyn+nEnt > len(data) {
+	var err3 error
+	if head[3] != "" {
+		*nOpsOut, err3 = strconv.Atoi(head[3])
+	}
+	if err1 != nil || err2 != nil || err3 != nil || nSyn < 0 || nEnt < 0 || *nOpsOut < 0 || nSyn+nEnt+*nOpsOut > len(data) {
 		return nil, &decodeError{1, "bad counts"}
 	}
 	lineNo := 1
@@ -477,6 +641,7 @@ func decodeEntries(data string) ([]*Entry, error) {
 			return nil, &decodeError{2 + len(syns) + i, "entries out of order at " + entries[i].Path}
 		}
 	}
+	*synsOut, *restOut, *lineOut = syns, rest, lineNo
 	return out, nil
 }
 

@@ -63,6 +63,7 @@ func TestDecodeSchemaErrors(t *testing.T) {
 
 func FuzzDecodeSchema(f *testing.F) {
 	f.Add(EncodeSchema(codecFixture()))
+	f.Add(EncodeSchema(uspFixture()))
 	f.Add(schemaMagic + "\t1\t2\nTstring\nO\tX.\tr\t1\t1\nP0\tA\tw\t0\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		s, err := DecodeSchema("X", "", data)
@@ -76,6 +77,9 @@ func FuzzDecodeSchema(f *testing.F) {
 		}
 		if !reflect.DeepEqual(again.Entries(), s.Entries()) && len(s.Entries()) > 0 {
 			t.Fatalf("round trip changed the entries")
+		}
+		if !reflect.DeepEqual(again.USPEntries(), s.USPEntries()) {
+			t.Fatalf("round trip changed the commands and events")
 		}
 	})
 }

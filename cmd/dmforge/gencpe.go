@@ -25,7 +25,12 @@ CPE stubs: for every object an interface the device's code implements
 listing for tables, add and delete only for writable tables), an
 Unimplemented struct to embed, and NewStore, which binds an Implementation to
 the schema so that the CPE handlers in cwmp/cpe (which check every path,
-type, value and access mode first) call typed Go code.`,
+type, value and access mode first) call typed Go code.
+
+For a USP model (Device:2.19-usp), also a handler interface per command
+(input struct in; a synchronous command returns its output struct, an
+asynchronous one reports it later through a done function) and Commands,
+whose Operate dispatches a USP Operate to the typed handlers.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if scaffold != "" {

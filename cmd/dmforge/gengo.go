@@ -24,6 +24,11 @@ mode, and a Document with Validate, ValidateSet, PopulateDefaults, Equal,
 Clone and Diff; and, in the subpackage schema, the schema table as data
 (decoded on first use, O(1) lookup from an instance path).
 
+For a USP model (Device:2.19-usp), every command also gets an input and an
+output struct and a typed path (model.CommandPath, which knows whether the
+command is asynchronous), and every event a struct of its arguments and a
+typed path (model.EventPath).
+
 For a vendor extension, pass the vendor's file: its model (which imports and
 refines the BBF model) is generated, standard and X_VENDOR_ items alike.
 

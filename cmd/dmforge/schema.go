@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/dmforge/dmforge/gen"
@@ -27,7 +26,11 @@ model, in both shapes users write:
 Tables are keyed by instance number or [alias]; unknown names are violations.
 Every value may be written as its CWMP string; numbers and booleans may also be
 JSON numbers and booleans, lists JSON arrays. Sizes, ranges, enumerations and
-patterns are checked (see 'dmforge validate', which uses the same schema).`,
+patterns are checked (see 'dmforge validate', which uses the same schema).
+
+A USP model's commands and events are not document values: the schema
+describes their arguments in the definitions usp-commands (input and output
+of each command, by instance path) and usp-events (each event's arguments).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ld, err := lo.load(args[0])
@@ -40,9 +43,6 @@ patterns are checked (see 'dmforge validate', which uses the same schema).`,
 			b, err := gen.JSONSchema(ld.Model, opts)
 			if err != nil {
 				return err
-			}
-			if note := gen.CommandsLeftOut(ld.Model); note != "" {
-				fmt.Fprintln(cmd.ErrOrStderr(), "dmforge gen schema: note:", note)
 			}
 			if out == "" || out == "-" {
 				_, err = cmd.OutOrStdout().Write(b)

@@ -58,28 +58,54 @@ func TestGenSchemaCmd(t *testing.T) {
 	}
 }
 
-// TestGenSchemaUSPLeavesCommandsOut: the schema of a USP model says that it
-// leaves the commands and events out (a document holds values only).
-func TestGenSchemaUSPLeavesCommandsOut(t *testing.T) {
+// TestGenSchemaUSPDescribesCommands: the schema of a USP model describes
+// its commands' input and output and its events' arguments (in
+// definitions of their own: a parameter document holds values only), and
+// says where; a CWMP model's has none of that.
+func TestGenSchemaUSPDescribesCommands(t *testing.T) {
 	testbbf.Require(t)
 	out, err := run(t, "gen", "schema", "VoiceService:2.0-usp", "--compact")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var s struct {
-		Comment string `json:"$comment"`
+		Comment     *string `json:"$comment"`
+		Description string  `json:"description"`
+		Definitions map[string]struct {
+			Description string         `json:"description"`
+			Patterns    map[string]any `json:"patternProperties"`
+			Properties  map[string]any `json:"properties"`
+		} `json:"definitions"`
 	}
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(s.Comment, "commands") || !strings.Contains(s.Comment, "leaves them") {
-		t.Errorf("$comment %q", s.Comment)
+	if s.Comment != nil {
+		t.Errorf("$comment %q: commands are no longer left out", *s.Comment)
+	}
+	if !strings.Contains(s.Description, "usp-commands") || !strings.Contains(s.Description, "usp-events") {
+		t.Errorf("the root's description %q should name the definitions", s.Description)
+	}
+	cmds := s.Definitions["usp-commands"].Patterns
+	if len(cmds) == 0 {
+		t.Fatal("no commands described")
+	}
+	for re, r := range cmds {
+		def := strings.TrimPrefix(r.(map[string]any)["$ref"].(string), "#/definitions/")
+		d := s.Definitions[def]
+		if !strings.HasSuffix(def, "()") || d.Properties["input"] == nil || d.Properties["output"] == nil ||
+			!(strings.HasPrefix(d.Description, "synchronous command") || strings.HasPrefix(d.Description, "asynchronous command")) {
+			t.Errorf("%s → %s: %+v", re, def, d)
+		}
+	}
+	if _, ok := s.Definitions["usp-events"]; !ok {
+		t.Error("no usp-events definition (VoiceService:2.0 has no events: it is empty)")
 	}
 	cwmp, err := run(t, "gen", "schema", "VoiceService:2.0", "--compact")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(cwmp, `"$comment"`) {
-		t.Error("the CWMP model's schema has a $comment about commands")
+	if strings.Contains(cwmp, `"$comment"`) || strings.Contains(cwmp, "usp-commands") {
+		t.Error("the CWMP model's schema has USP commands")
 	}
 }
