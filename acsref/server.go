@@ -132,6 +132,11 @@ type Config struct {
 	// and connection requests to them go over UDP (TR-069 Annex G).
 	// STUNPassword, when set, is required of them (MESSAGE-INTEGRITY).
 	STUNAddr, STUNPassword string
+
+	// MetricsAddr, when set, serves /metrics on its own loopback address
+	// without credentials; otherwise /metrics is on the NBI, behind its
+	// credentials (metrics.go).
+	MetricsAddr string
 }
 
 // Server is a running (or runnable) reference ACS.
@@ -179,6 +184,8 @@ type Server struct {
 	policies     policyEngine        // auto-configuration (policies.go)
 	// campaignClock replaces time.Now for campaigns (tests).
 	campaignClock atomic.Pointer[func() time.Time]
+	metrics       *metrics     // metrics.go
+	metricsLn     net.Listener // Config.MetricsAddr's
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and
@@ -214,6 +221,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if err := s.initObservability(); err != nil {
+		return nil, err
 	}
 	if sh, ok := cfg.Store.(store.Shared); ok {
 		s.shared = sh
@@ -323,6 +333,11 @@ func (s *Server) Start(ctx context.Context) error {
 		s.publicURL = s.cwmpScheme() + "://" + cl.Addr().String()
 	}
 	s.mu.Unlock()
+	if err := s.startMetrics(); err != nil {
+		cl.Close()
+		nl.Close()
+		return err
+	}
 	for _, p := range []struct {
 		ln net.Listener
 		h  http.Handler

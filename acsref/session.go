@@ -78,6 +78,7 @@ type session struct {
 	// began: a CPE that does not return the cookie is known by it.
 	conn string
 	pol  *policySession // auto-configuration (policies.go); nil without policies
+	obs  sessionObs     // metrics and the session's log line (metrics.go)
 }
 
 type inflight struct {
@@ -252,6 +253,7 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 	}
 	se.touch()
 	s.decodeFindings(se, env)
+	s.observeMessage(se, env.Body)
 	switch m := env.Body.(type) {
 	case nil:
 		if se.inflight != nil {
@@ -382,9 +384,11 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		// A store outage: the CPE comes back later (TR-069 3.7.1.5).
 		s.log.Error("acs: inform", "device", id, "err", err)
 		s.dropSession(se)
+		s.observeRefused()
 		busy(w, "the ACS's store is unavailable")
 		return
 	}
+	s.observeOpen(se, inf)
 	s.decodeFindings(se, env)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: se.id, Path: "/", HttpOnly: true})
 	resp := env.Reply(&cwmp.InformResponse{MaxEnvelopes: 1})
@@ -685,6 +689,7 @@ func (s *Server) send(w http.ResponseWriter, se *session, in *inflight) bool {
 		return false
 	}
 	se.inflight = in
+	s.observeSend(se, in.msg)
 	h := w.Header()
 	h.Set("Content-Type", cwmp.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
@@ -905,6 +910,7 @@ func (s *Server) endSession(se *session, reason string) error {
 		s.log.Debug("acs: session ended", "device", se.dev.ID, "reason", reason)
 	}
 	se.closed = true
+	s.observeEnd(se, reason)
 	if se.inflight != nil && reason != "" {
 		s.noAnswer(se, reason)
 	}
