@@ -70,7 +70,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.metrics.nbiRequests.WithLabelValues(op, strconv.Itoa(sw.status)).Inc()
 		s.log.Info("acs: nbi", "method", r.Method, "path", r.URL.Path, "operation", op, "status", sw.status,
-			"bytes", sw.bytes, "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr)
+			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
 	})
 }
 

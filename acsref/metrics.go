@@ -77,7 +77,7 @@ func newMetrics(s *Server) *metrics {
 		policyRPCs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "acs_policy_rpcs_total",
 			Help: "RPCs sent for policies, by policy and outcome: ok, fault."}, []string{"policy", "outcome"}),
 		policyChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "acs_policy_state_changes_total",
-			Help: "Device policy states recorded at the end of sessions, by policy and new status."}, []string{"policy", "status"}),
+			Help: "Changes of a device's policy status (converged, pending, fault) at the end of sessions, by policy and new status."}, []string{"policy", "status"}),
 		nbiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "acs_nbi_requests_total",
 			Help: "NBI requests, by operation (operationId, or unknown) and status code."}, []string{"operation", "code"}),
 		scrapeStoreWait: 5 * time.Second,
@@ -204,6 +204,7 @@ type sessionObs struct {
 // accepted.
 func (s *Server) observeOpen(se *session, inf *cwmp.Inform) {
 	se.obs.start = time.Now()
+	se.obs.events = []string{}
 	for _, ev := range inf.Event {
 		se.obs.events = append(se.obs.events, ev.EventCode)
 	}
@@ -273,7 +274,7 @@ func (s *Server) observeEnd(se *session, reason string) {
 	s.metrics.sessions.WithLabelValues(outcome).Inc()
 	s.metrics.sessionSeconds.Observe(d.Seconds())
 	s.log.Info("acs: session", "device", se.dev.ID, "events", se.obs.events, "rpcs", se.obs.rpcs, "faults", se.obs.faults,
-		"duration", d.Round(time.Millisecond), "outcome", outcome)
+		"duration_ms", float64(d.Microseconds())/1000, "outcome", outcome)
 	se.obs.start = time.Time{}
 }
 
@@ -296,10 +297,13 @@ func (s *Server) observePolicyRPC(rpc *policy.RPC, outcome string) {
 	}
 }
 
-// observePolicyStates counts the policy states a session changed.
-func (s *Server) observePolicyStates(changed []*policy.PolicyState) {
+// observePolicyStates counts the policy statuses a session changed
+// (old: the states before it).
+func (s *Server) observePolicyStates(changed []*policy.PolicyState, old map[string]*policy.PolicyState) {
 	for _, ps := range changed {
-		s.metrics.policyChanges.WithLabelValues(ps.Policy, ps.Status).Inc()
+		if o := old[ps.Policy]; o == nil || o.Status != ps.Status {
+			s.metrics.policyChanges.WithLabelValues(ps.Policy, ps.Status).Inc()
+		}
 	}
 }
 

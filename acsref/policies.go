@@ -304,7 +304,7 @@ func (s *Server) policyEnd(se *session) {
 	}
 	now := time.Now().UTC()
 	changed := pol.sess.Finish(pol.final, pol.states, now)
-	s.observePolicyStates(changed)
+	s.observePolicyStates(changed, pol.states)
 	if len(changed) == 0 {
 		return
 	}
