@@ -287,7 +287,27 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 	if len(required) > 0 {
 		out["required"] = required
 	}
+	if !g.in {
+		// An answer has exactly the fields of its Go type.
+		out["additionalProperties"] = false
+	}
 	return out
+}
+
+// fieldSchema types the raw JSON fields of stored records: a task's
+// spec is its checked TaskSpec, its result a TaskResult (a negative
+// test's a NegativeResult). nil: the field's Go type says.
+func (g *schemaGen) fieldSchema(t reflect.Type, name string) map[string]any {
+	if t != reflect.TypeFor[store.Task]() || g.in {
+		return nil
+	}
+	switch name {
+	case "spec":
+		return g.schema(reflect.TypeFor[TaskSpec]())
+	case "result":
+		return map[string]any{"anyOf": []any{g.schema(reflect.TypeFor[TaskResult]()), g.schema(reflect.TypeFor[NegativeResult]())}}
+	}
+	return nil
 }
 
 func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
@@ -316,7 +336,10 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			name = f.Name
 		}
 		omit := strings.Contains(","+opts+",", ",omitempty,") || strings.Contains(","+opts+",", ",omitzero,")
-		sch := g.schema(ft)
+		sch := g.fieldSchema(t, name)
+		if sch == nil {
+			sch = g.schema(ft)
+		}
 		if strings.Contains(","+opts+",", ",string,") {
 			sch = map[string]any{"type": "string"}
 		}

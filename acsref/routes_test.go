@@ -107,6 +107,11 @@ func TestOpenAPIDocument(t *testing.T) {
 	if spec == nil || spec.Value.Properties["parameterValues"] == nil || spec.Value.Properties["timeWindows"] == nil {
 		t.Fatalf("TaskSpecInput schema: %+v", spec)
 	}
+	task := doc.Components.Schemas["Task"]
+	if task == nil || task.Value.Properties["result"] == nil || len(task.Value.Properties["result"].Value.AnyOf) != 2 ||
+		task.Value.Properties["spec"].Ref != "#/components/schemas/TaskSpec" || doc.Components.Schemas["TaskResult"] == nil {
+		t.Fatalf("Task schema: spec and result are not typed")
+	}
 	if e := doc.Components.Schemas["APIError"]; e == nil || !slices.Equal(e.Value.Required, []string{"error", "rule"}) {
 		t.Fatalf("APIError schema: %+v", e)
 	}
