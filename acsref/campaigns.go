@@ -73,14 +73,6 @@ type CampaignView struct {
 	Progress map[string]int        `json:"progress"`
 }
 
-func (s *Server) campaignRoutes(api *http.ServeMux) {
-	api.HandleFunc("POST /campaigns", s.postCampaign)
-	api.HandleFunc("GET /campaigns", s.listCampaigns)
-	api.HandleFunc("GET /campaigns/{name}", s.getCampaign)
-	api.HandleFunc("POST /campaigns/{name}/{action}", s.controlCampaign)
-	api.HandleFunc("DELETE /campaigns/{name}", s.deleteCampaign)
-}
-
 // campaignNow is the campaigns' clock: tests set Server.campaignClock.
 func (s *Server) campaignNow() time.Time {
 	if f := s.campaignClock.Load(); f != nil {

@@ -465,10 +465,7 @@ func (s *Server) finishJob(se *session) {
 			se.noteTree(j.names)
 			se.rebind()
 		}
-		res := map[string]any{"names": len(j.names), "values": j.count, "rpcs": j.rpcs}
-		if len(j.skipped) > 0 {
-			res["refused"] = j.skipped
-		}
+		res := &TaskResult{Names: intPtr(len(j.names)), Values: intPtr(j.count), RPCs: intPtr(j.rpcs), Refused: j.skipped}
 		s.finishTask(se, j.task, store.TaskDone, res, 0, "")
 		return
 	}
@@ -490,16 +487,13 @@ func (s *Server) finishJob(se *session) {
 		sort.Strings(se.leaves)
 		se.batch.ClearFindings = true
 		se.batch.Complete = se.bind.Root
-		s.finishTask(se, j.task, store.TaskDone, map[string]any{"names": len(j.names), "rpcs": j.rpcs}, 0, "")
+		s.finishTask(se, j.task, store.TaskDone, &TaskResult{Names: intPtr(len(j.names)), RPCs: intPtr(j.rpcs)}, 0, "")
 		return
 	}
 	se.dev.Discovered = true
 	se.rec.Failures, se.rec.RetryAt = 0, time.Time{}
 	se.dev.Discovery = se.rec.raw()
-	res := map[string]any{"values": j.count, "rpcs": j.rpcs}
-	if len(j.skipped) > 0 {
-		res["refused"] = j.skipped
-	}
+	res := &TaskResult{Values: intPtr(j.count), RPCs: intPtr(j.rpcs), Refused: j.skipped}
 	s.finishTask(se, j.task, store.TaskDone, res, 0, "")
 }
 

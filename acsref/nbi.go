@@ -14,84 +14,19 @@ import (
 	"github.com/dmforge/dmforge/acsref/store"
 )
 
-// NBIHandler is the northbound REST/JSON interface. Errors are
-// {"error": "...", "path": "...", "rule": "..."} with a 4xx/5xx status.
-func (s *Server) NBIHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, openAPI)
-	})
-	api := http.NewServeMux()
-	api.HandleFunc("GET /devices", s.listDevices)
-	api.HandleFunc("GET /devices/{id}", s.getDevice)
-	api.HandleFunc("DELETE /devices/{id}", s.deleteDevice)
-	api.HandleFunc("GET /devices/{id}/parameters", s.getParameters)
-	api.HandleFunc("POST /devices/{id}/tasks", s.postTask)
-	api.HandleFunc("GET /devices/{id}/tasks", s.listDeviceTasks)
-	api.HandleFunc("GET /devices/{id}/conformance", s.getConformance)
-	api.HandleFunc("POST /devices/{id}/probe", s.postProbe)
-	api.HandleFunc("GET /devices/{id}/probe", s.getProbe)
-	api.HandleFunc("GET /devices/{id}/faults", s.listFaults)
-	api.HandleFunc("GET /devices/{id}/discovery", s.getDiscovery)
-	api.HandleFunc("PUT /devices/{id}/discovery", s.putDiscovery)
-	api.HandleFunc("DELETE /devices/{id}/discovery", s.putDiscovery)
-	api.HandleFunc("POST /devices/{id}/tags/{tag}", s.setTag(true))
-	api.HandleFunc("DELETE /devices/{id}/tags/{tag}", s.setTag(false))
-	api.HandleFunc("GET /tasks", s.listTasks)
-	api.HandleFunc("GET /tasks/{tid}", s.getTask)
-	api.HandleFunc("DELETE /tasks/{tid}", s.deleteTask)
-	api.HandleFunc("GET /faults", s.listFaults)
-	api.HandleFunc("GET /files", s.listFiles)
-	api.HandleFunc("PUT /files/{name}", s.putFile)
-	api.HandleFunc("GET /files/{name...}", s.serveFile)
-	api.HandleFunc("DELETE /files/{name...}", s.deleteFile)
-	api.HandleFunc("PUT /credentials/{user}", s.putCredential)
-	api.HandleFunc("DELETE /credentials/{user}", s.deleteCredential)
-	s.policyRoutes(api) // nbi_policy.go
-	mux.Handle("/", s.nbiGuard(api))
-	return mux
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
-
-func writeErr(w http.ResponseWriter, status int, e *RuleError) { writeJSON(w, status, e) }
-
-func (s *Server) storeErr(w http.ResponseWriter, err error, what string) {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: what + " not found"})
-	case errors.Is(err, store.ErrConflict):
-		writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: err.Error()})
-	default:
-		// The error may name the database's user, host and name: the
-		// log only.
-		s.log.Error("acs: nbi", "err", err)
-		writeErr(w, http.StatusInternalServerError, &RuleError{Rule: "internal", Msg: what + ": store error (details in the ACS log)"})
-	}
-}
-
-func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	// GenieACS's query and projection (genieacs_query.go).
 	gl, gerr := parseGenieACSList(q.Get("query"), q.Get("projection"), q.Has("query"), q.Has("projection"))
 	if gerr != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: gerr.Error()})
-		return
+		return badRequest(gerr.Error())
 	}
 	f := store.DeviceFilter{Model: q.Get("model"), ProductClass: q.Get("productClass"), OUI: q.Get("oui"), Tag: q.Get("tag")}
 	for k, dst := range map[string]*time.Time{"lastInformSince": &f.InformSince, "lastInformBefore": &f.InformBefore} {
 		if v := q.Get(k); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: k + ": want an RFC 3339 time"})
-				return
+				return badRequest(k + ": want an RFC 3339 time")
 			}
 			*dst = t
 		}
@@ -105,43 +40,42 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 	}
 	ds, err := s.st.Devices(r.Context(), f)
 	if err != nil {
-		s.storeErr(w, err, "devices")
-		return
+		return storeError(err, "devices")
 	}
 	if gl != nil {
 		out, err := s.applyGenieACSList(r.Context(), gl, ds, limit)
 		if err != nil {
-			s.storeErr(w, err, "devices")
-			return
+			return storeError(err, "devices")
 		}
 		writeJSON(w, http.StatusOK, out)
-		return
+		return nil
 	}
 	if ds == nil {
 		ds = []*store.Device{}
 	}
 	writeJSON(w, http.StatusOK, ds)
+	return nil
 }
 
-func (s *Server) getDevice(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getDevice(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.st.Device(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
-func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	if err := s.st.DeleteDevice(r.Context(), id); err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	s.mu.Lock()
 	s.devices.remove(id)
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // ParameterView is one entry of GET /devices/{id}/parameters: the stored
@@ -158,17 +92,15 @@ type ParameterView struct {
 	Updated  time.Time `json:"updated"`
 }
 
-func (s *Server) getParameters(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getParameters(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d, err := s.device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	ps, err := s.st.Parameters(ctx, d.ID, r.URL.Query().Get("prefix"))
 	if err != nil {
-		s.storeErr(w, err, "parameters")
-		return
+		return storeError(err, "parameters")
 	}
 	b := BindDevice(d)
 	out := make([]ParameterView, 0, len(ps))
@@ -185,6 +117,7 @@ func (s *Server) getParameters(w http.ResponseWriter, r *http.Request) {
 		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 func (s *Server) fileURL(ctx context.Context) func(string) (string, uint32, bool) {
@@ -203,42 +136,38 @@ type TaskResponse struct {
 	ConnectionRequest string `json:"connectionRequest,omitempty"` // "ok" or the error
 }
 
-func (s *Server) postTask(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postTask(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d, err := s.device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
-		return
+		return badRequest(err.Error())
 	}
 	b := BindDevice(d)
 	if b == nil {
-		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
-		return
+		return apiErr(http.StatusConflict, RuleUnboundModel, "the device is bound to no known data model")
 	}
 	prep, rerr := prepareTask(raw, b, s.fileURL(ctx))
 	if rerr == nil {
 		rerr = s.fileApplies(ctx, d, &prep.spec) // firmware.go
 	}
 	if rerr != nil {
-		writeErr(w, http.StatusBadRequest, rerr)
-		return
+		return rerr
 	}
 	spec, _ := json.Marshal(prep.spec)
 	t := &store.Task{DeviceID: d.ID, Name: prep.spec.Name, Spec: spec}
 	if err := s.addTask(ctx, t); err != nil {
-		s.storeErr(w, err, "task")
-		return
+		return storeError(err, "task")
 	}
 	resp := TaskResponse{Task: t}
 	if _, ok := r.URL.Query()["connection_request"]; ok {
 		resp.ConnectionRequest = s.kick(ctx, d.ID)
 	}
 	writeJSON(w, http.StatusAccepted, resp)
+	return nil
 }
 
 // ConnectionRequest asks the device to open a session: an HTTP GET to its
@@ -254,6 +183,7 @@ func (s *Server) ConnectionRequest(ctx context.Context, deviceID string) error {
 // connectionRequest is ConnectionRequest; udp tells that the request went
 // over UDP.
 func (s *Server) connectionRequest(ctx context.Context, deviceID string) (udp bool, err error) {
+	defer func() { s.observeConnReq(udp, err) }()
 	d, err := s.device(ctx, deviceID)
 	if err != nil {
 		return false, err
@@ -323,85 +253,99 @@ func (s *Server) httpConnectionRequest(ctx context.Context, crURL, user, pass st
 	}
 }
 
-func (s *Server) listDeviceTasks(w http.ResponseWriter, r *http.Request) {
-	s.writeTasks(w, r, r.PathValue("id"))
+func (s *Server) listDeviceTasks(w http.ResponseWriter, r *http.Request) error {
+	return s.writeTasks(w, r, r.PathValue("id"))
 }
 
-func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
-	s.writeTasks(w, r, r.URL.Query().Get("device"))
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
+	return s.writeTasks(w, r, r.URL.Query().Get("device"))
 }
 
-func (s *Server) writeTasks(w http.ResponseWriter, r *http.Request, device string) {
+func (s *Server) writeTasks(w http.ResponseWriter, r *http.Request, device string) error {
 	f := store.TaskFilter{DeviceID: device}
 	if st := r.URL.Query().Get("status"); st != "" {
 		f.Status = strings.Split(st, ",")
 	}
 	ts, err := s.st.Tasks(r.Context(), f)
 	if err != nil {
-		s.storeErr(w, err, "tasks")
-		return
+		return storeError(err, "tasks")
 	}
 	if ts == nil {
 		ts = []*store.Task{}
 	}
 	writeJSON(w, http.StatusOK, ts)
+	return nil
 }
 
-func taskID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+func taskID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("tid"), 10, 64)
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "task ids are integers"})
-		return 0, false
+		return 0, badRequest("task ids are integers")
 	}
-	return id, true
+	return id, nil
 }
 
-func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
-	id, ok := taskID(w, r)
-	if !ok {
-		return
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) error {
+	id, err := taskID(r)
+	if err != nil {
+		return err
 	}
 	t, err := s.st.Task(r.Context(), id)
 	if err != nil {
-		s.storeErr(w, err, "task")
-		return
+		return storeError(err, "task")
 	}
 	writeJSON(w, http.StatusOK, t)
+	return nil
 }
 
-func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
-	id, ok := taskID(w, r)
-	if !ok {
-		return
+func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) error {
+	id, err := taskID(r)
+	if err != nil {
+		return err
 	}
 	t, err := s.st.CancelTask(r.Context(), id)
 	if errors.Is(err, store.ErrConflict) {
-		writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: "task " + strconv.FormatInt(id, 10) + " is " + t.Status + ": only pending or waiting tasks can be cancelled"})
-		return
+		return apiErr(http.StatusConflict, RuleConflict, "task "+strconv.FormatInt(id, 10)+" is "+t.Status+": only pending or waiting tasks can be cancelled")
 	}
 	if err != nil {
-		s.storeErr(w, err, "task")
-		return
+		return storeError(err, "task")
 	}
 	writeJSON(w, http.StatusOK, t)
+	return nil
 }
 
-func (s *Server) getConformance(w http.ResponseWriter, r *http.Request) {
+// Conformance is the answer of GET /devices/{id}/conformance: where the
+// device breaks its data model.
+type Conformance struct {
+	Device     string          `json:"device"`
+	Model      string          `json:"model"`
+	Services   []string        `json:"services"`
+	Discovered bool            `json:"discovered"`
+	Findings   []store.Finding `json:"findings"`
+}
+
+func (s *Server) getConformance(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d, err := s.st.Device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	fs, err := s.st.Findings(ctx, d.ID)
 	if err != nil {
-		s.storeErr(w, err, "findings")
-		return
+		return storeError(err, "findings")
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"device": d.ID, "model": d.Model, "services": d.Services, "discovered": d.Discovered, "findings": fs})
+	out := Conformance{Device: d.ID, Model: d.Model, Services: d.Services, Discovered: d.Discovered, Findings: fs}
+	if out.Services == nil {
+		out.Services = []string{}
+	}
+	if out.Findings == nil {
+		out.Findings = []store.Finding{}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) error {
 	dev := r.PathValue("id")
 	if dev == "" {
 		dev = r.URL.Query().Get("device")
@@ -409,93 +353,116 @@ func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) {
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	fs, err := s.st.Faults(r.Context(), dev, limit)
 	if err != nil {
-		s.storeErr(w, err, "faults")
-		return
+		return storeError(err, "faults")
+	}
+	if fs == nil {
+		fs = []store.Fault{}
 	}
 	writeJSON(w, http.StatusOK, fs)
+	return nil
 }
 
-func (s *Server) setTag(on bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		id := r.PathValue("id")
-		if _, err := s.st.Device(ctx, id); err != nil {
-			s.storeErr(w, err, "device")
-			return
-		}
-		if err := s.st.SetTag(ctx, id, r.PathValue("tag"), on); err != nil {
-			s.storeErr(w, err, "tag")
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+func (s *Server) tagDevice(w http.ResponseWriter, r *http.Request) error { return s.setTag(w, r, true) }
+
+func (s *Server) untagDevice(w http.ResponseWriter, r *http.Request) error {
+	return s.setTag(w, r, false)
+}
+
+func (s *Server) setTag(w http.ResponseWriter, r *http.Request, on bool) error {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if _, err := s.st.Device(ctx, id); err != nil {
+		return storeError(err, "device")
 	}
+	if err := s.st.SetTag(ctx, id, r.PathValue("tag"), on); err != nil {
+		return storeError(err, "tag")
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 	fs, err := s.st.Files(r.Context())
 	if err != nil {
-		s.storeErr(w, err, "files")
-		return
+		return storeError(err, "files")
+	}
+	if fs == nil {
+		fs = []*store.File{}
 	}
 	writeJSON(w, http.StatusOK, fs)
+	return nil
 }
 
 // putFile stores a file for Download; metadata in GenieACS's headers
 // (fileType, oui, productClass, version).
-func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putFile(w http.ResponseWriter, r *http.Request) error {
 	if err := checkFileName(r.PathValue("name")); err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
-		return
+		return badRequest(err.Error())
 	}
 	data, err := readBounded(r, s.maxFileSize())
 	if err != nil {
-		bodyErr(w, err)
-		return
+		if errors.Is(err, errTooLarge) {
+			return apiErr(http.StatusRequestEntityTooLarge, "too-large", err.Error())
+		}
+		return badRequest(err.Error())
 	}
 	f := &store.File{Name: r.PathValue("name"), FileType: r.Header.Get("fileType"), OUI: r.Header.Get("oui"),
 		ProductClass: r.Header.Get("productClass"), Version: r.Header.Get("version"), Data: data,
 		ModelName: r.Header.Get("modelName"), FromVersions: splitList(r.Header.Get("fromVersions"))}
 	if err := s.st.PutFile(r.Context(), f); err != nil {
-		s.storeErr(w, err, "file")
-		return
+		return storeError(err, "file")
 	}
 	writeJSON(w, http.StatusCreated, f)
+	return nil
 }
 
-func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) {
+// getFile answers a file's content; an unknown name gets the NBI's JSON
+// 404 (the CWMP endpoint's /files answers CPEs in plain text).
+func (s *Server) getFile(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.st.File(r.Context(), r.PathValue("name")); err != nil {
+		return storeError(err, "file")
+	}
+	s.serveFile(w, r)
+	return nil
+}
+
+func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
 	if err := s.st.DeleteFile(r.Context(), r.PathValue("name")); err != nil {
-		s.storeErr(w, err, "file")
-		return
+		return storeError(err, "file")
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) putCredential(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Password string `json:"password"`
-		Device   string `json:"device"`
-	}
+// CredentialRequest is the body of PUT /credentials/{user}.
+type CredentialRequest struct {
+	Password string `json:"password"`
+	// Device, when set, binds the credential to one device: it opens
+	// sessions for that device only.
+	Device string `json:"device,omitempty"`
+}
+
+func (s *Server) putCredential(w http.ResponseWriter, r *http.Request) error {
+	var body CredentialRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil || body.Password == "" {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: `body: {"password": "...", "device": "optional device id"}`})
-		return
+		return badRequest(`body: {"password": "...", "device": "optional device id"}`)
 	}
 	user := r.PathValue("user")
 	if strings.HasPrefix(user, fileUserPrefix) || (s.cfg.Auth.Username != "" && user == s.cfg.Auth.Username) {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "user name " + user + " is reserved"})
-		return
+		return badRequest("user name " + user + " is reserved")
 	}
 	// Only the Digest HA1s are stored, not the password.
 	if err := s.st.PutCredential(r.Context(), user, hashCredential(user, s.cfg.Auth.Realm, body.Password), body.Device); err != nil {
-		s.storeErr(w, err, "credential")
-		return
+		return storeError(err, "credential")
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) deleteCredential(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteCredential(w http.ResponseWriter, r *http.Request) error {
 	if err := s.st.DeleteCredential(r.Context(), r.PathValue("user")); err != nil {
-		s.storeErr(w, err, "credential")
-		return
+		return storeError(err, "credential")
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

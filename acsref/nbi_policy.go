@@ -15,33 +15,16 @@ import (
 	"github.com/dmforge/dmforge/cwmp"
 )
 
-// NBI routes of auto-configuration:
-//
-//	POST   /policies                 apply documents (YAML or JSON); 400 {"errors":[{policy,line,path,rule,error}]}
-//	GET    /policies                 list, with state counts
-//	GET    /policies/{name}          one document, its source and counts
-//	DELETE /policies/{name}
-//	GET    /policies/{name}/plan     dry run over the devices: counts
-//	GET    /devices/{id}/plan        dry run for one device: the RPCs its next session sends
-//	GET    /devices/{id}/policies    the device's policy states and virtual parameters
-//	GET    /groups                   groups (documents of kind Group) with member counts
-//	GET    /groups/{name}[?limit=N]  one group's counts and member ids
-func (s *Server) policyRoutes(api *http.ServeMux) {
-	api.HandleFunc("POST /policies", s.applyPolicies)
-	api.HandleFunc("GET /policies", s.listPolicies)
-	api.HandleFunc("GET /policies/{name}", s.getPolicy)
-	api.HandleFunc("DELETE /policies/{name}", s.deletePolicy)
-	api.HandleFunc("GET /policies/{name}/plan", s.planPolicy)
-	api.HandleFunc("GET /devices/{id}/plan", s.planDevice)
-	api.HandleFunc("GET /devices/{id}/policies", s.devicePolicies)
-	api.HandleFunc("GET /groups", s.listGroups)
-	api.HandleFunc("GET /groups/{name}", s.getGroup)
-	s.campaignRoutes(api) // campaigns.go
-}
-
-// PolicyErrors is the 400 answer of a refused apply.
+// PolicyErrors decodes the errors field of the APIError that refuses a
+// policy document (400 on apply, 409 on a delete others depend on).
 type PolicyErrors struct {
 	Errors policy.Errors `json:"errors"`
+}
+
+// Applied is the answer of POST /policies: the names of the documents
+// stored.
+type Applied struct {
+	Applied []string `json:"applied"`
 }
 
 // PolicyView is a stored document with its device counts.
@@ -51,12 +34,11 @@ type PolicyView struct {
 	Counts   map[string]int `json:"counts"`
 }
 
-func (s *Server) applyPolicies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) applyPolicies(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	body, err := io.ReadAll(io.LimitReader(r.Body, policy.MaxDocumentSize+1))
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "reading the body: " + err.Error()})
-		return
+		return badRequest("reading the body: " + err.Error())
 	}
 	docs, err := policy.Parse(body)
 	if err != nil {
@@ -64,13 +46,11 @@ func (s *Server) applyPolicies(w http.ResponseWriter, r *http.Request) {
 		if !errors.As(err, &es) {
 			es = policy.Errors{{Rule: policy.RuleSyntax, Msg: err.Error()}}
 		}
-		writeJSON(w, http.StatusBadRequest, PolicyErrors{Errors: es})
-		return
+		return es
 	}
 	stored, err := s.st.PolicyDocs(ctx)
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	fresh := map[string]bool{}
 	for _, d := range docs {
@@ -99,8 +79,7 @@ func (s *Server) applyPolicies(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(mine) > 0 {
-		writeJSON(w, http.StatusBadRequest, PolicyErrors{Errors: mine})
-		return
+		return mine
 	}
 	now := time.Now().UTC()
 	var put []*store.PolicyDoc
@@ -110,11 +89,11 @@ func (s *Server) applyPolicies(w http.ResponseWriter, r *http.Request) {
 		names = append(names, d.Name)
 	}
 	if err := s.st.PutPolicies(ctx, put); err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	s.invalidatePolicies()
-	writeJSON(w, http.StatusOK, map[string]any{"applied": names})
+	writeJSON(w, http.StatusOK, Applied{Applied: names})
+	return nil
 }
 
 func mentionsAny(msg string, names map[string]bool) bool {
@@ -138,45 +117,42 @@ func (s *Server) policyView(ctx context.Context, d *store.PolicyDoc) (*PolicyVie
 	return v, nil
 }
 
-func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request) error {
 	docs, err := s.st.PolicyDocs(r.Context())
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	out := []*PolicyView{}
 	for _, d := range docs {
 		v, err := s.policyView(r.Context(), d)
 		if err != nil {
-			s.storeErr(w, err, "policy counts")
-			return
+			return storeError(err, "policy counts")
 		}
 		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.st.Policy(r.Context(), r.PathValue("name"))
 	if err != nil {
-		s.storeErr(w, err, "policy")
-		return
+		return storeError(err, "policy")
 	}
 	v, err := s.policyView(r.Context(), d)
 	if err != nil {
-		s.storeErr(w, err, "policy counts")
-		return
+		return storeError(err, "policy counts")
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
-func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	name := r.PathValue("name")
 	stored, err := s.st.PolicyDocs(ctx)
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	var rest []*store.PolicyDoc
 	for _, sd := range stored {
@@ -196,17 +172,16 @@ func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if len(broken) > 0 {
-				writeJSON(w, http.StatusConflict, PolicyErrors{Errors: broken})
-				return
+				return &APIError{Status: http.StatusConflict, Rule: RuleConflict, Msg: "other policies need this one: " + broken.Error(), Errors: broken}
 			}
 		}
 	}
 	if err := s.st.DeletePolicy(ctx, name); err != nil {
-		s.storeErr(w, err, "policy")
-		return
+		return storeError(err, "policy")
 	}
 	s.invalidatePolicies()
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // DevicePlan is the answer of GET /devices/{id}/plan.
@@ -246,29 +221,25 @@ func (s *Server) planFor(ctx context.Context, set *policy.Set, d *store.Device, 
 	return policy.Compute(set, st, states, policy.NewSession(events), time.Now().UTC()), states, nil
 }
 
-func (s *Server) planDevice(w http.ResponseWriter, r *http.Request) {
+func (s *Server) planDevice(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	events, rerr := planEvents(r)
 	if rerr != nil {
-		writeErr(w, http.StatusBadRequest, rerr)
-		return
+		return rerr
 	}
 	d, err := s.st.Device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	out := DevicePlan{Device: d.ID, Events: events, RPCs: []policy.RPC{}, Policy: map[string]policy.Outcome{}}
 	set, err := s.policySet(ctx)
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	if set != nil {
 		plan, states, err := s.planFor(ctx, set, d, events)
 		if err != nil {
-			s.storeErr(w, err, "device state")
-			return
+			return storeError(err, "device state")
 		}
 		out.RPCs, out.Policy, out.States = plan.RPCs, plan.Outcomes, states
 		if out.RPCs == nil {
@@ -276,6 +247,7 @@ func (s *Server) planDevice(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // PolicyPlan is the answer of GET /policies/{name}/plan: over the
@@ -294,26 +266,23 @@ type PolicyPlan struct {
 // maxPlanDevices bounds a policy's dry run.
 const maxPlanDevices = 100000
 
-func (s *Server) planPolicy(w http.ResponseWriter, r *http.Request) {
+func (s *Server) planPolicy(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	name := r.PathValue("name")
 	events, rerr := planEvents(r)
 	if rerr != nil {
-		writeErr(w, http.StatusBadRequest, rerr)
-		return
+		return rerr
 	}
 	set, err := s.policySet(ctx)
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	var c *policy.Compiled
 	if set != nil {
 		c, _ = set.Policy(name)
 	}
 	if c == nil || c.Doc.Policy == nil {
-		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "policy not found"})
-		return
+		return apiErr(http.StatusNotFound, RuleNotFound, "policy not found")
 	}
 	root := c.Target.Name
 	if i := strings.IndexByte(root, ':'); i >= 0 && !c.Target.Service {
@@ -323,8 +292,7 @@ func (s *Server) planPolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	devs, err := s.st.Devices(ctx, store.DeviceFilter{Model: root, Limit: maxPlanDevices + 1})
 	if err != nil {
-		s.storeErr(w, err, "devices")
-		return
+		return storeError(err, "devices")
 	}
 	out := PolicyPlan{Policy: name, Outcomes: map[string]int{}, RPCs: map[string]int{}}
 	if len(devs) > maxPlanDevices {
@@ -334,8 +302,7 @@ func (s *Server) planPolicy(w http.ResponseWriter, r *http.Request) {
 		out.Devices++
 		plan, _, err := s.planFor(ctx, set, d, events)
 		if err != nil {
-			s.storeErr(w, err, "device state")
-			return
+			return storeError(err, "device state")
 		}
 		o, ok := plan.Outcomes[name]
 		if !ok {
@@ -357,6 +324,7 @@ func (s *Server) planPolicy(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // DevicePolicies is the answer of GET /devices/{id}/policies.
@@ -366,17 +334,15 @@ type DevicePolicies struct {
 	Virtual map[string]string     `json:"virtualParameters"`
 }
 
-func (s *Server) devicePolicies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) devicePolicies(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d, err := s.st.Device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	states, st, err := s.policyState(ctx, d, false, true)
 	if err != nil {
-		s.storeErr(w, err, "device state")
-		return
+		return storeError(err, "device state")
 	}
 	out := DevicePolicies{Device: d.ID, States: []*policy.PolicyState{}, Virtual: map[string]string{}}
 	for _, ps := range states {
@@ -385,13 +351,13 @@ func (s *Server) devicePolicies(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(out.States, func(i, j int) bool { return out.States[i].Policy < out.States[j].Policy })
 	set, err := s.policySet(ctx)
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	if set != nil {
 		out.Virtual = policy.VirtualValues(set, st)
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // GroupView is a group with its member counts over the devices of its
@@ -441,11 +407,10 @@ func (s *Server) groupView(ctx context.Context, set *policy.Set, name string, li
 	return v, nil
 }
 
-func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
 	set, err := s.policySet(r.Context())
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	out := []*GroupView{}
 	if set != nil {
@@ -457,25 +422,23 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 		for _, n := range names {
 			v, err := s.groupView(r.Context(), set, n, 0)
 			if err != nil {
-				s.storeErr(w, err, "group")
-				return
+				return storeError(err, "group")
 			}
 			out = append(out, v)
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) error {
 	set, err := s.policySet(r.Context())
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	name := r.PathValue("name")
 	if set == nil || set.Groups[name] == nil {
-		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "group not found"})
-		return
+		return apiErr(http.StatusNotFound, RuleNotFound, "group not found")
 	}
 	limit := 1000
 	if v := r.URL.Query().Get("limit"); v != "" {
@@ -485,8 +448,8 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.groupView(r.Context(), set, name, limit)
 	if err != nil {
-		s.storeErr(w, err, "group")
-		return
+		return storeError(err, "group")
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }

@@ -87,7 +87,8 @@ func hashKey(key string) string {
 // (only its hash is stored) or the NBI needs none.
 func (s *Server) NewAdminKey() string { return s.newAdminKey }
 
-// nbiGuard checks every NBI request but /openapi.json: the Host (DNS
+// nbiGuard checks every NBI request but the public routes (AccessPublic
+// in routes.go: /openapi.json, /healthz, /readyz): the Host (DNS
 // rebinding), the Origin of browser requests (cross-site requests,
 // including "simple" POSTs that need no preflight) and the credentials.
 func (s *Server) nbiGuard(next http.Handler) http.Handler {

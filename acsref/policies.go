@@ -236,6 +236,7 @@ func (s *Server) policyMessage(ctx context.Context, se *session, rpc *policy.RPC
 // policyResponse records the CPE's answer to a policy RPC.
 func (s *Server) policyResponse(se *session, in *inflight, m cwmp.Message) {
 	pol, rpc, now := se.pol, in.policy, time.Now().UTC()
+	s.observePolicyRPC(rpc, RPCOK)
 	switch m := m.(type) {
 	case *cwmp.GetParameterValuesResponse:
 		se.storeValues(m.ParameterList)
@@ -270,6 +271,7 @@ func (s *Server) policyFault(se *session, in *inflight, f *cwmp.Fault) {
 		reason += " (" + strings.Join(parts, "; ") + ")"
 	}
 	se.pol.sess.Fault(in.policy, reason)
+	s.observePolicyRPC(in.policy, RPCFault)
 	var detail json.RawMessage
 	if len(f.SetParameterValuesFaults) > 0 {
 		detail, _ = json.Marshal(f.SetParameterValuesFaults)
@@ -324,6 +326,7 @@ func (s *Server) policyEnd(se *session) {
 	}
 	now := time.Now().UTC()
 	changed := pol.sess.Finish(pol.final, pol.states, now)
+	s.observePolicyStates(changed, pol.states)
 	if len(changed) == 0 {
 		return
 	}

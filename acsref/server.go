@@ -136,6 +136,11 @@ type Config struct {
 	// and connection requests to them go over UDP (TR-069 Annex G).
 	// STUNPassword, when set, is required of them (MESSAGE-INTEGRITY).
 	STUNAddr, STUNPassword string
+
+	// MetricsAddr, when set, serves /metrics on its own loopback address
+	// without credentials; otherwise /metrics is on the NBI, behind its
+	// credentials (metrics.go).
+	MetricsAddr string
 }
 
 // Server is a running (or runnable) reference ACS.
@@ -183,6 +188,8 @@ type Server struct {
 	policies     policyEngine        // auto-configuration (policies.go)
 	// campaignClock replaces time.Now for campaigns (tests).
 	campaignClock atomic.Pointer[func() time.Time]
+	metrics       *metrics     // metrics.go
+	metricsLn     net.Listener // Config.MetricsAddr's
 }
 
 // New returns a server for cfg; Start listens, or use CWMPHandler and
@@ -218,6 +225,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if err := s.initObservability(); err != nil {
+		return nil, err
 	}
 	if sh, ok := cfg.Store.(store.Shared); ok {
 		s.shared = sh
@@ -308,6 +318,11 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("acsref: NBI listener: %w", err)
 	}
 	s.cwmpLn, s.nbiLn = cl, nl
+	if err := s.startMetrics(); err != nil {
+		cl.Close()
+		nl.Close()
+		return err
+	}
 	if s.cfg.STUNAddr != "" {
 		if err := s.startSTUN(); err != nil {
 			cl.Close()

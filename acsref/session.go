@@ -78,6 +78,7 @@ type session struct {
 	// began: a CPE that does not return the cookie is known by it.
 	conn string
 	pol  *policySession // auto-configuration (policies.go); nil without policies
+	obs  sessionObs     // metrics and the session's log line (metrics.go)
 	// campaignTasks are the tasks campaigns queued in this session, by
 	// task id: the campaign they belong to (campaigns.go).
 	campaignTasks map[int64]string
@@ -255,6 +256,7 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 	}
 	se.touch()
 	s.decodeFindings(se, env)
+	s.observeMessage(se, env.Body)
 	switch m := env.Body.(type) {
 	case nil:
 		if se.inflight != nil {
@@ -385,9 +387,11 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		// A store outage: the CPE comes back later (TR-069 3.7.1.5).
 		s.log.Error("acs: inform", "device", id, "err", err)
 		s.dropSession(se)
+		s.observeRefused()
 		busy(w, "the ACS's store is unavailable")
 		return
 	}
+	s.observeOpen(se, inf)
 	s.decodeFindings(se, env)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: se.id, Path: "/", HttpOnly: true})
 	resp := env.Reply(&cwmp.InformResponse{MaxEnvelopes: 1})
@@ -632,7 +636,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 			}
 			t.CommandKey = commandKeyPrefix + strconv.FormatInt(t.ID, 10)
 			if alreadyApplied(se, t, prep) {
-				s.finishTask(se, t, store.TaskDone, map[string]any{"alreadyApplied": true, "parameterKey": t.CommandKey}, 0, "")
+				s.finishTask(se, t, store.TaskDone, &TaskResult{AlreadyApplied: true, ParameterKey: t.CommandKey}, 0, "")
 				continue
 			}
 			msg := prep.message(t.CommandKey, s.baseURL()+"/uploads/"+url2name(se.dev.ID)+"/"+strconv.FormatInt(t.ID, 10))
@@ -688,6 +692,7 @@ func (s *Server) send(w http.ResponseWriter, se *session, in *inflight) bool {
 		return false
 	}
 	se.inflight = in
+	s.observeSend(se, in.msg)
 	h := w.Header()
 	h.Set("Content-Type", cwmp.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
@@ -760,20 +765,20 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 		for i, p := range m.ParameterList {
 			vals[i] = [3]string{p.Name, p.Value, p.Type}
 		}
-		result = map[string]any{"parameterValues": vals}
+		result = &TaskResult{ParameterValues: vals}
 	case *cwmp.SetParameterValuesResponse:
 		for _, v := range in.prep.values {
 			se.batch.Parameters = append(se.batch.Parameters, store.Parameter{Name: v.Name, Value: v.Value, Type: v.Type, HasValue: true, Updated: now})
 			se.noteKnown(v.Name, v.Value)
 		}
-		result = map[string]any{"status": m.Status}
+		result = &TaskResult{Status: intPtr(m.Status)}
 	case *cwmp.GetParameterNamesResponse:
 		names := make([]store.Parameter, len(m.ParameterList))
-		list := make([]map[string]any, len(m.ParameterList))
+		list := make([]ParameterName, len(m.ParameterList))
 		for i, p := range m.ParameterList {
 			wr := p.Writable
 			names[i] = store.Parameter{Name: p.Name, Writable: &wr, Object: strings.HasSuffix(p.Name, "."), Updated: now}
-			list[i] = map[string]any{"name": p.Name, "writable": p.Writable}
+			list[i] = ParameterName{Name: p.Name, Writable: p.Writable}
 		}
 		se.batch.Parameters = append(se.batch.Parameters, names...)
 		spec := in.prep.spec
@@ -789,30 +794,30 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 			// What the tree no longer names, the device no longer has.
 			se.batch.Complete = se.bind.Root
 		}
-		result = map[string]any{"parameters": list}
+		result = &TaskResult{Parameters: list}
 	case *cwmp.GetParameterAttributesResponse:
-		result = map[string]any{"parameterAttributes": m.ParameterList}
+		result = &TaskResult{ParameterAttributes: m.ParameterList}
 	case *cwmp.SetParameterAttributesResponse:
 	case *cwmp.AddObjectResponse:
 		obj := addedInstance(in.prep.spec.ObjectName, m.InstanceNumber)
 		se.batch.Parameters = append(se.batch.Parameters, store.Parameter{Name: obj, Object: true, Updated: now})
-		result = map[string]any{"instanceNumber": m.InstanceNumber, "status": m.Status, "object": obj}
+		result = &TaskResult{InstanceNumber: m.InstanceNumber, Status: intPtr(m.Status), Object: obj}
 	case *cwmp.DeleteObjectResponse:
 		se.batch.DeleteParameters = append(se.batch.DeleteParameters, in.prep.spec.ObjectName)
-		result = map[string]any{"status": m.Status}
+		result = &TaskResult{Status: intPtr(m.Status)}
 	case *cwmp.RebootResponse:
 		status = store.TaskWaiting // until the Inform with "M Reboot"
 	case *cwmp.FactoryResetResponse:
 	case *cwmp.ScheduleInformResponse:
 	case *cwmp.GetRPCMethodsResponse:
-		result = map[string]any{"methods": m.MethodList}
+		result = &TaskResult{Methods: m.MethodList}
 	case *cwmp.DownloadResponse:
-		result = map[string]any{"status": m.Status}
+		result = &TaskResult{Status: intPtr(m.Status)}
 		if m.Status == cwmp.StatusCommitted {
 			status = store.TaskWaiting // until TransferComplete
 		}
 	case *cwmp.UploadResponse:
-		result = map[string]any{"status": m.Status}
+		result = &TaskResult{Status: intPtr(m.Status)}
 		if m.Status == cwmp.StatusCommitted {
 			status = store.TaskWaiting
 		}
@@ -825,10 +830,10 @@ func (s *Server) recordResponse(se *session, m cwmp.Message) {
 		// TransferComplete.
 		if t := s.taskByKey(context.Background(), in.prep.spec.transferKey()); t != nil && t.DeviceID == se.dev.ID &&
 			(t.Status == store.TaskWaiting || t.Status == store.TaskPending) {
-			s.finishTask(se, t, store.TaskCancelled, map[string]any{"cancelledBy": in.task.ID}, 0, "")
+			s.finishTask(se, t, store.TaskCancelled, &TaskResult{CancelledBy: in.task.ID}, 0, "")
 		}
 	case *cwmp.GetAllQueuedTransfersResponse:
-		result = map[string]any{"transfers": m.TransferList}
+		result = &TaskResult{Transfers: m.TransferList}
 	}
 	if in.task != nil && len(in.prep.spec.ExpectFault) > 0 {
 		s.judgeNegative(se, in, nil) // accepted what it had to refuse
@@ -852,7 +857,7 @@ func (s *Server) transferComplete(se *session, m *cwmp.TransferComplete) {
 			String: fmt.Sprintf("TransferComplete for unknown CommandKey %q (no open transfer task of this device)", m.CommandKey), Time: time.Now().UTC()})
 		return
 	}
-	res := map[string]any{"startTime": m.StartTime, "completeTime": m.CompleteTime}
+	res := &TaskResult{StartTime: m.StartTime, CompleteTime: m.CompleteTime}
 	if m.FaultStruct.FaultCode != 0 {
 		s.finishTask(se, t, store.TaskFault, res, int(m.FaultStruct.FaultCode), m.FaultStruct.FaultString)
 		return
@@ -871,14 +876,13 @@ func (s *Server) duStateChangeComplete(se *session, m *cwmp.DUStateChangeComplet
 			String: fmt.Sprintf("DUStateChangeComplete for unknown CommandKey %q", m.CommandKey), Time: time.Now().UTC()})
 		return
 	}
-	results := make([]map[string]any, len(m.Results))
+	results := make([]DUResult, len(m.Results))
 	code, why := 0, ""
 	for i, r := range m.Results {
-		res := map[string]any{"uuid": r.UUID, "deploymentUnitRef": r.DeploymentUnitRef, "version": r.Version,
-			"currentState": r.CurrentState, "resolved": r.Resolved, "executionUnitRefList": r.ExecutionUnitRefList,
-			"startTime": r.StartTime, "completeTime": r.CompleteTime}
+		res := DUResult{UUID: r.UUID, DeploymentUnitRef: r.DeploymentUnitRef, Version: r.Version, CurrentState: r.CurrentState,
+			Resolved: r.Resolved, ExecutionUnitRefList: r.ExecutionUnitRefList, StartTime: r.StartTime, CompleteTime: r.CompleteTime}
 		if r.Fault.FaultCode != 0 {
-			res["faultCode"], res["faultString"] = int(r.Fault.FaultCode), r.Fault.FaultString
+			res.FaultCode, res.FaultString = int(r.Fault.FaultCode), r.Fault.FaultString
 			if code == 0 {
 				code, why = int(r.Fault.FaultCode), fmt.Sprintf("operation %d: %s", i, r.Fault.FaultString)
 			}
@@ -889,10 +893,10 @@ func (s *Server) duStateChangeComplete(se *session, m *cwmp.DUStateChangeComplet
 	// of them is stale until read again.
 	se.batch.DeleteParameters = append(se.batch.DeleteParameters, se.dev.Root+"SoftwareModules.DeploymentUnit.", se.dev.Root+"SoftwareModules.ExecutionUnit.")
 	if code != 0 {
-		s.finishTask(se, t, store.TaskFault, map[string]any{"results": results}, code, why)
+		s.finishTask(se, t, store.TaskFault, &TaskResult{Results: results}, code, why)
 		return
 	}
-	s.finishTask(se, t, store.TaskDone, map[string]any{"results": results}, 0, "")
+	s.finishTask(se, t, store.TaskDone, &TaskResult{Results: results}, 0, "")
 }
 
 // endSession commits what the session recorded and forgets it. reason is
@@ -908,6 +912,7 @@ func (s *Server) endSession(se *session, reason string) error {
 		s.log.Debug("acs: session ended", "device", se.dev.ID, "reason", reason)
 	}
 	se.closed = true
+	s.observeEnd(se, reason)
 	if se.inflight != nil && reason != "" {
 		s.noAnswer(se, reason)
 	}

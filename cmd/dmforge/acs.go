@@ -45,6 +45,7 @@ type acsOptions struct {
 	maxNoAnswer                     int
 	retryBackoff                    time.Duration
 	discovery                       []string
+	metricsAddr                     string
 }
 
 func newACSCmd() *cobra.Command {
@@ -143,6 +144,7 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	f.StringVar(&o.tlsSelfSigned, "tls-self-signed", "", "serve HTTPS with a new self-signed certificate, written (PEM) to this file for CPEs to trust")
 	f.StringVar(&o.stunAddr, "stun-addr", "", "UDP address of a STUN server for CPEs behind NAT, e.g. 127.0.0.1:3478 (none if empty)")
 	f.StringVar(&o.stunPassword, "stun-password", "", "STUN password CPEs must prove (MESSAGE-INTEGRITY); none if empty")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "loopback address serving /metrics without credentials, e.g. 127.0.0.1:9464 (default: /metrics on the NBI, with its credentials)")
 	f.IntVar(&o.maxNoAnswer, "max-no-answer", acsref.DefaultMaxNoAnswer, "RPCs of a task that may go unanswered before the task faults")
 	f.DurationVar(&o.retryBackoff, "retry-backoff", acsref.DefaultRetryBackoff, "wait before sending an unanswered task again (from the second no-answer; doubles)")
 	f.StringArrayVar(&o.discovery, "discovery", nil, "discovery override of a product class: PRODUCTCLASS:batchSize=N,partialGPV=BOOL,skipRootGPN=BOOL,booleans=1|true,dateTimeMilliseconds=BOOL,disabled=BOOL (repeatable)")
@@ -179,7 +181,7 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 		Auth:           acsref.CPEAuth{Username: o.cpeUser, Password: o.cpePass, PerDevice: perDevice, Basic: basic},
 		SessionTimeout: o.sessionTimeout, NoDiscovery: o.noDiscovery, InformGet: o.informGet,
 		ConnReqUsername: o.crUser, ConnReqPassword: o.crPass, PublicURL: o.publicURL, Logger: logger,
-		STUNAddr: o.stunAddr, STUNPassword: o.stunPassword,
+		STUNAddr: o.stunAddr, STUNPassword: o.stunPassword, MetricsAddr: o.metricsAddr,
 		NBIAccess:                acsref.NBIAccess{Open: o.nbiOpen, ResetKey: o.nbiResetKey, AllowedHosts: o.nbiAllowedHosts, AllowedOrigins: o.nbiAllowedOrigins},
 		AllowUnauthenticatedCPEs: o.allowUnauthCPEs,
 		ConnReqAllowedNets:       o.crAllowedNets, ConnReqBasic: o.crBasic,
@@ -195,6 +197,7 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 	fmt.Fprintf(w, "dmforge acs: CWMP %s\n", srv.CWMPURL())
 	fmt.Fprintf(w, "dmforge acs: NBI  %s (OpenAPI at %s/openapi.json)\n", srv.NBIURL(), srv.NBIURL())
 	fmt.Fprintf(w, "dmforge acs: store %s\n", redactDB(o.db))
+	fmt.Fprintf(w, "dmforge acs: metrics %s (health: %s/healthz, %s/readyz)\n", srv.MetricsURL(), srv.NBIURL(), srv.NBIURL())
 	switch key := srv.NewAdminKey(); {
 	case key != "":
 		fmt.Fprintf(w, "dmforge acs: NBI admin API key (shown this once; only its hash is stored): %s\n", key)
