@@ -175,7 +175,7 @@ func (r discoveryRecord) raw() json.RawMessage {
 // then what it learnt, then its product class's override, then its own.
 func (s *Server) strategy(se *session) DiscoveryStrategy {
 	st := DiscoveryStrategy{BatchSize: DefaultDiscoveryBatch}.over(se.rec.Learned)
-	if o, ok := s.cfg.DiscoveryByProductClass[se.dev.ProductClass]; ok {
+	if o, ok := s.classOverride(context.Background(), se.dev.ProductClass); ok { // discovery_class.go
 		st = st.over(o)
 	}
 	return st.over(se.rec.Override)
@@ -501,7 +501,7 @@ func (s *Server) finishJob(se *session) {
 type DiscoveryView struct {
 	Device string `json:"device"`
 	// Override is the device's own (PUT /devices/{id}/discovery),
-	// ProductClass its product class's (Config), Learned what the device
+	// ProductClass its product class's (NBI, else flags), Learned what the device
 	// taught, Effective what the next discovery uses.
 	Override     DiscoveryStrategy `json:"override"`
 	ProductClass DiscoveryStrategy `json:"productClass"`
@@ -517,7 +517,8 @@ func (s *Server) getDiscovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	se := &session{dev: *d, rec: parseRecord(d.Discovery)}
-	writeJSON(w, http.StatusOK, DiscoveryView{Device: d.ID, Override: se.rec.Override, ProductClass: s.cfg.DiscoveryByProductClass[d.ProductClass],
+	pc, _ := s.classOverride(r.Context(), d.ProductClass)
+	writeJSON(w, http.StatusOK, DiscoveryView{Device: d.ID, Override: se.rec.Override, ProductClass: pc,
 		Learned: se.rec.Learned, Effective: s.strategy(se), LastFallback: se.rec.LastFallback})
 }
 

@@ -186,6 +186,9 @@ type Server struct {
 	fileSecret   []byte              // key of the file credentials (credhash.go)
 	newAdminKey  string              // the key made by New, shown once
 	policies     policyEngine        // auto-configuration (policies.go)
+	// classDiscovery holds the product classes' discovery overrides set
+	// through the NBI (discovery_class.go).
+	classDiscovery classOverrides
 	// campaignClock replaces time.Now for campaigns (tests).
 	campaignClock atomic.Pointer[func() time.Time]
 	metrics       *metrics     // metrics.go
