@@ -18,7 +18,7 @@ import (
 )
 
 // Formats are the output formats Write knows.
-var Formats = []string{"table", "markdown", "json", "html", "sarif", "github"}
+var Formats = []string{"table", "box", "markdown", "json", "html", "sarif", "github"}
 
 // Report is a comparison ready to print: the two models' labels and the
 // changes (possibly filtered).
@@ -155,7 +155,7 @@ func sortGroups(gs []Group) {
 // Write renders the report in one of Formats.
 func Write(w io.Writer, format string, r *Report) error {
 	switch format {
-	case "table", "":
+	case "table", "", "box":
 		return WriteTable(w, r)
 	case "markdown", "md":
 		if r.Full {
@@ -202,9 +202,29 @@ func summary(r *Report) string {
 	return fmt.Sprintf("%s → %s: %d changes (%d breaking, %d compatible, %d info)", r.Old, r.New, n.Total, n.Breaking, n.Compatible, n.Info)
 }
 
-// WriteTable writes a summary line and one table of the changes grouped
-// by object: the object (or profile) is named on the first row of its
-// group.
+// Summary is the report's first line: the models and the counts.
+func Summary(r *Report) string { return summary(r) }
+
+// TableRows are the report's table: a header and one row per change,
+// grouped by object; the object (or profile) is named on the first row
+// of its group. The CLI lays them out in plain columns; WriteTable draws
+// a box.
+func TableRows(r *Report) (header []string, rows [][]string) {
+	header = []string{"Object", "Item", "Rule", "Class", "Old", "New"}
+	for _, g := range Groups(r.Changes) {
+		for i, row := range g.Changes {
+			title := ""
+			if i == 0 {
+				title = g.Title
+			}
+			rows = append(rows, []string{title, row.Item, row.Rule, string(row.Class), dash(short(row.Old, cellMax)), dash(short(row.New, cellMax))})
+		}
+	}
+	return header, rows
+}
+
+// WriteTable writes the summary line and the changes in a box-drawn
+// table (TableRows).
 func WriteTable(w io.Writer, r *Report) error {
 	var b bytes.Buffer
 	b.WriteString(summary(r) + "\n")
@@ -213,17 +233,11 @@ func WriteTable(w io.Writer, r *Report) error {
 		return err
 	}
 	t := tablewriter.NewTable(&b, tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithHeaderAutoWrap(tw.WrapNone))
-	t.Header("Object", "Item", "Rule", "Class", "Old", "New")
-	for _, g := range Groups(r.Changes) {
-		for i, row := range g.Changes {
-			title := ""
-			if i == 0 {
-				title = g.Title
-			}
-			old, new := dash(short(row.Old, cellMax)), dash(short(row.New, cellMax))
-			if err := t.Append(title, row.Item, row.Rule, string(row.Class), old, new); err != nil {
-				return err
-			}
+	header, rows := TableRows(r)
+	t.Header(header)
+	for _, row := range rows {
+		if err := t.Append(row); err != nil {
+			return err
 		}
 	}
 	if err := t.Render(); err != nil {

@@ -37,7 +37,8 @@ profiles with a stable rule id and a class:
 there are any, for CI. --rules prints the rule catalogue.
 
 Formats:
-  table     grouped by object (default)
+  table     grouped by object, plain columns (default)
+  box       the same table, box-drawn
   markdown  a review summary for a pull request: counts by class and rule,
             the breaking changes listed, the others in collapsible
             sections; under 65,536 characters (a GitHub comment) whatever
@@ -86,7 +87,16 @@ Formats:
 			}
 			r := &diff.Report{Old: diff.Label(oldLd.Model), New: diff.Label(newLd.Model), Changes: changes,
 				Full: full, NewModel: newLd.Model, Files: annotatedFiles(args[1])}
-			if err := diff.Write(w, format, r); err != nil {
+			if format == "table" {
+				// Plain columns in the terminal's width (box: drawn).
+				fmt.Fprintln(w, diff.Summary(r))
+				if len(changes) > 0 {
+					header, rows := diff.TableRows(r)
+					if err := writeTable(w, false, header, rows); err != nil {
+						return err
+					}
+				}
+			} else if err := diff.Write(w, format, r); err != nil {
 				return err
 			}
 			if breaking && len(changes) > 0 {
