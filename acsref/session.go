@@ -228,6 +228,7 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if inf, ok := env.Body.(*cwmp.Inform); ok {
+		s.conformanceInform(inf, raw) // conformance_watch.go
 		s.handleInform(w, r, env, inf)
 		return
 	}
@@ -251,6 +252,7 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	se.touch()
+	s.conformanceSaw(se.dev.ID, env, raw) // conformance_watch.go
 	s.decodeFindings(se, env)
 	switch m := env.Body.(type) {
 	case nil:
@@ -685,6 +687,7 @@ func (s *Server) send(w http.ResponseWriter, se *session, in *inflight) bool {
 		return false
 	}
 	se.inflight = in
+	s.conformanceSent(se.dev.ID, in.msg, b) // conformance_watch.go
 	h := w.Header()
 	h.Set("Content-Type", cwmp.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
