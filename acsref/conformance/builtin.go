@@ -81,16 +81,24 @@ func CorePlan() *Plan {
 	add(Case{ID: "gpn.next-level", Area: "rpc", Purpose: "GetParameterNames of the root with NextLevel true returns the root's direct children only",
 		Refs:  []string{tr069 + "A.3.2.3 (GetParameterNames, NextLevel)"},
 		Steps: []Step{{Op: OpRPC, Task: raw(`{"name":"getParameterNames","parameterPath":"{root}","nextLevel":true}`), Judge: JudgeNextLevel}}})
-	for _, o := range OptionalRPCs {
-		add(Case{ID: "rpc.optional." + o.Method, Area: "rpc", Condition: Condition{Kind: IfRPC, Value: o.Method},
-			Purpose: "The device lists " + o.Method + " in GetRPCMethods: it must not answer it with 9000 Method not supported",
-			Refs:    []string{tr069 + o.Ref + " (" + o.Method + ")", tr069 + "A.5.1 (9000)"},
-			Steps:   []Step{{Op: OpRPC, Task: raw(o.Task), Judge: JudgeSupported, Destructive: o.Destructive}}})
+	optional := func(destructive bool) {
+		for _, o := range OptionalRPCs {
+			if (o.Destructive != "") != destructive {
+				continue
+			}
+			add(Case{ID: "rpc.optional." + o.Method, Area: "rpc", Condition: Condition{Kind: IfRPC, Value: o.Method},
+				Purpose: "The device lists " + o.Method + " in GetRPCMethods: it must not answer it with 9000 Method not supported",
+				Refs:    []string{tr069 + o.Ref + " (" + o.Method + ")", tr069 + "A.5.1 (9000)"},
+				Steps:   []Step{{Op: OpRPC, Task: raw(o.Task), Judge: JudgeSupported, Destructive: o.Destructive}}})
+		}
 	}
+	optional(false)
 	for _, pc := range ProbeChecks {
 		add(Case{ID: "probe." + pc.Check, Area: "probe", Purpose: pc.Purpose, Refs: []string{tr069 + pc.Ref},
 			Steps: []Step{{Op: OpProbe, Check: pc.Check}}})
 	}
+	// Last: a factory reset wipes what the other cases read.
+	optional(true)
 	return p
 }
 

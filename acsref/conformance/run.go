@@ -465,11 +465,11 @@ func (r *Runner) step(ctx context.Context, s *Step, cs *caseState) *failure {
 				observed: "missing " + strings.Join(missing, ", ") + " (listed: " + strings.Join(r.methods, ", ") + ")"}
 		}
 	case OpConnectionRequest:
+		// The device may inform before the request's answer comes back.
+		cs.taskSent, cs.lastTask = r.now(), nil
 		if err := r.Driver.ConnectionRequest(ctx); err != nil {
 			return &failure{expected: "the connection request accepted (HTTP 200 or 204)", observed: err.Error()}
 		}
-		cs.taskSent = r.now()
-		cs.lastTask = nil
 	case OpRPC:
 		return r.rpcStep(ctx, s, cs)
 	case OpAwaitInform:
