@@ -49,7 +49,7 @@ func (s *Server) NBIHandler() http.Handler {
 	api.HandleFunc("PUT /credentials/{user}", s.putCredential)
 	api.HandleFunc("DELETE /credentials/{user}", s.deleteCredential)
 	s.policyRoutes(api) // nbi_policy.go
-	s.conformanceRoutes(api) // nbi_conformance.go
+	s.conformanceRoutes(api)
 	mux.Handle("/", s.nbiGuard(api))
 	return mux
 }

@@ -50,7 +50,7 @@ func CorePlan() *Plan {
 	p := &Plan{Name: "cwmp-core", Version: "1.0", Title: "CWMP core: events, Informs, RPCs and fault behaviour"}
 	add := func(c Case) { p.Cases = append(p.Cases, c) }
 	add(Case{ID: "rpc.get-rpc-methods", Area: "rpc", Purpose: "GetRPCMethods is answered and lists every method TR-069 requires of a CPE",
-		Refs: []string{tr069 + "A.3.1.1 (GetRPCMethods)", tr069 + "Annex A, RPC method support (Required CPE methods)"},
+		Refs:  []string{tr069 + "A.3.1.1 (GetRPCMethods)", tr069 + "Annex A, RPC method support (Required CPE methods)"},
 		Steps: []Step{{Op: OpRPCMethods}}})
 	add(Case{ID: "events.connection-request", Area: "events", Purpose: "A connection request makes the device open a session whose Inform carries 6 CONNECTION REQUEST",
 		Refs:  []string{tr069 + "§3.2.2 (ACS connection request notification)", tr069 + "A.3.3.1 (Inform, EventCode 6 CONNECTION REQUEST)"},

@@ -40,12 +40,12 @@ type Case struct {
 
 // Condition kinds.
 const (
-	Mandatory   = "mandatory"   // every device
-	IfRPC       = "rpc"         // the device lists Value in GetRPCMethods
-	IfProfile   = "profile"     // the device declares profile Value, or the run selects it
-	IfDataModel = "data-model"  // the device's root model is Value ("Device:2", "InternetGatewayDevice:1")
-	IfParameter = "parameter"   // the device reports parameter Value (relative to its root)
-	IfOption    = "option"      // the run's options name Value in "cases" (opt-in cases)
+	Mandatory   = "mandatory"  // every device
+	IfRPC       = "rpc"        // the device lists Value in GetRPCMethods
+	IfProfile   = "profile"    // the device declares profile Value, or the run selects it
+	IfDataModel = "data-model" // the device's root model is Value ("Device:2", "InternetGatewayDevice:1")
+	IfParameter = "parameter"  // the device reports parameter Value (relative to its root)
+	IfOption    = "option"     // the run's options name Value in "cases" (opt-in cases)
 	nConditions = "mandatory, rpc, profile, data-model, parameter, option"
 )
 

@@ -82,6 +82,16 @@ func (in *Inform) Has(code, key string) bool {
 	return false
 }
 
+// answers reports whether the Inform holds an "M <Method>" event with key.
+func (in *Inform) answers(key string) bool {
+	for _, e := range in.Events {
+		if strings.HasPrefix(e.Code, "M ") && e.CommandKey == key {
+			return true
+		}
+	}
+	return false
+}
+
 func (in *Inform) eventList() string {
 	var parts []string
 	for _, e := range in.Events {
@@ -609,6 +619,12 @@ func (r *Runner) awaitInform(ctx context.Context, s *Step, cs *caseState) *failu
 				ok = ok && in.Has(ev, key)
 			}
 			if !ok {
+				if key != "" && in.answers(key) {
+					// The device reported the method's outcome without
+					// the events that must come with it: no later Inform
+					// will.
+					return &failure{expected: "an Inform with " + want, observed: "an Inform with " + in.eventList()}
+				}
 				continue
 			}
 			cs.inform = in

@@ -154,7 +154,9 @@ func (b *Breaks) informParams(root string, list []cwmp.ParameterValueStruct) []c
 	if b.InformOmit == "" {
 		return list
 	}
-	return slices.DeleteFunc(list, func(p cwmp.ParameterValueStruct) bool { return strings.HasPrefix(strings.TrimPrefix(p.Name, root), b.InformOmit) })
+	return slices.DeleteFunc(list, func(p cwmp.ParameterValueStruct) bool {
+		return strings.HasPrefix(strings.TrimPrefix(p.Name, root), b.InformOmit)
+	})
 }
 
 // crEvent is the event a connection request queues.
