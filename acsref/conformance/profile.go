@@ -45,16 +45,18 @@ func ProfilePlan(m *model.Model) (*Plan, error) {
 				if st := it.Status.OrCurrent(); st == model.Deleted || st == model.Obsoleted {
 					continue
 				}
-				reqs = append(reqs, Requirement{Path: path + it.Name, Access: it.Requirement})
+				reqs = append(reqs, Requirement{Path: path + strings.TrimSpace(it.Name), Access: it.Requirement})
 			}
 		}
 		if len(reqs) == 0 {
 			continue
 		}
-		p.Cases = append(p.Cases, Case{ID: "profile." + prof.Name, Area: "profile",
-			Purpose:   fmt.Sprintf("The device meets profile %s of %s: every object and parameter it requires exists with at least the required access, and the values conform", prof.Name, m.Name),
-			Refs:      []string{m.Name + " profile " + prof.Name, "TR-106 Amendment 8 §2.4 (profiles)", "TR-106 Amendment 8 §3.2 (data types and value rules)"},
-			Condition: Condition{Kind: IfProfile, Value: prof.Name},
+		// Some BBF files name a profile with a trailing space.
+		name := strings.TrimSpace(prof.Name)
+		p.Cases = append(p.Cases, Case{ID: "profile." + name, Area: "profile",
+			Purpose:   fmt.Sprintf("The device meets profile %s of %s: every object and parameter it requires exists with at least the required access, and the values conform", name, m.Name),
+			Refs:      []string{m.Name + " profile " + name, "TR-106 Amendment 8 §2.4 (profiles)", "TR-106 Amendment 8 §3.2 (data types and value rules)"},
+			Condition: Condition{Kind: IfProfile, Value: name},
 			Steps:     []Step{{Op: OpProfile, Requirements: reqs}}})
 	}
 	if len(p.Cases) == 0 {
@@ -125,6 +127,19 @@ func hiddenValue(name string) bool {
 }
 
 func (r *Runner) profileStep(ctx context.Context, s *Step) *failure {
+	if !r.refreshed {
+		// Once per run: the ACS reads the device's tree again (names,
+		// then values), so that the checks see what the device has now.
+		r.refreshed = true
+		body, _ := json.Marshal(map[string]any{"name": "refreshObject", "objectName": r.dev.Root})
+		out, err := r.Driver.Task(ctx, body, true, 4*r.Options.stepTimeout())
+		if err != nil || out.Status != "done" {
+			r.refreshErr = fmt.Sprintf("reading the device's tree again: task %s %d %s %v", out.Status, out.FaultCode, out.FaultString, err)
+		}
+	}
+	if r.refreshErr != "" {
+		return &failure{skip: r.refreshErr}
+	}
 	stored, err := r.Driver.Parameters(ctx, r.dev.Root)
 	if err != nil {
 		return &failure{skip: "the ACS's stored tree is unreadable: " + err.Error()}

@@ -218,6 +218,9 @@ type Runner struct {
 	probeErr error
 	probed   bool
 	probeEv  []Exchange
+	// refreshed: the profile cases had the ACS read the tree again.
+	refreshed  bool
+	refreshErr string
 }
 
 func (r *Runner) now() time.Time {
