@@ -1,9 +1,13 @@
 package acsref_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,6 +77,28 @@ func TestConformanceGenieACSSim(t *testing.T) {
 	}
 	if rep.Counts.Fail < 3 || rep.Counts.Pass < 3 {
 		t.Errorf("counts %+v", rep.Counts)
+	}
+	// The JUnit report of a real peer's failures, with its SOAP as
+	// evidence, passes the JUnit schema check.
+	req, _ := http.NewRequest("GET", a.nbi+devPath(id)+"/conformance-runs/"+rep.Run+"/junit", nil)
+	req.Header.Set("Authorization", "Bearer "+a.tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	junit, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(junit, []byte(`<failure message="expected`)) {
+		t.Errorf("junit: HTTP %d %.200s", resp.StatusCode, junit)
+	}
+	if xmllint, err := exec.LookPath("xmllint"); err == nil {
+		file := filepath.Join(t.TempDir(), "junit.xml")
+		if err := os.WriteFile(file, junit, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if msg, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join("conformance", "testdata", "junit.xsd"), file).CombinedOutput(); err != nil {
+			t.Errorf("xmllint: %v\n%s", err, msg)
+		}
 	}
 	if t.Failed() {
 		t.Logf("genieacs-sim:\n%s", out.String())
