@@ -157,7 +157,7 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 	cr := &confRun{id: strconv.FormatInt(time.Now().UnixNano(), 36), device: d.ID, cancel: cancel, done: make(chan struct{})}
 	cr.rep = conformance.Report{Run: cr.id, Device: conformance.DeviceInfo{ID: d.ID, Root: d.Root, Model: d.Model},
 		Plan: plan.Name, PlanVersion: plan.Version, Options: req.Options, State: conformance.Running, Started: time.Now().UTC(),
-		Total: len(plan.Cases), Results: []conformance.Result{}}
+		Total: len(plan.Select(req.Options)), Results: []conformance.Result{}}
 	cs.runs[cr.id] = cr
 	if cs.watches[d.ID] == nil {
 		cs.watches[d.ID] = &confWatch{}

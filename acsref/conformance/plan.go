@@ -13,6 +13,7 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -289,4 +290,16 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("options.periodicIntervalSeconds: 0 to 3600")
 	}
 	return nil
+}
+
+// Select returns the cases a run with o runs: those o.Cases names, or
+// else every case but the opt-in ones.
+func (p *Plan) Select(o Options) []Case {
+	var out []Case
+	for _, c := range p.Cases {
+		if len(o.Cases) == 0 && c.Condition.Kind != IfOption || slices.Contains(o.Cases, c.ID) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

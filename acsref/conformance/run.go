@@ -235,12 +235,7 @@ func (r *Runner) now() time.Time {
 func (r *Runner) Run(ctx context.Context, runID string) Report {
 	r.rep = Report{Run: runID, Plan: r.Plan.Name, PlanVersion: r.Plan.Version, Options: r.Options, State: Running,
 		Started: r.now().UTC(), Results: []Result{}}
-	var cases []Case
-	for _, c := range r.Plan.Cases {
-		if len(r.Options.Cases) == 0 && c.Condition.Kind != IfOption || slices.Contains(r.Options.Cases, c.ID) {
-			cases = append(cases, c)
-		}
-	}
+	cases := r.Plan.Select(r.Options)
 	r.rep.Total = len(cases)
 	dev, err := r.Driver.Device(ctx)
 	if err != nil {
