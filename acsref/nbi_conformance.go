@@ -197,6 +197,11 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 			delete(cs.watches, d.ID)
 		}
 		cs.mu.Unlock()
+		select {
+		case <-s.stop:
+			confStates.Delete(s) // the server is closing: forget its runs
+		default:
+		}
 	}()
 	writeJSON(w, http.StatusAccepted, cr.report())
 }
