@@ -35,7 +35,33 @@ var confStates sync.Map // *Server → *confState
 type confState struct {
 	mu      sync.Mutex
 	runs    map[string]*confRun   // by run id
-	watches map[string]*confWatch // by device id, while a run is active
+	watches map[string]*confWatch // by device id, while a run or diagnostic is active
+	holders map[string]int        // by device id: the runs and diagnostics watching it
+}
+
+// watch starts recording a device's traffic (for a run or a diagnostic);
+// the returned function stops it once every holder has.
+func (s *Server) watch(id string) (release func()) {
+	cs := s.conf()
+	cs.mu.Lock()
+	if cs.watches[id] == nil {
+		cs.watches[id] = &confWatch{}
+	}
+	cs.holders[id]++
+	cs.mu.Unlock()
+	confActive.Add(1)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			confActive.Add(-1)
+			cs.mu.Lock()
+			if cs.holders[id]--; cs.holders[id] <= 0 {
+				delete(cs.holders, id)
+				delete(cs.watches, id)
+			}
+			cs.mu.Unlock()
+		})
+	}
 }
 
 // confWatch is the record of one device's traffic during a run.
@@ -48,7 +74,7 @@ func (s *Server) conf() *confState {
 	if v, ok := confStates.Load(s); ok {
 		return v.(*confState)
 	}
-	v, _ := confStates.LoadOrStore(s, &confState{runs: map[string]*confRun{}, watches: map[string]*confWatch{}})
+	v, _ := confStates.LoadOrStore(s, &confState{runs: map[string]*confRun{}, watches: map[string]*confWatch{}, holders: map[string]int{}})
 	return v.(*confState)
 }
 

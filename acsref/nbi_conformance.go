@@ -38,6 +38,9 @@ var ConformanceRoutes = []ConformanceRoute{
 	{"GET", "/devices/{id}/conformance-runs/{run}/junit", "a run's report as JUnit XML", "", "application/xml", (*Server).getConformanceJUnit},
 	{"GET", "/devices/{id}/conformance-runs/{run}/html", "a run's report as a self-contained HTML page", "", "text/html", (*Server).getConformanceHTML},
 	{"DELETE", "/devices/{id}/conformance-runs/{run}", "cancel a running run", "", "conformance.Report", (*Server).cancelConformanceRun},
+	{"POST", "/devices/{id}/diagnostics", "run a TR-143 / Wi-Fi diagnostic (nbi_diagnostics.go)", "DiagnosticRequest", "Diagnostic (202)", (*Server).postDiagnostic},
+	{"GET", "/devices/{id}/diagnostics", "the device's diagnostics, newest first", "", "[]Diagnostic", (*Server).listDiagnostics},
+	{"GET", "/devices/{id}/diagnostics/{diag}", "a diagnostic's state and typed results", "", "Diagnostic", (*Server).getDiagnostic},
 }
 
 func (s *Server) conformanceRoutes(api *http.ServeMux) {
@@ -159,17 +162,14 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 		Plan: plan.Name, PlanVersion: plan.Version, Options: req.Options, State: conformance.Running, Started: time.Now().UTC(),
 		Total: len(plan.Select(req.Options)), Results: []conformance.Result{}}
 	cs.runs[cr.id] = cr
-	if cs.watches[d.ID] == nil {
-		cs.watches[d.ID] = &confWatch{}
-	}
 	s.pruneRunsLocked(cs, d.ID)
 	cs.mu.Unlock()
-	confActive.Add(1)
+	release := s.watch(d.ID)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer close(cr.done)
-		defer confActive.Add(-1)
+		defer release()
 		defer cancel()
 		go func() {
 			select {
@@ -188,15 +188,6 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 		cr.mu.Lock()
 		cr.rep = rep
 		cr.mu.Unlock()
-		cs.mu.Lock()
-		still := false
-		for _, o := range cs.runs {
-			still = still || o != cr && o.device == d.ID && o.report().State == conformance.Running
-		}
-		if !still {
-			delete(cs.watches, d.ID)
-		}
-		cs.mu.Unlock()
 		select {
 		case <-s.stop:
 			confStates.Delete(s) // the server is closing: forget its runs

@@ -708,6 +708,7 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 		} else {
 			if spv, ok := req.Body.(*cwmp.SetParameterValues); ok {
 				a.noteSet(spv.ParameterList)
+				a.diagnosticsRequested(spv.ParameterList) // diagnostics.go
 				if a.du != nil {
 					a.du.noteSet(spv.ParameterList)
 				}
