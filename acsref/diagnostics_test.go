@@ -118,6 +118,14 @@ func TestDiagnostics(t *testing.T) {
 			if d.State != acsref.DiagComplete || num(d.Results["TotalBytesSent"]) != 50_000 || uploaded.Load()-before != 50_000 {
 				t.Errorf("upload: %+v (sink got %d)", d, uploaded.Load()-before)
 			}
+			d = l.diagnose(t, acsref.DiagnosticRequest{Type: "TraceRoute", Parameters: map[string]any{"Host": "127.0.0.1", "NumberOfTries": 2}})
+			hopHost := "RouteHops.1.Host"
+			if tc.name == "tr098" {
+				hopHost = "RouteHops.1.HopHost"
+			}
+			if d.State != acsref.DiagComplete || num(d.Results["RouteHopsNumberOfEntries"]) != 1 || d.Results[hopHost] != "127.0.0.1" {
+				t.Errorf("TraceRoute: %+v", d)
+			}
 			if tc.name != "tr181" {
 				var e acsref.RuleError
 				if code := l.a.do("POST", devPath(l.id)+"/diagnostics", `{"type":"UDPEcho","parameters":{"Host":"127.0.0.1"}}`, &e); code != http.StatusBadRequest || !strings.Contains(e.Msg, "not in InternetGatewayDevice") {
@@ -134,6 +142,28 @@ func TestDiagnostics(t *testing.T) {
 			if d.State != acsref.DiagComplete || d.Results["FastestHost"] != "127.0.0.1" {
 				t.Errorf("ServerSelection: %+v", d)
 			}
+			d = l.diagnose(t, acsref.DiagnosticRequest{Type: "NeighboringWiFiDiagnostic"})
+			if d.State != acsref.DiagComplete || num(d.Results["ResultNumberOfEntries"]) != 2 || d.Results["Result.2.OperatingFrequencyBand"] != "5GHz" || num(d.Results["Result.1.SignalStrength"]) != -58 {
+				t.Errorf("NeighboringWiFiDiagnostic: %+v", d)
+			}
+			// Every result the simulator wrote conforms to the model: no
+			// value finding on them. (Its untouched defaults are another
+			// matter: many break their enumerations and ranges.)
+			var conf struct{ Findings []struct{ Path, Rule, Message string } }
+			l.a.do("GET", devPath(l.id)+"/conformance", nil, &conf)
+			written := []string{"DiagnosticsState", "SuccessCount", "FailureCount", "ResponseTime", "FastestHost", "TestBytes", "TotalBytes",
+				"ROMTime", "BOMTime", "EOMTime", "TCPOpen", "IPAddressUsed", "NumberOfEntries", "RouteHops.", "Result."}
+			for _, f := range conf.Findings {
+				ran := strings.Contains(f.Path, ".IPPing.") || strings.Contains(f.Path, "UDPEcho") || strings.Contains(f.Path, "DownloadDiagnostics.") ||
+					strings.Contains(f.Path, "UploadDiagnostics.") || strings.Contains(f.Path, "ServerSelection") || strings.Contains(f.Path, "TraceRoute.") ||
+					strings.Contains(f.Path, "NeighboringWiFiDiagnostic.")
+				for _, w := range written {
+					if ran && strings.Contains(f.Path, w) {
+						t.Errorf("finding on a diagnostic's result: %+v", f)
+						break
+					}
+				}
+			}
 			// The model checks the parameters before anything is sent.
 			for body, want := range map[string]string{
 				`{"type":"IPPing","parameters":{"NumberOfRepetitions":0}}`:       "NumberOfRepetitions",
@@ -147,7 +177,7 @@ func TestDiagnostics(t *testing.T) {
 				}
 			}
 			var list []acsref.Diagnostic
-			if code := l.a.do("GET", devPath(l.id)+"/diagnostics", nil, &list); code != http.StatusOK || len(list) != 6 {
+			if code := l.a.do("GET", devPath(l.id)+"/diagnostics", nil, &list); code != http.StatusOK || len(list) != 8 {
 				t.Errorf("list: %d, %d diagnostics", code, len(list))
 			}
 		})

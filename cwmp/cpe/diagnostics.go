@@ -10,10 +10,12 @@ package cpe
 // use 127.0.0.1): UDPEchoDiagnostics (UDP echo requests and their
 // answers), DownloadDiagnostics (an HTTP GET of DownloadURL) and
 // UploadDiagnostics (an HTTP PUT of TestFileLength bytes to UploadURL).
-// IPPing and ServerSelectionDiagnostics are simulated without raw
-// sockets: a host that resolves to a loopback address answers every echo
-// (in the time a local UDP round trip takes), any other host answers
-// none, and a name that does not resolve is Error_CannotResolveHostName.
+// IPPing, TraceRoute and ServerSelectionDiagnostics are simulated without
+// raw sockets: a host that resolves to a loopback address answers every
+// echo (in the time a local UDP round trip takes) and is one hop away,
+// any other host answers none, and a name that does not resolve is
+// Error_CannotResolveHostName. NeighboringWiFiDiagnostic reports two
+// made-up neighbouring networks.
 
 import (
 	"bytes"
@@ -42,6 +44,9 @@ var diagnosticKinds = map[string]func(a *Agent, ctx context.Context, obj string)
 	"DownloadDiagnostics":        (*Agent).diagDownload,
 	"UploadDiagnostics":          (*Agent).diagUpload,
 	"ServerSelectionDiagnostics": (*Agent).diagServerSelection,
+	"TraceRoute":                 (*Agent).diagTraceRoute,
+	"TraceRouteDiagnostics":      (*Agent).diagTraceRoute,
+	"NeighboringWiFiDiagnostic":  (*Agent).diagNeighboringWiFi,
 }
 
 // diagnosticsRequested starts, after the session, each diagnostic whose
@@ -110,7 +115,9 @@ func (a *Agent) diagUint(obj, rel string, def, lo, hi uint64) uint64 {
 	return min(max(v, lo), hi)
 }
 
-func (a *Agent) diagGet(obj, rel string) string { return a.get(strings.TrimPrefix(obj, a.ix.root) + rel) }
+func (a *Agent) diagGet(obj, rel string) string {
+	return a.get(strings.TrimPrefix(obj, a.ix.root) + rel)
+}
 
 // inUnits renders a duration in the units of a result parameter
 // (microseconds for the *Detailed ones and where the model says so,
@@ -414,4 +421,87 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// clearTable deletes every instance of a table (the results of an
+// earlier run).
+func (a *Agent) clearTable(table string) {
+	for _, n := range a.cfg.Store.Instances(table) {
+		_ = a.cfg.Store.DeleteInstance(table + strconv.FormatUint(uint64(n), 10) + ".")
+	}
+}
+
+// diagTraceRoute is simulated: a host that resolves to a loopback
+// address is one hop away; any other is beyond MaxHopCount (no hop
+// answers without raw sockets).
+func (a *Agent) diagTraceRoute(ctx context.Context, obj string) (string, map[string]string) {
+	host := a.diagGet(obj, "Host")
+	ips, ok := resolve(ctx, host)
+	table := obj + "RouteHops."
+	a.clearTable(table)
+	if !ok {
+		return "Error_CannotResolveHostName", map[string]string{"RouteHopsNumberOfEntries": "0"}
+	}
+	if !ips[0].IsLoopback() {
+		return "Error_MaxHopCountExceeded", map[string]string{"RouteHopsNumberOfEntries": "0"}
+	}
+	tries := int(a.diagUint(obj, "NumberOfTries", 3, 1, 3))
+	var rtts []string
+	var total time.Duration
+	for range tries {
+		d := loopbackRTT()
+		total += d
+		rtts = append(rtts, strconv.FormatInt(d.Milliseconds(), 10))
+	}
+	n, err := a.cfg.Store.AddInstance(table)
+	if err != nil {
+		return "Error_Internal", nil
+	}
+	hop := "RouteHops." + strconv.FormatUint(uint64(n), 10) + "."
+	res := map[string]string{"ResponseTime": a.inUnits(obj+"ResponseTime", total/time.Duration(tries)), "RouteHopsNumberOfEntries": "1"}
+	// TR-181 names the hop's parameters Host…, TR-098 HopHost…: the
+	// model's are kept (finishDiagnostic).
+	for _, prefix := range []string{"", "Hop"} {
+		res[hop+prefix+"Host"] = host
+		res[hop+prefix+"HostAddress"] = ips[0].String()
+		res[hop+prefix+"ErrorCode"] = "0"
+		res[hop+prefix+"RTTimes"] = strings.Join(rtts, ",")
+	}
+	return "Complete", res
+}
+
+// neighbours are the networks the simulated radio "hears".
+var neighbours = []map[string]string{
+	{"SSID": "dmforge-neighbour-a", "BSSID": "02:00:5E:10:00:01", "Mode": "Infrastructure", "Channel": "6", "SignalStrength": "-58",
+		"SecurityModeEnabled": "WPA2", "EncryptionMode": "AES", "OperatingFrequencyBand": "2.4GHz", "SupportedStandards": "b,g,n",
+		"OperatingStandards": "n", "OperatingChannelBandwidth": "20MHz", "BeaconPeriod": "100", "Noise": "-95", "DTIMPeriod": "2"},
+	{"SSID": "dmforge-neighbour-b", "BSSID": "02:00:5E:10:00:02", "Mode": "Infrastructure", "Channel": "36", "SignalStrength": "-71",
+		"SecurityModeEnabled": "WPA3-SAE", "EncryptionMode": "AES", "OperatingFrequencyBand": "5GHz", "SupportedStandards": "a,n,ac",
+		"OperatingStandards": "ac", "OperatingChannelBandwidth": "80MHz", "BeaconPeriod": "100", "Noise": "-92", "DTIMPeriod": "1"},
+}
+
+// diagNeighboringWiFi is simulated: two neighbouring networks, with
+// values the model allows, on the device's first radio.
+func (a *Agent) diagNeighboringWiFi(_ context.Context, obj string) (string, map[string]string) {
+	table := obj + "Result."
+	a.clearTable(table)
+	radio := ""
+	if rs := a.cfg.Store.Instances(a.ix.root + "WiFi.Radio."); len(rs) > 0 {
+		radio = a.ix.root + "WiFi.Radio." + strconv.FormatUint(uint64(rs[0]), 10)
+	}
+	res := map[string]string{"ResultNumberOfEntries": strconv.Itoa(len(neighbours))}
+	for _, nb := range neighbours {
+		n, err := a.cfg.Store.AddInstance(table)
+		if err != nil {
+			return "Error_Internal", nil
+		}
+		p := "Result." + strconv.FormatUint(uint64(n), 10) + "."
+		for k, v := range nb {
+			if e, ok := a.cfg.Schema.Lookup(table + "{i}." + k); ok && e.Syntax != nil && model.CheckValue(e.Syntax, v) == nil {
+				res[p+k] = v
+			}
+		}
+		res[p+"Radio"] = radio
+	}
+	return "Complete", res
 }
