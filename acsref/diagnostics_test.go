@@ -149,7 +149,9 @@ func TestDiagnostics(t *testing.T) {
 			// Every result the simulator wrote conforms to the model: no
 			// value finding on them. (Its untouched defaults are another
 			// matter: many break their enumerations and ranges.)
-			var conf struct{ Findings []struct{ Path, Rule, Message string } }
+			var conf struct {
+				Findings []struct{ Path, Rule, Message string }
+			}
 			l.a.do("GET", devPath(l.id)+"/conformance", nil, &conf)
 			written := []string{"DiagnosticsState", "SuccessCount", "FailureCount", "ResponseTime", "FastestHost", "TestBytes", "TotalBytes",
 				"ROMTime", "BOMTime", "EOMTime", "TCPOpen", "IPAddressUsed", "NumberOfEntries", "RouteHops.", "Result."}
