@@ -171,10 +171,11 @@ func TestDiagnostics(t *testing.T) {
 				`{"type":"IPPing","parameters":{"NumberOfRepetitions":0}}`:       "NumberOfRepetitions",
 				`{"type":"IPPing","parameters":{"Colour":"blue"}}`:               "no such parameter",
 				`{"type":"IPPing","parameters":{"DiagnosticsState":"Complete"}}`: "sets DiagnosticsState itself",
+				`{"type":"IPPing","parameters":{"SuccessCount":3}}`:              "read-only",
 				`{"type":"Telepathy"}`: "unknown diagnostic type",
 			} {
 				var e acsref.RuleError
-				if code := l.a.do("POST", devPath(l.id)+"/diagnostics", body, &e); code != http.StatusBadRequest || !strings.Contains(e.Path+" "+e.Msg, want) {
+				if code := l.a.do("POST", devPath(l.id)+"/diagnostics", body, &e); code != http.StatusBadRequest || !strings.Contains(e.Path+" "+e.Rule+" "+e.Msg, want) {
 					t.Errorf("%s: HTTP %d %+v", body, code, e)
 				}
 			}
