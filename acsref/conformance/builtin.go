@@ -92,6 +92,14 @@ func CorePlan() *Plan {
 				Steps:   []Step{{Op: OpRPC, Task: raw(o.Task), Judge: JudgeSupported, Destructive: o.Destructive}}})
 		}
 	}
+	for _, d := range []struct{ id, object string }{{"diagnostics.ipping", "IP.Diagnostics.IPPing."}, {"diagnostics.ipping-igd", "IPPingDiagnostics."}} {
+		add(Case{ID: d.id, Area: "diagnostics", Condition: Condition{Kind: IfParameter, Value: d.object + "DiagnosticsState"},
+			Purpose: "An IPPing of the device's own loopback address set to Requested completes: 8 DIAGNOSTICS COMPLETE, DiagnosticsState Complete, SuccessCount above 0, results the model allows",
+			Refs: []string{tr069 + "A.3.3.1 (EventCode 8 DIAGNOSTICS COMPLETE)", "data model: " + d.object + " (DiagnosticsState Requested → Complete)",
+				"TR-106 Amendment 8 §3.2 (value rules)"},
+			Steps: []Step{{Op: OpDiagnostic, Diagnostic: &Diagnostic{Object: d.object,
+				Parameters: map[string]string{"Host": "127.0.0.1", "NumberOfRepetitions": "2", "Timeout": "1000"}, NonZero: []string{"SuccessCount"}}}}})
+	}
 	optional(false)
 	for _, pc := range ProbeChecks {
 		add(Case{ID: "probe." + pc.Check, Area: "probe", Purpose: pc.Purpose, Refs: []string{tr069 + pc.Ref},

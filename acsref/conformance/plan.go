@@ -82,7 +82,8 @@ const (
 	OpForcedInform      = "forcedInform"      // the last Inform holds every forced-inform parameter the device has
 	OpRPCMethods        = "rpcMethods"        // GetRPCMethods lists every method TR-069 requires of a CPE
 	OpProfile           = "profile"           // the device's tree meets Requirements
-	nOps                = "rpc, awaitInform, connectionRequest, probe, putFile, periodic, forcedInform, rpcMethods, profile"
+	OpDiagnostic        = "diagnostic"        // run Diagnostic: Requested, 8 DIAGNOSTICS COMPLETE, Complete, results conform
+	nOps                = "rpc, awaitInform, connectionRequest, probe, putFile, periodic, forcedInform, rpcMethods, profile, diagnostic"
 )
 
 // Judges of an rpc step: what the answer must show.
@@ -123,6 +124,16 @@ type Step struct {
 	Destructive string `json:"destructive,omitempty"`
 	// Requirements of a profile step.
 	Requirements []Requirement `json:"requirements,omitempty"`
+	// Diagnostic of a diagnostic step.
+	Diagnostic *Diagnostic `json:"diagnostic,omitempty"`
+}
+
+// Diagnostic is a diagnostic a step runs: its object (relative to the
+// root), the parameters it sets, and the results that must not be zero.
+type Diagnostic struct {
+	Object     string            `json:"object"`
+	Parameters map[string]string `json:"parameters,omitempty"`
+	NonZero    []string          `json:"nonZero,omitempty"`
 }
 
 // Requirement is one item a profile requires: an object or a parameter
@@ -189,6 +200,10 @@ func (p *Plan) Validate() error {
 			case OpProfile:
 				if len(s.Requirements) == 0 {
 					return fmt.Errorf("%s: requirements are required", sw)
+				}
+			case OpDiagnostic:
+				if s.Diagnostic == nil || !strings.HasSuffix(s.Diagnostic.Object, ".") {
+					return fmt.Errorf("%s: diagnostic.object (ending in \".\") is required", sw)
 				}
 			case OpConnectionRequest, OpPutFile, OpPeriodic, OpForcedInform, OpRPCMethods:
 			default:

@@ -499,6 +499,70 @@ func (r *Runner) step(ctx context.Context, s *Step, cs *caseState) *failure {
 		return r.periodic(ctx, s, cs)
 	case OpProfile:
 		return r.profileStep(ctx, s)
+	case OpDiagnostic:
+		return r.diagnosticStep(ctx, s, cs)
+	}
+	return nil
+}
+
+// diagnosticStep sets a diagnostic's parameters with DiagnosticsState
+// Requested, waits for 8 DIAGNOSTICS COMPLETE, reads the object and
+// judges its state and results.
+func (r *Runner) diagnosticStep(ctx context.Context, s *Step, cs *caseState) *failure {
+	d := s.Diagnostic
+	obj := r.dev.Root + d.Object
+	var values [][]any
+	names := make([]string, 0, len(d.Parameters))
+	for n := range d.Parameters {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		typ := "xsd:string"
+		if e, ok := r.Driver.Lookup(obj + n); ok && e.Syntax != nil {
+			typ = "xsd:" + string(e.Syntax.WireType())
+		}
+		values = append(values, []any{obj + n, d.Parameters[n], typ})
+	}
+	values = append(values, []any{obj + "DiagnosticsState", "Requested", "xsd:string"})
+	set, _ := json.Marshal(map[string]any{"name": "setParameterValues", "parameterValues": values})
+	step := Step{Op: OpRPC, Task: set}
+	if f := r.rpcStep(ctx, &step, cs); f != nil {
+		return f
+	}
+	cs.lastTask = nil // the event carries no CommandKey
+	if f := r.awaitInform(ctx, &Step{Op: OpAwaitInform, Events: []string{"8 DIAGNOSTICS COMPLETE"}}, cs); f != nil {
+		return f
+	}
+	get, _ := json.Marshal(map[string]any{"name": "getParameterValues", "parameterNames": []string{obj}})
+	out, err := r.Driver.Task(ctx, get, false, r.Options.stepTimeout())
+	if err != nil || out.Status != "done" {
+		return &failure{expected: "the diagnostic's results read", observed: fmt.Sprintf("GetParameterValues: task %s, fault %d %s %v", out.Status, out.FaultCode, out.FaultString, err)}
+	}
+	var res struct{ ParameterValues [][3]string }
+	_ = json.Unmarshal(out.Result, &res)
+	got := map[string]string{}
+	var bad []string
+	for _, v := range res.ParameterValues {
+		got[strings.TrimPrefix(v[0], obj)] = v[1]
+		// The results (read-only); the inputs the device holds are the
+		// profile cases' business.
+		if e, ok := r.Driver.Lookup(v[0]); ok && !e.Object && e.Syntax != nil && !e.Access.Writable() {
+			if err := model.CheckValue(e.Syntax, v[1]); err != nil && !(v[1] == "" && hiddenValue(v[0])) {
+				bad = append(bad, fmt.Sprintf("%s = %q: %s", v[0], v[1], err.Msg))
+			}
+		}
+	}
+	if st := got["DiagnosticsState"]; st != "Complete" {
+		return &failure{expected: obj + "DiagnosticsState Complete", observed: fmt.Sprintf("%q", st)}
+	}
+	for _, n := range d.NonZero {
+		if v := got[n]; v == "" || v == "0" {
+			return &failure{expected: obj + n + " above 0", observed: fmt.Sprintf("%q", v)}
+		}
+	}
+	if len(bad) > 0 {
+		return &failure{expected: "results the model allows", observed: strings.Join(bad[:min(len(bad), 10)], "; ")}
 	}
 	return nil
 }

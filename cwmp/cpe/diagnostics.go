@@ -85,8 +85,10 @@ func (a *Agent) finishDiagnostic(obj, state string, results map[string]string) {
 		a.logf("diagnostic %s: storing results: %v", obj, err)
 		_ = a.cfg.Store.Set([]model.ParameterValue{{Name: obj + "DiagnosticsState", Value: a.diagState(obj, "Error_Internal")}})
 	}
-	a.Queue(cwmp.EventStruct{EventCode: cwmp.EventDiagnosticsComplete})
-	a.wakeUp()
+	if !a.cfg.Quirks.NoDiagnosticsComplete {
+		a.Queue(cwmp.EventStruct{EventCode: cwmp.EventDiagnosticsComplete})
+		a.wakeUp()
+	}
 }
 
 // diagState is state if the model's enumeration of DiagnosticsState

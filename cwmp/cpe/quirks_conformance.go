@@ -46,19 +46,22 @@ type Breaks struct {
 	// ValuePath, when set, is a parameter GetParameterValues reports
 	// with Value instead of its own value.
 	ValuePath, Value string
+	// NoDiagnosticsComplete: diagnostics run, and no 8 DIAGNOSTICS
+	// COMPLETE tells the ACS.
+	NoDiagnosticsComplete bool
 }
 
 // Each switch with a value holds one (Quirks stay comparable).
 
 // BreakNames lists the Breaks switches ParseQuirks accepts.
-const BreakNames = "cr-as-periodic, reboot-no-boot, no-transfer-complete, ignore-schedule-inform, periodic-slow, gpn-next-level-all, " +
+const BreakNames = "cr-as-periodic, reboot-no-boot, no-transfer-complete, ignore-schedule-inform, periodic-slow, gpn-next-level-all, no-diagnostics-complete, " +
 	"inform-omit=REL-PATH, fault-code=FROM:TO, refuse=METHOD, hide=PATH, value=PATH:VALUE"
 
 // parse reads one Breaks switch; false if name is none of them.
 func (b *Breaks) parse(name, val string, hasVal bool) (bool, error) {
 	flag := map[string]*bool{"cr-as-periodic": &b.CRAsPeriodic, "reboot-no-boot": &b.RebootWithoutBoot,
 		"no-transfer-complete": &b.NoTransferComplete, "ignore-schedule-inform": &b.IgnoreScheduleInform,
-		"periodic-slow": &b.PeriodicSlow, "gpn-next-level-all": &b.GPNNextLevelAll}
+		"periodic-slow": &b.PeriodicSlow, "gpn-next-level-all": &b.GPNNextLevelAll, "no-diagnostics-complete": &b.NoDiagnosticsComplete}
 	if p, ok := flag[name]; ok && !hasVal {
 		*p = true
 		return true, nil
