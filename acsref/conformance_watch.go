@@ -8,6 +8,7 @@ package acsref
 // load while no run is active.
 
 import (
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,7 +122,7 @@ func (s *Server) conformanceInform(inf *cwmp.Inform, raw []byte) {
 
 // conformanceSaw records a message of the CPE within a session (hook in
 // handleCWMP, with the session's lock held).
-func (s *Server) conformanceSaw(id string, env *cwmp.Envelope, raw []byte) {
+func (s *Server) conformanceSaw(id string, r *http.Request, env *cwmp.Envelope, raw []byte) {
 	if confActive.Load() == 0 {
 		return
 	}
@@ -129,16 +130,18 @@ func (s *Server) conformanceSaw(id string, env *cwmp.Envelope, raw []byte) {
 	if env.Body != nil {
 		method = env.Body.MethodName()
 	}
-	ex := conformance.Exchange{Time: time.Now(), Direction: "CPE→ACS", Method: method, SOAP: clipSOAP(raw)}
+	_, err := r.Cookie(SessionCookie)
+	cookie := err == nil
+	ex := conformance.Exchange{Time: time.Now(), Direction: "CPE→ACS", Method: method, ID: strings.Clone(env.Header.ID), Cookie: &cookie, SOAP: clipSOAP(raw)}
 	s.conf().record(id, func(w *confWatch) { w.exchanges = append(w.exchanges, ex) })
 }
 
 // conformanceSent records an RPC of the ACS (hook in send).
-func (s *Server) conformanceSent(id string, m cwmp.Message, b []byte) {
+func (s *Server) conformanceSent(id, header string, m cwmp.Message, b []byte) {
 	if confActive.Load() == 0 {
 		return
 	}
-	ex := conformance.Exchange{Time: time.Now(), Direction: "ACS→CPE", Method: m.MethodName(), SOAP: clipSOAP(b)}
+	ex := conformance.Exchange{Time: time.Now(), Direction: "ACS→CPE", Method: m.MethodName(), ID: header, SOAP: clipSOAP(b)}
 	s.conf().record(id, func(w *confWatch) { w.exchanges = append(w.exchanges, ex) })
 }
 

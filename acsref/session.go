@@ -252,7 +252,7 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	se.touch()
-	s.conformanceSaw(se.dev.ID, env, raw) // conformance_watch.go
+	s.conformanceSaw(se.dev.ID, r, env, raw) // conformance_watch.go
 	s.decodeFindings(se, env)
 	switch m := env.Body.(type) {
 	case nil:
@@ -687,7 +687,7 @@ func (s *Server) send(w http.ResponseWriter, se *session, in *inflight) bool {
 		return false
 	}
 	se.inflight = in
-	s.conformanceSent(se.dev.ID, in.msg, b) // conformance_watch.go
+	s.conformanceSent(se.dev.ID, in.id, in.msg, b) // conformance_watch.go
 	h := w.Header()
 	h.Set("Content-Type", cwmp.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))

@@ -75,6 +75,17 @@ func CorePlan() *Plan {
 		Refs:    []string{tr069 + "A.4.1.8 (ScheduleInform)", tr069 + "A.3.3.1 (EventCode 3 SCHEDULED, M ScheduleInform)"},
 		Steps: []Step{{Op: OpRPC, Task: raw(`{"name":"scheduleInform","delaySeconds":2}`)},
 			{Op: OpAwaitInform, Events: []string{"3 SCHEDULED", "M ScheduleInform"}, NotBeforeSeconds: 2}}})
+	sessionSteps := func(check string) []Step {
+		return []Step{{Op: OpRPC, Task: raw(`{"name":"getParameterValues","parameterNames":["{root}DeviceInfo.SoftwareVersion"]}`)},
+			{Op: OpRPC, Task: raw(`{"name":"getParameterNames","parameterPath":"{root}DeviceInfo.","nextLevel":true}`)},
+			{Op: OpSession, Check: check}}
+	}
+	add(Case{ID: "http.session-cookie", Area: "session", Purpose: "The device returns the ACS's session cookie with every HTTP POST of the session after the Inform",
+		Refs:  []string{tr069 + "§3.4.1 (HTTP: the CPE MUST support cookies, RFC 6265)", tr069 + "§3.4.4 (session cookies)"},
+		Steps: sessionSteps("cookie")})
+	add(Case{ID: "soap.id-echo", Area: "session", Purpose: "The device's answer to each RPC carries the cwmp:ID header of the request",
+		Refs:  []string{tr069 + "§3.5 (SOAP header cwmp:ID: the response MUST carry the request's value)"},
+		Steps: sessionSteps("id")})
 	add(Case{ID: "gpv.partial-path", Area: "rpc", Purpose: "GetParameterValues of a partial path (an object) returns every parameter under it and none outside",
 		Refs:  []string{tr069 + "A.3.2.2 (GetParameterValues, partial path names)", tr069 + "§A.2.2.1 (partial path)"},
 		Steps: []Step{{Op: OpRPC, Task: raw(`{"name":"getParameterValues","parameterNames":["{root}DeviceInfo."]}`), Judge: JudgePartialPath}}})

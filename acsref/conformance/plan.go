@@ -83,7 +83,8 @@ const (
 	OpRPCMethods        = "rpcMethods"        // GetRPCMethods lists every method TR-069 requires of a CPE
 	OpProfile           = "profile"           // the device's tree meets Requirements
 	OpDiagnostic        = "diagnostic"        // run Diagnostic: Requested, 8 DIAGNOSTICS COMPLETE, Complete, results conform
-	nOps                = "rpc, awaitInform, connectionRequest, probe, putFile, periodic, forcedInform, rpcMethods, profile, diagnostic"
+	OpSession           = "session"           // the case's HTTP/SOAP exchange meets Check: "cookie" or "id"
+	nOps                = "rpc, awaitInform, connectionRequest, probe, putFile, periodic, forcedInform, rpcMethods, profile, diagnostic, session"
 )
 
 // Judges of an rpc step: what the answer must show.
@@ -200,6 +201,10 @@ func (p *Plan) Validate() error {
 			case OpProfile:
 				if len(s.Requirements) == 0 {
 					return fmt.Errorf("%s: requirements are required", sw)
+				}
+			case OpSession:
+				if s.Check != "cookie" && s.Check != "id" {
+					return fmt.Errorf("%s: check is cookie or id", sw)
 				}
 			case OpDiagnostic:
 				if s.Diagnostic == nil || !strings.HasSuffix(s.Diagnostic.Object, ".") {

@@ -109,7 +109,9 @@ type Exchange struct {
 	Time      time.Time `json:"time"`
 	Direction string    `json:"direction"` // "ACS→CPE" or "CPE→ACS"
 	Method    string    `json:"method"`
-	SOAP      string    `json:"soap"` // clipped
+	ID        string    `json:"id,omitempty"`     // the cwmp:ID header
+	Cookie    *bool     `json:"cookie,omitempty"` // a CPE's request came with the ACS's session cookie
+	SOAP      string    `json:"soap"`             // clipped
 }
 
 // Parameter is one stored parameter or object.
@@ -501,6 +503,41 @@ func (r *Runner) step(ctx context.Context, s *Step, cs *caseState) *failure {
 		return r.profileStep(ctx, s)
 	case OpDiagnostic:
 		return r.diagnosticStep(ctx, s, cs)
+	case OpSession:
+		return r.sessionStep(s, cs)
+	}
+	return nil
+}
+
+// sessionStep judges the case's HTTP/SOAP exchange: every POST of the
+// device after its Inform came with the session cookie (cookie), or
+// every answer carried its request's cwmp:ID (id).
+func (r *Runner) sessionStep(s *Step, cs *caseState) *failure {
+	ex := r.Driver.Exchanges(cs.start)
+	checked := 0
+	for i, e := range ex {
+		switch {
+		case s.Check == "cookie" && e.Direction == "CPE→ACS" && e.Method != "Inform" && e.Cookie != nil:
+			checked++
+			if !*e.Cookie {
+				return &failure{expected: "the session cookie with every POST after the Inform", observed: "the device's " + e.Method + " came without it"}
+			}
+		case s.Check == "id" && e.Direction == "ACS→CPE" && e.ID != "":
+			// The device's next message answers it.
+			for _, a := range ex[i+1:] {
+				if a.Direction != "CPE→ACS" {
+					continue
+				}
+				checked++
+				if a.ID != e.ID {
+					return &failure{expected: fmt.Sprintf("the answer to %s with cwmp:ID %q", e.Method, e.ID), observed: fmt.Sprintf("%s with cwmp:ID %q", a.Method, a.ID)}
+				}
+				break
+			}
+		}
+	}
+	if checked == 0 {
+		return &failure{skip: "the case saw no exchange to judge"}
 	}
 	return nil
 }

@@ -715,6 +715,7 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 			}
 			out = req.Reply(resp)
 		}
+		a.cfg.Quirks.replyID(out) // quirks_conformance.go
 		if _, err := cwmp.Marshal(out); err != nil {
 			// Never leave the ACS without an answer.
 			out = req.Reply(cwmp.NewFault(cwmp.FaultInternalError, truncate(err.Error(), 256)))

@@ -49,19 +49,21 @@ type Breaks struct {
 	// NoDiagnosticsComplete: diagnostics run, and no 8 DIAGNOSTICS
 	// COMPLETE tells the ACS.
 	NoDiagnosticsComplete bool
+	// IDMismatch: answers carry another cwmp:ID header than the request.
+	IDMismatch bool
 }
 
 // Each switch with a value holds one (Quirks stay comparable).
 
 // BreakNames lists the Breaks switches ParseQuirks accepts.
-const BreakNames = "cr-as-periodic, reboot-no-boot, no-transfer-complete, ignore-schedule-inform, periodic-slow, gpn-next-level-all, no-diagnostics-complete, " +
+const BreakNames = "cr-as-periodic, reboot-no-boot, no-transfer-complete, ignore-schedule-inform, periodic-slow, gpn-next-level-all, no-diagnostics-complete, id-mismatch, " +
 	"inform-omit=REL-PATH, fault-code=FROM:TO, refuse=METHOD, hide=PATH, value=PATH:VALUE"
 
 // parse reads one Breaks switch; false if name is none of them.
 func (b *Breaks) parse(name, val string, hasVal bool) (bool, error) {
 	flag := map[string]*bool{"cr-as-periodic": &b.CRAsPeriodic, "reboot-no-boot": &b.RebootWithoutBoot,
 		"no-transfer-complete": &b.NoTransferComplete, "ignore-schedule-inform": &b.IgnoreScheduleInform,
-		"periodic-slow": &b.PeriodicSlow, "gpn-next-level-all": &b.GPNNextLevelAll, "no-diagnostics-complete": &b.NoDiagnosticsComplete}
+		"periodic-slow": &b.PeriodicSlow, "gpn-next-level-all": &b.GPNNextLevelAll, "no-diagnostics-complete": &b.NoDiagnosticsComplete, "id-mismatch": &b.IDMismatch}
 	if p, ok := flag[name]; ok && !hasVal {
 		*p = true
 		return true, nil
@@ -184,4 +186,11 @@ func (b *Breaks) periodic(interval time.Duration) time.Duration {
 		return 2 * interval
 	}
 	return interval
+}
+
+// replyID gives an answer another cwmp:ID than its request's.
+func (b *Breaks) replyID(env *cwmp.Envelope) {
+	if b.IDMismatch && env != nil {
+		env.Header.ID = "x-" + env.Header.ID
+	}
 }
