@@ -23,7 +23,8 @@ import (
 // genieacs-sim lacks as failures with the RPC exchange as evidence: no
 // GetRPCMethods (9000; the RPC-conditional cases are then skipped, not
 // guessed), no Reboot (9000), a partial-path GetParameterValues it does
-// not answer, an IPPing diagnostic it never completes.
+// not answer, an IPPing diagnostic it never completes, a GetParameterValues
+// of an unknown name it drops the session on.
 func TestConformanceGenieACSSim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node processes")
@@ -56,6 +57,7 @@ func TestConformanceGenieACSSim(t *testing.T) {
 		"events.boot-after-reboot": "fault 9000",
 		"gpv.partial-path":         "",
 		"diagnostics.ipping-igd":   "",
+		"probe.unknown-parameter":  "no answer",
 	} {
 		r := resultOf(rep, id)
 		if r == nil || r.Status != conformance.Fail || !strings.Contains(r.Observed, want) || len(r.Evidence) == 0 {
@@ -69,6 +71,11 @@ func TestConformanceGenieACSSim(t *testing.T) {
 		if !sent {
 			t.Errorf("%s: the evidence holds no request of the ACS: %+v", id, r.Evidence)
 		}
+	}
+	// It drops the session on an unknown name: the probe's later checks
+	// never reach it, and say so rather than fail.
+	if r := resultOf(rep, "probe.set-read-only"); r == nil || r.Status != conformance.Skipped || !strings.Contains(r.Reason, "not reached") {
+		t.Errorf("set-read-only after the crash: %+v", r)
 	}
 	if r := resultOf(rep, "events.connection-request"); r == nil || r.Status != conformance.Pass {
 		t.Errorf("connection request: %+v", r)

@@ -466,7 +466,8 @@ func (d *acsDriver) Probe(ctx context.Context, wait time.Duration) ([]conformanc
 		if len(spec.ExpectFault) == 0 {
 			continue // a restore
 		}
-		po := conformance.ProbeOutcome{Check: spec.Probe, Method: spec.Name, Path: negativePath(spec), ExpectFault: spec.ExpectFault}
+		po := conformance.ProbeOutcome{Check: spec.Probe, Method: spec.Name, Path: negativePath(spec), ExpectFault: spec.ExpectFault,
+			Sent: t.Attempts > 0 || t.Status != store.TaskPending && t.Status != store.TaskCancelled}
 		var res NegativeResult
 		if t.Status == store.TaskDone && json.Unmarshal(t.Result, &res) == nil {
 			po.Answered, po.Fault, po.FaultString, po.Conforms = true, res.Fault, res.String, res.Conforms

@@ -132,7 +132,10 @@ type ProbeOutcome struct {
 	Fault       int    `json:"fault"`
 	FaultString string `json:"faultString,omitempty"`
 	Answered    bool   `json:"answered"`
-	Conforms    bool   `json:"conforms"`
+	// Sent: the RPC went to the device (answered or not); a check never
+	// sent was not reached (an earlier one left the device silent).
+	Sent     bool `json:"sent"`
+	Conforms bool `json:"conforms"`
 }
 
 // Case outcomes.
@@ -814,8 +817,10 @@ func (r *Runner) probeStep(ctx context.Context, s *Step) *failure {
 	for _, p := range mine {
 		want := fmt.Sprintf("%s of %s refused with fault %s", p.Method, p.Path, codes(p.ExpectFault))
 		switch {
+		case !p.Answered && !p.Sent:
+			return &failure{skip: "not reached: the device answered no earlier check of the probe in time"}
 		case !p.Answered:
-			return &failure{expected: want, observed: "no answer"}
+			return &failure{expected: want, observed: "no answer (the device dropped the session or stayed silent)"}
 		case !p.Conforms && p.Fault == 0:
 			return &failure{expected: want, observed: "accepted"}
 		case !p.Conforms:
