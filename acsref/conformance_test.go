@@ -296,6 +296,29 @@ func TestConformanceRunNBI(t *testing.T) {
 	if code := l.a.do("GET", devPath(l.id)+"/conformance-runs/nope", nil, nil); code != http.StatusNotFound {
 		t.Errorf("unknown run: HTTP %d", code)
 	}
+	// A run is cancelled through the NBI while it waits for the device;
+	// a second run of the device is refused while one runs.
+	var long conformance.Report
+	if code := l.a.do("POST", devPath(l.id)+"/conformance-runs", acsref.ConformanceRunRequest{Plan: "cwmp-core",
+		Options: conformance.Options{Cases: []string{"inform.periodic"}, PeriodicIntervalSeconds: 600}}, &long); code != http.StatusAccepted {
+		t.Fatalf("long run: HTTP %d", code)
+	}
+	if code := l.a.do("POST", devPath(l.id)+"/conformance-runs", `{"plan":"cwmp-core"}`, &e); code != http.StatusConflict || !strings.Contains(e.Msg, "still running") {
+		t.Errorf("second run: HTTP %d %+v", code, e)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var cur conformance.Report
+		if l.a.do("GET", devPath(l.id)+"/conformance-runs/"+long.Run, nil, &cur); cur.Current == "inform.periodic" {
+			break // waiting for periodic Informs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run never reached its case")
+		}
+	}
+	var cancelled conformance.Report
+	if code := l.a.do("DELETE", devPath(l.id)+"/conformance-runs/"+long.Run, nil, &cancelled); code != http.StatusOK || cancelled.State != conformance.Cancelled || cancelled.Finished.IsZero() {
+		t.Errorf("cancel: HTTP %d %s %+v", code, cancelled.State, cancelled.Results)
+	}
 	// The evidence of a JSON report round-trips.
 	raw, _ := json.Marshal(rep)
 	var back conformance.Report
