@@ -217,6 +217,29 @@ values:
 		{op: "putDiscovery", path: nodev + "/discovery", body: `{}`, want: 404},
 		{op: "deleteDiscovery", path: dev + "/discovery", want: 204},
 		{op: "deleteDiscovery", path: nodev + "/discovery", want: 404},
+		{op: "listConformancePlans", path: "/conformance/plans", want: 200},
+		{op: "getConformancePlan", path: "/conformance/plans/cwmp-core", want: 200},
+		{op: "getConformancePlan", path: "/conformance/plans/nope", want: 404},
+		{op: "postConformanceRun", path: dev + "/conformance-runs", body: `{"plan":"nope"}`, want: 400},
+		{op: "postConformanceRun", path: nodev + "/conformance-runs", body: `{"plan":"cwmp-core"}`, want: 404},
+		{op: "postConformanceRun", path: unbound + "/conformance-runs", body: `{"plan":"cwmp-core"}`, want: 409},
+		{op: "postConformanceRun", path: dev + "/conformance-runs", body: `{"plan":"cwmp-core"}`, want: 202},
+		{op: "listConformanceRuns", path: dev + "/conformance-runs", want: 200},
+		{op: "getConformanceRun", path: dev + "/conformance-runs/{run}", want: 200},
+		{op: "getConformanceRun", path: dev + "/conformance-runs/nope", want: 404},
+		{op: "getConformanceJUnit", path: dev + "/conformance-runs/{run}/junit", want: 200},
+		{op: "getConformanceJUnit", path: dev + "/conformance-runs/nope/junit", want: 404},
+		{op: "getConformanceHTML", path: dev + "/conformance-runs/{run}/html", want: 200},
+		{op: "getConformanceHTML", path: dev + "/conformance-runs/nope/html", want: 404},
+		{op: "cancelConformanceRun", path: dev + "/conformance-runs/{run}", want: 200},
+		{op: "cancelConformanceRun", path: dev + "/conformance-runs/nope", want: 404},
+		{op: "postDiagnostic", path: dev + "/diagnostics", body: `{"type":"Nope"}`, want: 400},
+		{op: "postDiagnostic", path: nodev + "/diagnostics", body: `{"type":"IPPing"}`, want: 404},
+		{op: "postDiagnostic", path: unbound + "/diagnostics", body: `{"type":"IPPing"}`, want: 409},
+		{op: "postDiagnostic", path: dev + "/diagnostics", body: `{"type":"IPPing","parameters":{"Host":"127.0.0.1"},"timeoutSeconds":1}`, want: 202},
+		{op: "listDiagnostics", path: dev + "/diagnostics", want: 200},
+		{op: "getDiagnostic", path: dev + "/diagnostics/{diag}", want: 200},
+		{op: "getDiagnostic", path: dev + "/diagnostics/nope", want: 404},
 		{op: "putProductClassDiscovery", path: "/discovery/product-classes/Box%201", body: `{"batchSize":20}`, want: 204},
 		{op: "putProductClassDiscovery", path: "/discovery/product-classes/Box%201", body: `{"batchSize":-1}`, want: 400},
 		{op: "listProductClassDiscovery", path: "/discovery/product-classes", want: 200},
@@ -294,17 +317,33 @@ values:
 	}
 	covered := map[string]bool{}
 	var gpvTask int64
+	var runID, diagID string
 	for _, c := range calls {
 		rs, ok := routes[c.op]
 		if !ok {
 			t.Fatalf("no route %s", c.op)
 		}
 		c.path = strings.ReplaceAll(c.path, "{gpv}", fmt.Sprint(gpvTask))
+		c.path = strings.ReplaceAll(c.path, "{run}", runID)
+		c.path = strings.ReplaceAll(c.path, "{diag}", diagID)
 		status, body := a.contractCall(t, doc, rs, c)
-		if c.op == "postTask" && status == 202 {
+		switch {
+		case c.op == "postTask" && status == 202:
 			var tk store.Task
 			_ = json.Unmarshal(body, &tk)
 			gpvTask = tk.ID
+		case c.op == "postConformanceRun" && status == 202:
+			var rep struct {
+				Run string `json:"run"`
+			}
+			_ = json.Unmarshal(body, &rep)
+			runID = rep.Run
+		case c.op == "postDiagnostic" && status == 202:
+			var d struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(body, &d)
+			diagID = d.ID
 		}
 		covered[fmt.Sprintf("%s %d", c.op, c.want)] = true
 	}
@@ -313,7 +352,7 @@ values:
 	for _, rs := range acsref.NBIRouteSpecs() {
 		if !rs.Public {
 			path := rs.Pattern
-			for _, p := range []string{"{id}", "{tid}", "{tag}", "{name...}", "{name}", "{user}", "{action}"} {
+			for _, p := range []string{"{id}", "{tid}", "{tag}", "{name...}", "{name}", "{user}", "{action}", "{run}", "{diag}", "{class}"} {
 				path = strings.ReplaceAll(path, p, "1")
 			}
 			a.contractCall(t, doc, rs, contractCall{op: rs.OperationID, path: path, noAuth: true, want: 401})
@@ -449,4 +488,11 @@ func (s *settingOutage) Setting(ctx context.Context, name string) (string, error
 		return "", dbErr
 	}
 	return s.Store.Setting(ctx, name)
+}
+
+func init() {
+	// Documents the NBI serves as text (JUnit XML, HTML reports): their
+	// documented schema is a string.
+	openapi3filter.RegisterBodyDecoder("application/xml", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
 }

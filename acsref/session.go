@@ -232,6 +232,7 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if inf, ok := env.Body.(*cwmp.Inform); ok {
+		s.conformanceInform(inf, raw) // conformance_watch.go
 		s.handleInform(w, r, env, inf)
 		return
 	}
@@ -255,6 +256,7 @@ func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	se.touch()
+	s.conformanceSaw(se.dev.ID, r, env, raw) // conformance_watch.go
 	s.decodeFindings(se, env)
 	s.observeMessage(se, env.Body)
 	switch m := env.Body.(type) {
@@ -693,6 +695,7 @@ func (s *Server) send(w http.ResponseWriter, se *session, in *inflight) bool {
 	}
 	se.inflight = in
 	s.observeSend(se, in.msg)
+	s.conformanceSent(se.dev.ID, in.id, in.msg, b) // conformance_watch.go
 	h := w.Header()
 	h.Set("Content-Type", cwmp.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))

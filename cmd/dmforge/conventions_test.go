@@ -92,30 +92,32 @@ const (
 // commandRoles classifies every command; TestCLIConventions fails for a
 // command missing here, so a new command is held to the conventions.
 var commandRoles = map[string]int{
-	"show":            readsModels | reports,
-	"lint":            reports, // -I only: its FILEs are the models
-	"diff":            readsModels | reports,
-	"validate":        readsModels | reports,
-	"gen go":          readsModels | writesFiles,
-	"gen cpe":         readsModels | writesFiles,
-	"gen schema":      readsModels | writesFiles,
-	"bbf list":        reports,
-	"bbf fetch":       reports,
-	"cpe sim":         picksModel | reports | longRunning,
-	"cpe run":         picksModel | longRunning,
-	"cpe testacs":     0, // hidden benchmark helper
-	"acs":             longRunning,
-	"lab":             longRunning,
-	"version":         0,
-	"policy apply":    0,
-	"policy get":      reports,
-	"policy delete":   0,
-	"policy plan":     0,
-	"campaign start":  0,
-	"campaign get":    reports,
-	"campaign pause":  0,
-	"campaign resume": 0,
-	"campaign abort":  0,
+	"show":             readsModels | reports,
+	"lint":             reports, // -I only: its FILEs are the models
+	"diff":             readsModels | reports,
+	"validate":         readsModels | reports,
+	"gen go":           readsModels | writesFiles,
+	"gen cpe":          readsModels | writesFiles,
+	"gen schema":       readsModels | writesFiles,
+	"bbf list":         reports,
+	"bbf fetch":        reports,
+	"cpe sim":          picksModel | reports | longRunning,
+	"cpe run":          picksModel | longRunning,
+	"cpe testacs":      0, // hidden benchmark helper
+	"acs":              longRunning,
+	"lab":              longRunning,
+	"version":          0,
+	"policy apply":     0,
+	"conformance run":  reports,
+	"conformance plan": 0, // prints a plan document (JSON)
+	"policy get":       reports,
+	"policy delete":    0,
+	"policy plan":      0,
+	"campaign start":   0,
+	"campaign get":     reports,
+	"campaign pause":   0,
+	"campaign resume":  0,
+	"campaign abort":   0,
 }
 
 // conventionFlags are the shared flags: name, shorthand, pflag type.

@@ -570,6 +570,7 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 		}
 	}
 	inform.ParameterList = a.cfg.Quirks.values(inform.ParameterList)
+	inform.ParameterList = a.cfg.Quirks.informParams(a.ix.root, inform.ParameterList)
 	// Undelivered DUStateChangeCompletes are announced in every Inform
 	// until the ACS acknowledges them.
 	a.mu.Lock()
@@ -707,12 +708,14 @@ func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct
 		} else {
 			if spv, ok := req.Body.(*cwmp.SetParameterValues); ok {
 				a.noteSet(spv.ParameterList)
+				a.diagnosticsRequested(spv.ParameterList) // diagnostics.go
 				if a.du != nil {
 					a.du.noteSet(spv.ParameterList)
 				}
 			}
 			out = req.Reply(resp)
 		}
+		a.cfg.Quirks.replyID(out) // quirks_conformance.go
 		if _, err := cwmp.Marshal(out); err != nil {
 			// Never leave the ACS without an answer.
 			out = req.Reply(cwmp.NewFault(cwmp.FaultInternalError, truncate(err.Error(), 256)))
@@ -763,7 +766,7 @@ func (a *Agent) onReboot(key string) {
 		if a.cfg.OnReboot != nil {
 			a.cfg.OnReboot()
 		}
-		a.Queue(cwmp.EventStruct{EventCode: cwmp.EventBoot}, cwmp.EventStruct{EventCode: cwmp.EventMReboot, CommandKey: key})
+		a.Queue(a.cfg.Quirks.rebootEvents(key)...)
 		a.wakeUp()
 	})
 }
@@ -799,6 +802,9 @@ func (a *Agent) onFactoryReset() {
 }
 
 func (a *Agent) onScheduleInform(delay uint32, key string) {
+	if a.cfg.Quirks.IgnoreScheduleInform {
+		return
+	}
 	t := time.AfterFunc(time.Duration(delay)*time.Second, func() {
 		a.Queue(cwmp.EventStruct{EventCode: cwmp.EventScheduled}, cwmp.EventStruct{EventCode: cwmp.EventMScheduleInform, CommandKey: key})
 		a.wakeUp()
@@ -992,6 +998,9 @@ func (a *Agent) onUpload(u *cwmp.Upload) error {
 }
 
 func (a *Agent) finishTransfer(key, event string, start time.Time, fault *cwmp.Fault) {
+	if a.cfg.Quirks.NoTransferComplete {
+		return
+	}
 	tc := &cwmp.TransferComplete{CommandKey: key, StartTime: start.UTC(), CompleteTime: a.now().UTC()}
 	if fault != nil {
 		a.logf("%s %q failed: %v", event, key, fault)
@@ -1152,6 +1161,7 @@ func (a *Agent) nextPeriodic(now time.Time) (time.Time, bool) {
 	if interval < 0 {
 		return time.Time{}, false
 	}
+	interval = a.cfg.Quirks.periodic(interval)
 	ref, err := model.ParseDateTime(a.get("ManagementServer.PeriodicInformTime"))
 	if err != nil || ref.Year() <= 1 {
 		return now.Add(interval), true
@@ -1174,7 +1184,7 @@ func (a *Agent) ConnectionRequest() bool {
 		return false
 	}
 	a.lastCR = now
-	a.pending = mergeEvents(a.pending, cwmp.EventStruct{EventCode: cwmp.EventConnectionRequest})
+	a.pending = mergeEvents(a.pending, cwmp.EventStruct{EventCode: a.cfg.Quirks.crEvent()})
 	a.mu.Unlock()
 	a.wakeUp()
 	return true

@@ -39,6 +39,9 @@ type Quirks struct {
 	// NoCookies makes the CPE send no cookie back to the ACS: each of its
 	// requests comes without the session cookie.
 	NoCookies bool
+	// Breaks each break one thing the ACS's conformance suite checks
+	// (quirks_conformance.go).
+	Breaks
 }
 
 // Values of Quirks.PartialPathGPV.
@@ -52,7 +55,7 @@ const (
 var ErrCrashed = errors.New("cpe: dropped the connection (quirk)")
 
 // QuirkNames lists what ParseQuirks accepts.
-const QuirkNames = "partial-gpv=fault|crash, crash-unknown, no-reboot, delay=DURATION, bool-int, no-cookies"
+const QuirkNames = "partial-gpv=fault|crash, crash-unknown, no-reboot, delay=DURATION, bool-int, no-cookies, " + BreakNames
 
 // ParseQuirks reads quirk switches ("no-reboot", "delay=200ms",
 // "partial-gpv=crash", …; see QuirkNames), each given alone or
@@ -84,7 +87,11 @@ func ParseQuirks(list []string) (Quirks, error) {
 				}
 				q.Delay = d
 			default:
-				return Quirks{}, fmt.Errorf("unknown quirk %q (known: %s)", s, QuirkNames)
+				if ok, err := q.Breaks.parse(name, val, hasVal); err != nil {
+					return Quirks{}, err
+				} else if !ok {
+					return Quirks{}, fmt.Errorf("unknown quirk %q (known: %s)", s, QuirkNames)
+				}
 			}
 		}
 	}
@@ -220,7 +227,11 @@ func (a *Agent) quirkHandle(ctx context.Context, req cwmp.Message) (resp cwmp.Me
 	if f, crash := q.before(req); f != nil || crash {
 		return nil, f, crash
 	}
-	resp, f = a.handler.Handle(req)
+	if f := q.Breaks.before(req); f != nil {
+		return nil, f, false
+	}
+	resp, f = a.handler.Handle(q.Breaks.rewrite(req))
+	resp, f = q.Breaks.after(resp, f)
 	resp, crash = q.after(resp, f)
 	return resp, f, crash
 }

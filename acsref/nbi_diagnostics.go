@@ -1,0 +1,327 @@
+package acsref
+
+// TR-143 and Wi-Fi diagnostics as typed NBI operations: the ACS finds the
+// diagnostic's object in the device's model (TR-181 and TR-098 paths
+// differ), checks the parameters against the model, sets them with
+// DiagnosticsState Requested, waits for the device's 8 DIAGNOSTICS
+// COMPLETE, reads the object and answers its results typed by the model
+// (numbers, booleans, strings). Diagnostics live in the ACS process's
+// memory, like conformance runs. Routes are registered with the
+// conformance ones (nbi_conformance.go).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dmforge/dmforge/cwmp"
+	"github.com/dmforge/dmforge/model"
+)
+
+// DiagnosticObjects maps each diagnostic type to its object under the
+// root, per root object ("" where the model has none).
+var DiagnosticObjects = map[string]map[string]string{
+	"IPPing":                    {"Device.": "IP.Diagnostics.IPPing.", "InternetGatewayDevice.": "IPPingDiagnostics."},
+	"TraceRoute":                {"Device.": "IP.Diagnostics.TraceRoute.", "InternetGatewayDevice.": "TraceRouteDiagnostics."},
+	"DownloadDiagnostics":       {"Device.": "IP.Diagnostics.DownloadDiagnostics.", "InternetGatewayDevice.": "DownloadDiagnostics."},
+	"UploadDiagnostics":         {"Device.": "IP.Diagnostics.UploadDiagnostics.", "InternetGatewayDevice.": "UploadDiagnostics."},
+	"UDPEcho":                   {"Device.": "IP.Diagnostics.UDPEchoDiagnostics."},
+	"ServerSelection":           {"Device.": "IP.Diagnostics.ServerSelectionDiagnostics."},
+	"NeighboringWiFiDiagnostic": {"Device.": "WiFi.NeighboringWiFiDiagnostic."},
+}
+
+// DiagnosticRequest is the body of POST /devices/{id}/diagnostics: the
+// type and its parameters by their names in the model ("Host",
+// "NumberOfRepetitions"), values as JSON strings, numbers or booleans.
+type DiagnosticRequest struct {
+	Type       string         `json:"type"`
+	Parameters map[string]any `json:"parameters"`
+	// TimeoutSeconds bounds the wait for 8 DIAGNOSTICS COMPLETE (120 if 0).
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+}
+
+// Diagnostic states (the ACS's, not the device's DiagnosticsState).
+const (
+	DiagRunning  = "running"  // set up, waiting for the device
+	DiagComplete = "complete" // 8 DIAGNOSTICS COMPLETE came and the results were read
+	DiagFailed   = "failed"   // refused, no answer, or no completion in time
+)
+
+// Diagnostic is a diagnostic's progress and typed results.
+type Diagnostic struct {
+	ID         string         `json:"id"`
+	Device     string         `json:"device"`
+	Type       string         `json:"type"`
+	Object     string         `json:"object"`
+	Parameters map[string]any `json:"parameters"`
+	State      string         `json:"state"`
+	Error      string         `json:"error,omitempty"`
+	// DiagnosticsState is the device's: Complete, or an Error_ value.
+	DiagnosticsState string         `json:"diagnosticsState,omitempty"`
+	Results          map[string]any `json:"results,omitempty"`
+	Requested        time.Time      `json:"requested"`
+	Completed        time.Time      `json:"completed,omitzero"`
+}
+
+var (
+	diagMu    sync.Mutex
+	diagStore = map[*Server]map[string]*Diagnostic{}
+)
+
+func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.device(ctx, r.PathValue("id"))
+	if err != nil {
+		s.storeErr(w, err, "device")
+		return
+	}
+	body, err := readBounded(r, 1<<20)
+	if err != nil {
+		bodyErr(w, err)
+		return
+	}
+	var req DiagnosticRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "body: " + err.Error()})
+		return
+	}
+	b := BindDevice(d)
+	if b == nil {
+		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
+		return
+	}
+	objs, ok := DiagnosticObjects[req.Type]
+	if !ok {
+		var known []string
+		for k := range DiagnosticObjects {
+			known = append(known, k)
+		}
+		slices.Sort(known)
+		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("unknown diagnostic type %q (known: %s)", req.Type, strings.Join(known, ", "))})
+		return
+	}
+	obj := b.Root + objs[b.Root]
+	if e, _, ok := b.Lookup(obj); objs[b.Root] == "" || !ok || !e.Object {
+		writeErr(w, http.StatusBadRequest, &RuleError{Path: obj, Rule: RuleUnknownPath, Msg: req.Type + " is not in " + b.ModelName()})
+		return
+	}
+	// The parameters, checked against the model: writable parameters of
+	// the diagnostic's object, values its syntax allows (prepareTask).
+	var values [][]any
+	names := make([]string, 0, len(req.Parameters))
+	for n := range req.Parameters {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		path := obj + n
+		e, _, ok := b.Lookup(path)
+		switch {
+		case n == "DiagnosticsState":
+			writeErr(w, http.StatusBadRequest, &RuleError{Path: path, Rule: RuleArgument, Msg: "the ACS sets DiagnosticsState itself"})
+			return
+		case strings.Contains(n, ".") || !ok || e.Object:
+			writeErr(w, http.StatusBadRequest, &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such parameter of " + req.Type + " in " + b.ModelName()})
+			return
+		}
+		values = append(values, []any{path, req.Parameters[n], "xsd:" + string(e.Syntax.WireType())})
+	}
+	values = append(values, []any{obj + "DiagnosticsState", "Requested", "xsd:string"})
+	set, _ := json.Marshal(TaskSpec{Name: "setParameterValues", ParameterValues: values})
+	if _, rerr := prepareTask(set, b, s.fileURL(ctx)); rerr != nil {
+		writeErr(w, http.StatusBadRequest, rerr)
+		return
+	}
+	diag := &Diagnostic{ID: strconv.FormatInt(time.Now().UnixNano(), 36), Device: d.ID, Type: req.Type, Object: obj,
+		Parameters: req.Parameters, State: DiagRunning, Requested: time.Now().UTC()}
+	diagMu.Lock()
+	if diagStore[s] == nil {
+		diagStore[s] = map[string]*Diagnostic{}
+	}
+	for _, o := range diagStore[s] {
+		if o.Device == d.ID && o.State == DiagRunning {
+			diagMu.Unlock()
+			writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: "diagnostic " + o.ID + " of this device is still running"})
+			return
+		}
+	}
+	diagStore[s][diag.ID] = diag
+	pruneDiagnosticsLocked(diagStore[s], d.ID)
+	view := *diag
+	diagMu.Unlock()
+	wait := time.Duration(req.TimeoutSeconds) * time.Second
+	if wait <= 0 {
+		wait = 2 * time.Minute
+	}
+	release := s.watch(d.ID)
+	ctx, cancel := context.WithTimeout(context.Background(), wait+time.Minute)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer release()
+		defer cancel()
+		go func() {
+			select {
+			case <-s.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		s.runDiagnostic(ctx, diag, set, wait)
+		select {
+		case <-s.stop:
+			diagMu.Lock()
+			delete(diagStore, s) // the server is closing
+			diagMu.Unlock()
+		default:
+		}
+	}()
+	writeJSON(w, http.StatusAccepted, view)
+}
+
+// runDiagnostic sets the diagnostic up, waits for 8 DIAGNOSTICS COMPLETE
+// and reads the results.
+func (s *Server) runDiagnostic(ctx context.Context, diag *Diagnostic, set []byte, wait time.Duration) {
+	drv := &acsDriver{s: s, id: diag.Device, run: diag.ID}
+	finish := func(state, msg string, results map[string]any, devState string) {
+		diagMu.Lock()
+		diag.State, diag.Error, diag.Results, diag.DiagnosticsState = state, msg, results, devState
+		diag.Completed = time.Now().UTC()
+		diagMu.Unlock()
+	}
+	start := time.Now()
+	out, err := drv.Task(ctx, set, false, wait)
+	switch {
+	case err != nil:
+		finish(DiagFailed, "setting the diagnostic up: "+err.Error(), nil, "")
+		return
+	case out.Status != "done":
+		finish(DiagFailed, fmt.Sprintf("SetParameterValues: task %s, fault %d %s", out.Status, out.FaultCode, out.FaultString), nil, "")
+		return
+	}
+	deadline := start.Add(wait)
+	for {
+		done := false
+		for _, in := range drv.Informs(start) {
+			done = done || in.Has(cwmp.EventDiagnosticsComplete, "")
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			finish(DiagFailed, "no Inform with 8 DIAGNOSTICS COMPLETE within "+wait.String(), nil, "")
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	get, _ := json.Marshal(TaskSpec{Name: "getParameterValues", ParameterNames: []string{diag.Object}})
+	out, err = drv.Task(ctx, get, false, wait)
+	if err != nil || out.Status != "done" {
+		finish(DiagFailed, fmt.Sprintf("reading the results: task %s, fault %d %s %v", out.Status, out.FaultCode, out.FaultString, err), nil, "")
+		return
+	}
+	var res struct{ ParameterValues [][3]string }
+	_ = json.Unmarshal(out.Result, &res)
+	results, devState := map[string]any{}, ""
+	for _, v := range res.ParameterValues {
+		rel, ok := strings.CutPrefix(v[0], diag.Object)
+		if !ok {
+			continue
+		}
+		if rel == "DiagnosticsState" {
+			devState = v[1]
+			continue
+		}
+		e, ok := drv.Lookup(v[0])
+		if !ok || e.Object {
+			results[rel] = v[1]
+			continue
+		}
+		results[rel] = typedValue(e.Syntax, v[1])
+	}
+	state := DiagComplete
+	msg := ""
+	if devState != "Complete" && devState != "Completed" {
+		state, msg = DiagFailed, "the device's DiagnosticsState is "+devState
+	}
+	finish(state, msg, results, devState)
+}
+
+// typedValue is a reported value as the JSON type its syntax gives:
+// integers as numbers, booleans as booleans, the rest as text.
+func typedValue(sx *model.Syntax, v string) any {
+	if sx == nil || sx.List != nil {
+		return v
+	}
+	switch sx.WireType() {
+	case model.TypeUnsignedInt, model.TypeUnsignedLong:
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			return n
+		}
+	case model.TypeInt, model.TypeLong:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	case model.TypeBoolean:
+		if b, err := model.ParseBool(v); err == nil {
+			return b
+		}
+	}
+	return v
+}
+
+// maxDiagnosticsPerDevice is how many diagnostics the ACS keeps per device.
+const maxDiagnosticsPerDevice = 20
+
+func pruneDiagnosticsLocked(m map[string]*Diagnostic, device string) {
+	var ids []string
+	for id, d := range m {
+		if d.Device == device && d.State != DiagRunning {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int { return cmpStrings(b, a) })
+	for i, id := range ids {
+		if i >= maxDiagnosticsPerDevice {
+			delete(m, id)
+		}
+	}
+}
+
+func (s *Server) listDiagnostics(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	diagMu.Lock()
+	out := []Diagnostic{}
+	for _, d := range diagStore[s] {
+		if d.Device == id {
+			out = append(out, *d)
+		}
+	}
+	diagMu.Unlock()
+	slices.SortFunc(out, func(a, b Diagnostic) int { return cmpStrings(b.ID, a.ID) })
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getDiagnostic(w http.ResponseWriter, r *http.Request) {
+	diagMu.Lock()
+	d, ok := diagStore[s][r.PathValue("diag")]
+	var view Diagnostic
+	if ok {
+		view = *d
+	}
+	diagMu.Unlock()
+	if !ok || view.Device != r.PathValue("id") {
+		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "diagnostic not found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, view)
+}
