@@ -79,6 +79,7 @@ var pgMigrations = []string{
 	ALTER TABLE devices ADD COLUMN discovery text NOT NULL DEFAULT '';
 	ALTER TABLE devices ADD COLUMN services text NOT NULL DEFAULT '';`,
 	policyMigrationSQL,
+	usersMigrationPostgres,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),

@@ -68,6 +68,7 @@ var migrations = []string{
 	ALTER TABLE devices ADD COLUMN discovery TEXT NOT NULL DEFAULT '';
 	ALTER TABLE devices ADD COLUMN services TEXT NOT NULL DEFAULT '';`,
 	policyMigrationSQL,
+	usersMigrationSQLite,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
