@@ -43,7 +43,7 @@ var uiFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05")
 	},
-	"pathEscape": url.PathEscape,
+	"pathEscape":  url.PathEscape,
 	"queryEscape": url.QueryEscape,
 	"json": func(v any) string {
 		b, _ := json.Marshal(v)
