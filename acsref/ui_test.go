@@ -1,0 +1,178 @@
+package acsref_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/dmforge/dmforge/acsref"
+	"github.com/dmforge/dmforge/acsref/store"
+)
+
+// uiClient is a browser-like HTTP client of the web UI: a cookie jar,
+// no redirects followed (the tests look at them).
+type uiClient struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newUIClient(t *testing.T, a *testACS) *uiClient {
+	jar, _ := cookiejar.New(nil)
+	return &uiClient{t: t, base: a.nbi, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (u *uiClient) do(method, path string, form url.Values, hdr map[string]string) (*http.Response, string) {
+	u.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, u.base+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := u.c.Do(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func (u *uiClient) login(name, pw string) *http.Response {
+	u.t.Helper()
+	resp, _ := u.do("POST", "/ui/login", url.Values{"name": {name}, "password": {pw}, "next": {"/ui/devices"}}, nil)
+	return resp
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+func (u *uiClient) csrf() string {
+	u.t.Helper()
+	_, page := u.do("GET", "/ui/devices", nil, nil)
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		u.t.Fatalf("no CSRF token in the devices page:\n%s", page)
+	}
+	return m[1]
+}
+
+// TestUILoginCSRFAndLimits: the UI's session cookie is HttpOnly and
+// SameSite=Strict, every page has the strict CSP; a change without the
+// session's CSRF token, with a wrong one or from another origin is
+// refused (403) and changes nothing; with it, the change goes through the
+// route table (audited with via "ui"); failed logins are limited per user
+// name (429 even with the right password); the admin API key opens an
+// admin session.
+func TestUILoginCSRFAndLimits(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), nil)
+	agentSession(t, a, "UIBox", "U1", nil)
+	dev := acsref.DeviceID("00D09E", "UIBox", "U1")
+	a.mkUser(t, "eve", store.RoleOperator, "")
+
+	u := newUIClient(t, a)
+	if resp, _ := u.do("GET", "/ui/devices", nil, nil); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/ui/login") {
+		t.Fatalf("devices page without a session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page := u.do("GET", "/ui/login", nil, nil)
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self'") {
+		t.Fatalf("CSP %q", csp)
+	}
+	if strings.Contains(page, "http://") || strings.Contains(page, "https://") || strings.Contains(page, "//cdn") {
+		t.Fatalf("the login page names another host:\n%s", page)
+	}
+	if resp := u.login("eve", "wrong-password"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", resp.StatusCode)
+	}
+	resp = u.login("eve", "pw-eve-long")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/ui/devices" {
+		t.Fatalf("login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	sc := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"HttpOnly", "SameSite=Strict", "Path=/ui/"} {
+		if !strings.Contains(sc, want) {
+			t.Fatalf("session cookie %q lacks %s", sc, want)
+		}
+	}
+	if strings.Contains(sc, "Secure") {
+		t.Fatalf("session cookie %q is Secure on plain HTTP (the browser would drop it)", sc)
+	}
+	token := u.csrf()
+	tag := func(csrf string, hdr map[string]string) int {
+		form := url.Values{"device": {dev}, "action": {"tag"}, "tag": {"blue"}}
+		if csrf != "" {
+			form.Set("csrf", csrf)
+		}
+		resp, _ := u.do("POST", "/ui/devices/bulk", form, hdr)
+		return resp.StatusCode
+	}
+	tagged := func() bool {
+		d, err := a.st.Device(t.Context(), dev)
+		return err == nil && strings.Contains(strings.Join(d.Tags, ","), "blue")
+	}
+	for name, c := range map[string]struct {
+		csrf string
+		hdr  map[string]string
+	}{
+		"no token": {"", nil}, "a wrong token": {strings.Repeat("0", len(token)), nil},
+		"another origin": {token, map[string]string{"Origin": "http://evil.example"}},
+	} {
+		if code := tag(c.csrf, c.hdr); code != http.StatusForbidden || tagged() {
+			t.Fatalf("bulk tag with %s: %d (tagged: %v), want 403", name, code, tagged())
+		}
+	}
+	if code := tag(token, nil); code != http.StatusSeeOther || !tagged() {
+		t.Fatalf("bulk tag with the token: %d, tagged %v", code, tagged())
+	}
+	if es := a.audit(t, "actor=eve&action=tagDevice"); len(es) != 1 || es[0].Via != "ui" || es[0].Target != dev || es[0].Status != 204 {
+		t.Fatalf("audit of the UI's tag: %+v", es)
+	}
+	// A read-only user's change is refused by the route table, and said
+	// so in the page.
+	a.mkUser(t, "ro", store.RoleReadOnly, "")
+	r := newUIClient(t, a)
+	r.login("ro", "pw-ro-long")
+	resp, _ = r.do("POST", "/ui/devices/bulk", url.Values{"csrf": {r.csrf()}, "device": {dev}, "action": {"untag"}, "tag": {"blue"}}, nil)
+	_, page = r.do("GET", resp.Header.Get("Location"), nil, nil)
+	if !tagged() || !strings.Contains(page, "refused") || !strings.Contains(page, "needs the operator role") {
+		t.Fatalf("read-only untag: tagged %v, page:\n%s", tagged(), page)
+	}
+
+	// Login limits: after 5 failures for a name, even the right password
+	// is refused for a while.
+	l := newUIClient(t, a)
+	for range 5 {
+		l.login("eve", "guess")
+	}
+	if resp := l.login("eve", "pw-eve-long"); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("login after 5 failures: %d", resp.StatusCode)
+	}
+	// The admin API key opens an admin session (the first user is made
+	// so).
+	k := newUIClient(t, a)
+	resp, _ = k.do("POST", "/ui/login", url.Values{"key": {a.tok}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login with the admin key: %d", resp.StatusCode)
+	}
+	if _, page := k.do("GET", "/ui/users", nil, nil); !strings.Contains(page, "eve") || !strings.Contains(page, "New user") {
+		t.Fatalf("users page of the admin:\n%s", page)
+	}
+	if _, page := k.do("GET", "/ui/audit?actor=eve", nil, nil); !strings.Contains(page, "tagDevice") {
+		t.Fatalf("audit page:\n%s", page)
+	}
+	if es := a.audit(t, "action=login"); len(es) < 3 {
+		t.Fatalf("logins in the audit log: %+v", es)
+	}
+}
