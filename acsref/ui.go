@@ -173,7 +173,7 @@ func (s *Server) UIHandler() http.Handler {
 		h.Set("Content-Security-Policy", uiCSP)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin") // not no-referrer: Chromium would send Origin: null with the forms
 		h.Set("Cache-Control", "no-store")
 		if !s.hostAllowed(r.Host) {
 			http.Error(w, "the UI does not answer to host "+r.Host, http.StatusMisdirectedRequest)
