@@ -3,6 +3,7 @@ package acsref
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -45,9 +46,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// accessLog writes one line per NBI request at info level (never the
-// Authorization header or the query, which may carry secrets) and
-// counts it.
+// accessLog writes one line per NBI request at info level (debug for
+// successful health probes and scrapes; never the Authorization header or
+// the query, which may carry secrets) and counts it.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	ops := map[string]string{}
 	for _, rt := range nbiRoutes {
@@ -69,7 +70,11 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			op = ops[pattern]
 		}
 		s.metrics.nbiRequests.WithLabelValues(op, strconv.Itoa(sw.status)).Inc()
-		s.log.Info("acs: nbi", "method", r.Method, "path", r.URL.Path, "operation", op, "status", sw.status,
+		level := slog.LevelInfo
+		if sw.status < 400 && (op == "getHealth" || op == "getReadiness" || op == "getMetrics") {
+			level = slog.LevelDebug // probes and scrapes every few seconds
+		}
+		s.log.Log(r.Context(), level, "acs: nbi", "method", r.Method, "path", r.URL.Path, "operation", op, "status", sw.status,
 			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
 	})
 }

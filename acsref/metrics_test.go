@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dmforge/dmforge/acsref"
+	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	"github.com/dmforge/dmforge/generated/tr181"
 	dto "github.com/prometheus/client_model/go"
@@ -251,5 +252,83 @@ func TestMetricsAddr(t *testing.T) {
 	_, err := acsref.New(acsref.Config{Store: a.st, MetricsAddr: "0.0.0.0:9100", NBIAccess: acsref.NBIAccess{Open: true}})
 	if err == nil || !strings.Contains(err.Error(), "beyond loopback") {
 		t.Fatalf("metrics on 0.0.0.0: %v", err)
+	}
+}
+
+// TestMetricsSessionOutcomes: a session whose CPE goes silent counts as
+// timeout (its RPC as no-answer), one a new Inform replaces as replaced,
+// and the new one, which gets the RPC again and answers it, as ok.
+func TestMetricsSessionOutcomes(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.NoDiscovery = true
+		c.SessionTimeout = 200 * time.Millisecond
+	})
+	ctx := context.Background()
+	session(t, newTestCPE(a.srv.CWMPURL(), "S1"))
+	a.task(labID+"S1", `{"name":"getRPCMethods"}`)
+	before := scrape(t, a.srv.MetricsURL(), a.tok)
+	inf := &cwmp.Envelope{Header: cwmp.Header{ID: "1"}, Body: &cwmp.Inform{DeviceID: cwmp.DeviceIDStruct{OUI: "00D09E", ProductClass: "Lab Box", SerialNumber: "S1"},
+		Event: []cwmp.EventStruct{{EventCode: cwmp.EventPeriodic}}, MaxEnvelopes: 1, CurrentTime: time.Now(),
+		ParameterList: []cwmp.ParameterValueStruct{{Name: "Device.DeviceInfo.SoftwareVersion", Value: "1", Type: "xsd:string"}}}}
+
+	silent := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
+	if _, err := silent.Post(ctx, inf); err != nil {
+		t.Fatal(err)
+	}
+	if req, err := silent.Post(ctx, &cwmp.Envelope{}); err != nil || req.Body.MethodName() != "GetRPCMethods" {
+		t.Fatalf("silent session: %v %v", req, err)
+	}
+	var m map[string]float64
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		m = scrape(t, a.srv.MetricsURL(), a.tok)
+		if m["acs_sessions_total{outcome=timeout}"]-before["acs_sessions_total{outcome=timeout}"] >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the silent session did not time out")
+		}
+	}
+	dropped := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
+	if _, err := dropped.Post(ctx, inf); err != nil {
+		t.Fatal(err)
+	}
+	again := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
+	if _, err := again.Post(ctx, inf); err != nil {
+		t.Fatal(err)
+	}
+	req, err := again.Post(ctx, &cwmp.Envelope{})
+	if err != nil || req.Body.MethodName() != "GetRPCMethods" {
+		t.Fatalf("new session: %v %v", req, err)
+	}
+	if end, err := again.Post(ctx, req.Reply(&cwmp.GetRPCMethodsResponse{MethodList: []string{"Inform"}})); err != nil || !end.IsEmpty() {
+		t.Fatalf("end: %v %v", end, err)
+	}
+	after := scrape(t, a.srv.MetricsURL(), a.tok)
+	for key, want := range map[string]int{
+		"acs_sessions_total{outcome=timeout}":                    1,
+		"acs_sessions_total{outcome=replaced}":                   1,
+		"acs_sessions_total{outcome=ok}":                         1,
+		"acs_rpcs_total{method=GetRPCMethods,outcome=no-answer}": 1,
+		"acs_rpcs_total{method=GetRPCMethods,outcome=ok}":        1,
+		"acs_rpc_duration_seconds_count{method=GetRPCMethods}":   1,
+		"acs_session_duration_seconds_count{}":                   3,
+		"acs_tasks_queued_total{name=getRPCMethods}":             0,
+		"acs_nbi_requests_total{code=200,operation=getMetrics}":  1,
+		"acs_sessions_total{outcome=refused}":                    0,
+		"acs_sessions_total{outcome=closed}":                     0,
+		"acs_rpcs_total{method=GetRPCMethods,outcome=fault}":     0,
+	} {
+		got := int(after[key] - before[key])
+		if key == "acs_nbi_requests_total{code=200,operation=getMetrics}" {
+			// A scrape is counted once answered: the one that read m
+			// is in after, the one that read after is not.
+			got = int(after[key] - m[key])
+		}
+		if got != want {
+			t.Errorf("%s moved by %d, want %d", key, got, want)
+		}
+	}
+	if after["acs_sessions_in_flight{}"] != 0 {
+		t.Errorf("sessions in flight: %v", after["acs_sessions_in_flight{}"])
 	}
 }

@@ -76,7 +76,8 @@ func asAPIError(err error) *APIError {
 	}
 	var pe policy.Errors
 	if errors.As(err, &pe) {
-		return &APIError{Status: http.StatusBadRequest, Rule: RulePolicy, Msg: "the policy documents are refused", Errors: pe}
+		// The message lists the errors too, for clients that read only it.
+		return &APIError{Status: http.StatusBadRequest, Rule: RulePolicy, Msg: "the policy documents are refused: " + pe.Error(), Errors: pe}
 	}
 	return storeError(err, "request")
 }

@@ -60,11 +60,19 @@ func FuzzNBIRequests(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.route, s.query, s.body)
 	}
+	// The seeds' routes first, then every route of the table, and a
+	// path no route has (404) and a method none allows (405).
 	routes := []struct{ method, path string }{
 		{"GET", "/devices"}, {"POST", "/devices/D1/tasks"}, {"GET", "/tasks"}, {"PUT", "/credentials/u1"},
 		{"PUT", "/files/f.bin"}, {"GET", "/devices/D1/parameters"}, {"GET", "/faults"}, {"POST", "/devices/D1/probe"},
 		{"GET", "/devices/D1/conformance"}, {"DELETE", "/tasks/1"},
 	}
+	for _, rs := range acsref.NBIRouteSpecs() {
+		path := strings.NewReplacer("{id}", "D1", "{tid}", "1", "{tag}", "t1", "{name...}", "n1", "{name}", "n1",
+			"{user}", "u1", "{action}", "pause").Replace(rs.Pattern)
+		routes = append(routes, struct{ method, path string }{rs.Method, path})
+	}
+	routes = append(routes, struct{ method, path string }{"GET", "/nope"}, struct{ method, path string }{"PATCH", "/devices"})
 	f.Fuzz(func(t *testing.T, route uint8, query, body string) {
 		r := routes[int(route)%len(routes)]
 		req := httptest.NewRequest(r.method, "http://127.0.0.1"+r.path, strings.NewReader(body))

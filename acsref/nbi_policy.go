@@ -172,7 +172,7 @@ func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 			if len(broken) > 0 {
-				return &APIError{Status: http.StatusConflict, Rule: RuleConflict, Msg: "other policies need this one", Errors: broken}
+				return &APIError{Status: http.StatusConflict, Rule: RuleConflict, Msg: "other policies need this one: " + broken.Error(), Errors: broken}
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dmforge/dmforge/acsref/policy"
 	"github.com/dmforge/dmforge/acsref/store"
 )
 
@@ -261,6 +262,9 @@ func (g *schemaGen) ref(t reflect.Type) map[string]any {
 	name, ok := g.names[t]
 	if !ok {
 		name = t.Name()
+		if t == reflect.TypeFor[policy.Error]() {
+			name = "PolicyError" // "Error" alone reads as the NBI's
+		}
 		if g.in && !strings.HasSuffix(name, "Request") {
 			name += "Input"
 		}
@@ -301,6 +305,13 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 // spec is its checked TaskSpec, its result a TaskResult (a negative
 // test's a NegativeResult). nil: the field's Go type says.
 func (g *schemaGen) fieldSchema(t reflect.Type, name string) map[string]any {
+	if t == reflect.TypeFor[TaskSpec]() && name == "parameterValues" {
+		// GenieACS's [path, value, "xsd:type"]: the value a JSON string,
+		// number or boolean (valueString), the type optional.
+		return map[string]any{"type": "array", "items": map[string]any{"type": "array", "minItems": 2, "maxItems": 3,
+			"prefixItems": []any{map[string]any{"type": "string"}, map[string]any{"type": []string{"string", "number", "boolean"}},
+				map[string]any{"type": "string"}}}}
+	}
 	if t != reflect.TypeFor[store.Task]() || g.in {
 		return nil
 	}

@@ -322,6 +322,11 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("acsref: NBI listener: %w", err)
 	}
 	s.cwmpLn, s.nbiLn = cl, nl
+	if err := s.startMetrics(); err != nil {
+		cl.Close()
+		nl.Close()
+		return err
+	}
 	if s.cfg.STUNAddr != "" {
 		if err := s.startSTUN(); err != nil {
 			cl.Close()
@@ -334,11 +339,6 @@ func (s *Server) Start(ctx context.Context) error {
 		s.publicURL = s.cwmpScheme() + "://" + cl.Addr().String()
 	}
 	s.mu.Unlock()
-	if err := s.startMetrics(); err != nil {
-		cl.Close()
-		nl.Close()
-		return err
-	}
 	for _, p := range []struct {
 		ln net.Listener
 		h  http.Handler
