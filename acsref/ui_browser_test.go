@@ -273,6 +273,42 @@ func TestUIBrowser(t *testing.T) {
 	}
 	b.shot("task-done")
 
+	// Add an instance of a table, then delete it: each a task that
+	// completes against the agent, the tree following.
+	table := "Device.ManagementServer.InformParameter."
+	waitTask := func(what string) {
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			b.run(what, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("tasks")))
+			status = get(b, "status", chromedp.Text(chromedp.CSS("#tasks tr:nth-child(2) td:nth-child(3)")))
+			if status == "done" || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		if status != "done" {
+			t.Fatalf("%s: task %s", what, status)
+		}
+	}
+	b.run("add instance", chromedp.Click(chromedp.CSS(`tr[data-path="`+table+`"] button.add`)), chromedp.WaitVisible(chromedp.ID("msg")))
+	waitTask("add instance done")
+	inst := get(b, "instances", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('tr[data-path^="`+table+`"]')).map(r => r.dataset.path).filter(p => /\.[0-9]+\.$/.test(p))`))
+	if len(inst) != 1 {
+		t.Fatalf("instances of %s after adding one: %q", table, inst)
+	}
+	if ins := mem.Instances(table); len(ins) != 1 {
+		t.Fatalf("the agent's instances of %s: %v", table, ins)
+	}
+	b.shot("instance-added")
+	b.run("delete instance", chromedp.Click(chromedp.CSS(`tr[data-path="`+inst[0]+`"] button.del`)), chromedp.WaitVisible(chromedp.ID("msg")))
+	waitTask("delete instance done")
+	if n := get(b, "rows", chromedp.Evaluate[int](`document.querySelectorAll('tr[data-path="`+inst[0]+`"]').length`)); n != 0 {
+		t.Fatalf("%s still in the tree after deleting it", inst[0])
+	}
+	if ins := mem.Instances(table); len(ins) != 0 {
+		t.Fatalf("the agent's instances of %s after deleting: %v", table, ins)
+	}
+
 	// Read-only: the change is refused, and the page says so.
 	b.run("logout", chromedp.Click(chromedp.CSS("nav button")), chromedp.WaitVisible(chromedp.ID("login")))
 	login("ro")
