@@ -110,7 +110,10 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// session is the request's live session, nil if none.
+// uiSessionOf is the request's live session (a copy), nil if none. The
+// user's role and scope are read from the store at each request, so that
+// a change (or a deletion, by any process sharing the store) holds at
+// once.
 func (s *Server) uiSessionOf(r *http.Request) *uiSession {
 	c, err := r.Cookie(uiCookie)
 	if err != nil || c.Value == "" {
@@ -118,15 +121,30 @@ func (s *Server) uiSessionOf(r *http.Request) *uiSession {
 	}
 	k := hashKey(c.Value)
 	s.ui.mu.Lock()
-	defer s.ui.mu.Unlock()
 	se := s.ui.sessions[k]
 	now := time.Now()
 	if se == nil || now.Sub(se.seen) > uiSessionIdle || now.Sub(se.created) > uiSessionMax {
 		delete(s.ui.sessions, k)
+		s.ui.mu.Unlock()
 		return nil
 	}
 	se.seen = now
-	return se
+	cp := *se
+	s.ui.mu.Unlock()
+	if cp.p.Name == adminActor { // the admin key's session: no user row
+		return &cp
+	}
+	u, err := s.st.User(r.Context(), cp.p.Name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.ui.mu.Lock()
+			delete(s.ui.sessions, k)
+			s.ui.mu.Unlock()
+		}
+		return nil
+	}
+	cp.p.Role, cp.p.Scope = u.Role, u.Scope
+	return &cp
 }
 
 // UIHandler serves the web UI (mounted by NBIHandler under /ui/).

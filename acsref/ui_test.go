@@ -139,6 +139,23 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	if es := a.audit(t, "actor=eve&action=tagDevice"); len(es) != 1 || es[0].Via != "ui" || es[0].Target != dev || es[0].Status != 204 {
 		t.Fatalf("audit of the UI's tag: %+v", es)
 	}
+	// Demoted by an admin, eve's open session loses the right at once;
+	// deleted, she is logged out.
+	if code, body := nbiCall(t, "PUT", a.nbi+"/users/eve", `{"role":"read-only"}`, bearer(a.tok)); code != 200 {
+		t.Fatalf("demoting eve: %d %s", code, body)
+	}
+	if resp, _ := u.do("POST", "/ui/devices/bulk", url.Values{"csrf": {token}, "device": {dev}, "action": {"untag"}, "tag": {"blue"}}, nil); resp.StatusCode != http.StatusSeeOther ||
+		!strings.Contains(resp.Header.Get("Location"), "read-only") || !tagged() {
+		t.Fatalf("demoted eve's untag: %d %s (tagged %v)", resp.StatusCode, resp.Header.Get("Location"), tagged())
+	}
+	if code, _ := nbiCall(t, "DELETE", a.nbi+"/users/eve", "", bearer(a.tok)); code != 204 {
+		t.Fatal("deleting eve")
+	}
+	if resp, _ := u.do("GET", "/ui/devices", nil, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deleted eve's session: %d, want a redirect to the login", resp.StatusCode)
+	}
+	a.mkUser(t, "eve", store.RoleOperator, "")
+
 	// A read-only user's change is refused by the route table, and said
 	// so in the page.
 	a.mkUser(t, "ro", store.RoleReadOnly, "")
