@@ -183,6 +183,7 @@ func (s *Server) UIHandler() http.Handler {
 	page("POST /ui/devices/bulk", s.uiBulk)
 	page("GET /ui/devices/{id}", s.uiDevice)
 	page("POST /ui/devices/{id}/{action}", s.uiDeviceAction)
+	page("GET /ui/files", s.uiFiles)
 	page("GET /ui/users", s.uiUsers)
 	page("POST /ui/users/{action}", s.uiUsersAction)
 	page("GET /ui/audit", s.uiAudit)

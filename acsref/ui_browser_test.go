@@ -318,12 +318,33 @@ func TestUIBrowser(t *testing.T) {
 		t.Fatalf("read-only set: %q", errText)
 	}
 	b.shot("read-only-refused")
+	if es := a.audit(t, "actor=ro&action=postTask"); len(es) != 1 || es[0].Status != 403 || es[0].Via != "ui" || !strings.Contains(es[0].Detail, `"900"`) {
+		t.Fatalf("audit of the read-only user's refused change: %+v", es)
+	}
 	if v, _ := mem.Get(param); v != "777" {
 		t.Fatalf("the read-only user's change reached the agent: %q", v)
 	}
-	for _, p := range []string{"/ui/", "/ui/users", "/ui/devices"} {
+	for _, p := range []string{"/ui/", "/ui/users", "/ui/devices", "/ui/files"} {
 		b.run("page "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.ID("who")))
 		b.shot("ro-" + strings.Trim(strings.ReplaceAll(p, "/", "-"), "-"))
 	}
+	// The admin (the admin API key's session): users and the audit log,
+	// where the operator's and the read-only user's changes are.
+	b.run("logout ro", chromedp.Click(chromedp.CSS("nav button")), chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("key"), a.tok), chromedp.Click(chromedp.ID("login-button")), chromedp.WaitVisible(chromedp.ID("who")))
+	b.run("users page", chromedp.Navigate(base+"/ui/users"), chromedp.WaitVisible(chromedp.ID("users")))
+	if users := get(b, "users", chromedp.Text(chromedp.ID("users"))); !strings.Contains(users, "op") || !strings.Contains(users, "ro") {
+		t.Fatalf("users page: %q", users)
+	}
+	b.shot("admin-users")
+	b.run("audit page", chromedp.Navigate(base+"/ui/audit"), chromedp.WaitVisible(chromedp.ID("audit")))
+	audit := get(b, "audit", chromedp.Text(chromedp.ID("audit")))
+	// The task's name is in the detail: the action is the route's.
+	for _, want := range []string{"postTask", "addObject", "deleteObject", "tagDevice", "forbidden", "ro", "ui"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit page lacks %q:\n%s", want, audit)
+		}
+	}
+	b.shot("admin-audit")
 	b.clean(acsHost)
 }

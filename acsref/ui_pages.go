@@ -363,12 +363,14 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 	}
 	var faults []store.Fault
 	_ = s.uiCall(r, se, "GET", "/devices/"+url.PathEscape(id)+"/faults?limit=10", nil, &faults)
+	var conf Conformance
+	_ = s.uiCall(r, se, "GET", "/devices/"+url.PathEscape(id)+"/conformance", nil, &conf)
 	modelName := ""
 	if b != nil {
 		modelName = b.ModelName()
 	}
 	s.render(w, r, se, "device", map[string]any{"D": d, "ID": id, "Prefix": prefix, "Params": rows, "Tasks": tasks,
-		"Faults": faults, "Model": modelName})
+		"Faults": faults, "Model": modelName, "Findings": conf.Findings})
 }
 
 // uiDeviceAction queues a task from the device page: set, add, delete,
@@ -406,6 +408,18 @@ func (s *Server) uiDeviceAction(w http.ResponseWriter, r *http.Request, se *uiSe
 		return
 	}
 	back(w, r, ret, fmt.Sprintf("task %d (%s %s) queued; connection request: %s", res.ID, spec.Name, path, res.ConnectionRequest), nil)
+}
+
+// ---- files ----
+
+func (s *Server) uiFiles(w http.ResponseWriter, r *http.Request, se *uiSession) {
+	var files []*store.File
+	err := s.uiCall(r, se, "GET", "/files", nil, &files)
+	data := map[string]any{"Files": files}
+	if err != nil {
+		data["LoadErr"] = err.Error()
+	}
+	s.render(w, r, se, "files", data)
 }
 
 // ---- users and keys ----

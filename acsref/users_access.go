@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -210,6 +211,10 @@ func (s *Server) guardRoute(rt *Route, h http.Handler) http.Handler {
 			w = rec
 		}
 		if err := s.authorize(r, rt, p); err != nil {
+			if audited && r.Body != nil {
+				// Read what was asked, for the audit entry of the refusal.
+				_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, auditDetailMax))
+			}
 			s.writeError(w, err)
 			return
 		}

@@ -325,7 +325,7 @@ func TestAuditEntries(t *testing.T) {
 		{h, "POST", d + "/tasks", `{"name":"setParameterValues","parameterValues":[["Device.ManagementServer.PeriodicInformInterval","-5"]]}`, "postTask", dev, "-5", 400},
 		{h, "POST", d + "/tags/gold", "", "tagDevice", dev, "", 204},
 		{h, "PUT", "/files/fw.bin", "firmware", "putFile", "fw.bin", "8 bytes", 201},
-		{h, "POST", "/policies", "name: p\nmodel: Device:2\nvalues:\n  Device.ManagementServer.PeriodicInformInterval: 120\n", "applyPolicies", "", "", 403},
+		{h, "POST", "/policies", "name: p\nmodel: Device:2\nvalues:\n  Device.ManagementServer.PeriodicInformInterval: 120\n", "applyPolicies", "", "name: p", 403},
 		{adm, "POST", "/policies", "kind: Group\nname: g\nmodel: Device:2\nmatch: device.productClass == 'AuditBox'\n", "applyPolicies", "", "kind: Group", 200},
 		{adm, "POST", "/campaigns", `{"name":"c1","group":"g","firmware":{"version":"2","file":"fw.bin"},"first":"50%","within":"6h"}`, "postCampaign", "c1", `"group":"g"`, 201},
 		{adm, "PUT", "/credentials/cpe9", `{"password":"s3cret-cpe"}`, "putCredential", "cpe9", "(secret)", 204},
