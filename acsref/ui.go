@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dmforge/dmforge/acsref/policy"
 	"github.com/dmforge/dmforge/acsref/store"
 )
 
@@ -184,6 +185,8 @@ func (s *Server) UIHandler() http.Handler {
 	page("GET /ui/devices/{id}", s.uiDevice)
 	page("POST /ui/devices/{id}/{action}", s.uiDeviceAction)
 	page("GET /ui/files", s.uiFiles)
+	page("GET /ui/policies", s.uiPolicies)
+	page("POST /ui/policies", s.uiApplyPolicies)
 	page("GET /ui/users", s.uiUsers)
 	page("POST /ui/users/{action}", s.uiUsersAction)
 	page("GET /ui/audit", s.uiAudit)
@@ -249,7 +252,10 @@ func back(w http.ResponseWriter, r *http.Request, path, msg string, err error) {
 // error answer comes back as an error with the NBI's message.
 func (s *Server) uiCall(r *http.Request, se *uiSession, method, path string, body any, out any) error {
 	var rd io.Reader
-	if body != nil {
+	ct := "application/json"
+	if raw, ok := body.(rawBody); ok {
+		rd, ct = bytes.NewReader(raw.data), raw.contentType
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return err
@@ -265,7 +271,7 @@ func (s *Server) uiCall(r *http.Request, se *uiSession, method, path string, bod
 	req.RemoteAddr = r.RemoteAddr
 	req.Host = r.Host
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ct)
 	}
 	rec := &bufferedResponse{header: http.Header{}}
 	s.ui.mux.ServeHTTP(rec, req)
@@ -279,7 +285,7 @@ func (s *Server) uiCall(r *http.Request, se *uiSession, method, path string, bod
 			if ae.Path != "" && !strings.Contains(msg, ae.Path) {
 				msg = ae.Path + ": " + msg
 			}
-			return &uiError{Status: rec.status, Rule: ae.Rule, Msg: msg}
+			return &uiError{Status: rec.status, Rule: ae.Rule, Msg: msg, Errors: ae.Errors}
 		}
 		return &uiError{Status: rec.status, Msg: strings.TrimSpace(rec.body.String())}
 	}
@@ -289,11 +295,18 @@ func (s *Server) uiCall(r *http.Request, se *uiSession, method, path string, bod
 	return nil
 }
 
+// rawBody is a request body uiCall sends as it is.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
 // uiError is an NBI refusal shown in a page.
 type uiError struct {
 	Status int
 	Rule   string
 	Msg    string
+	Errors policy.Errors // a refused policy document's, each with its line
 }
 
 func (e *uiError) Error() string {

@@ -324,7 +324,7 @@ func TestUIBrowser(t *testing.T) {
 	if v, _ := mem.Get(param); v != "777" {
 		t.Fatalf("the read-only user's change reached the agent: %q", v)
 	}
-	for _, p := range []string{"/ui/", "/ui/users", "/ui/devices", "/ui/files"} {
+	for _, p := range []string{"/ui/", "/ui/users", "/ui/devices", "/ui/files", "/ui/policies"} {
 		b.run("page "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.ID("who")))
 		b.shot("ro-" + strings.Trim(strings.ReplaceAll(p, "/", "-"), "-"))
 	}

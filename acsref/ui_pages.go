@@ -422,6 +422,41 @@ func (s *Server) uiFiles(w http.ResponseWriter, r *http.Request, se *uiSession) 
 	s.render(w, r, se, "files", data)
 }
 
+// ---- policies, groups, campaigns ----
+
+func (s *Server) uiPolicies(w http.ResponseWriter, r *http.Request, se *uiSession) {
+	s.renderPolicies(w, r, se, "", nil)
+}
+
+func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, se *uiSession, source string, applyErr *uiError) {
+	data := map[string]any{"Source": source}
+	var policies []*PolicyView
+	if err := s.uiCall(r, se, "GET", "/policies", nil, &policies); err != nil {
+		data["LoadErr"] = err.Error()
+	}
+	var campaigns []*CampaignView
+	_ = s.uiCall(r, se, "GET", "/campaigns", nil, &campaigns)
+	data["Policies"], data["Campaigns"] = policies, campaigns
+	if applyErr != nil {
+		w.WriteHeader(applyErr.Status)
+		data["ApplyErr"], data["ApplyErrors"] = applyErr.Error(), applyErr.Errors
+	}
+	s.render(w, r, se, "policies", data)
+}
+
+// uiApplyPolicies applies the documents of the page's editor; a refusal
+// shows each error at its line, with the source kept in the editor.
+func (s *Server) uiApplyPolicies(w http.ResponseWriter, r *http.Request, se *uiSession) {
+	src := r.PostFormValue("source")
+	var applied Applied
+	err := s.uiCall(r, se, "POST", "/policies", rawBody{"application/yaml", []byte(src)}, &applied)
+	if ue, ok := err.(*uiError); ok {
+		s.renderPolicies(w, r, se, src, ue)
+		return
+	}
+	back(w, r, "/ui/policies", fmt.Sprintf("applied %d documents", len(applied.Applied)), err)
+}
+
 // ---- users and keys ----
 
 func (s *Server) uiUsers(w http.ResponseWriter, r *http.Request, se *uiSession) {

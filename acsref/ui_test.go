@@ -189,6 +189,25 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	if _, page := k.do("GET", "/ui/audit?actor=eve", nil, nil); !strings.Contains(page, "tagDevice") {
 		t.Fatalf("audit page:\n%s", page)
 	}
+	// The policies page: a refused document's errors at their lines,
+	// the source kept; an accepted one listed.
+	kt := csrfRE.FindStringSubmatch(func() string { _, p := k.do("GET", "/ui/policies", nil, nil); return p }())[1]
+	bad := "name: p1\nmodel: Device:2\nvalues:\n  Device.ManagementServer.PeriodicInformInterval: 0\n"
+	resp, page = k.do("POST", "/ui/policies", url.Values{"csrf": {kt}, "source": {bad}}, nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "line 4: p1: Device.ManagementServer.PeriodicInformInterval") ||
+		!strings.Contains(page, "PeriodicInformInterval: 0\n</textarea>") {
+		t.Fatalf("refused policy: %d\n%s", resp.StatusCode, page)
+	}
+	good := strings.Replace(bad, ": 0", ": 300", 1)
+	if resp, _ = k.do("POST", "/ui/policies", url.Values{"csrf": {kt}, "source": {good}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("applying a policy: %d", resp.StatusCode)
+	}
+	if _, page = k.do("GET", "/ui/policies", nil, nil); !strings.Contains(page, "<td>p1</td>") {
+		t.Fatalf("policies page:\n%s", page)
+	}
+	if es := a.audit(t, "action=applyPolicies&via=ui"); len(es) != 2 || es[0].Status != 200 || es[1].Status != 400 {
+		t.Fatalf("audit of the UI's policies: %+v", es)
+	}
 	if es := a.audit(t, "action=login"); len(es) < 3 {
 		t.Fatalf("logins in the audit log: %+v", es)
 	}
