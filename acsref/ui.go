@@ -223,7 +223,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, se *uiSession, n
 	data["Msg"] = r.URL.Query().Get("msg")
 	data["Err"] = r.URL.Query().Get("err")
 	var buf bytes.Buffer
-	if err := s.ui.pages[name].Execute(&buf, data); err != nil {
+	tmpl := s.ui.pages[name]
+	if tmpl == nil {
+		s.log.Error("acs: ui: no template", "page", name)
+		http.Error(w, "page error (details in the ACS log)", http.StatusInternalServerError)
+		return
+	}
+	if err := tmpl.Execute(&buf, data); err != nil {
 		s.log.Error("acs: ui: render", "page", name, "err", err)
 		http.Error(w, "page error (details in the ACS log)", http.StatusInternalServerError)
 		return
