@@ -112,12 +112,15 @@ func (s *Server) uiOverview(w http.ResponseWriter, r *http.Request, se *uiSessio
 // uiDeviceQuery is the devices page's filter.
 type uiDeviceQuery struct {
 	ID, Tag, Model, ProductClass, Software string
+	// Query is a GenieACS-style filter on parameter values (JSON, as
+	// GET /devices?query=).
+	Query string
 }
 
 func deviceQueryOf(r *http.Request) uiDeviceQuery {
 	q := r.URL.Query()
 	return uiDeviceQuery{ID: strings.TrimSpace(q.Get("id")), Tag: q.Get("tag"), Model: q.Get("model"),
-		ProductClass: q.Get("productClass"), Software: q.Get("software")}
+		ProductClass: q.Get("productClass"), Software: q.Get("software"), Query: strings.TrimSpace(q.Get("query"))}
 }
 
 // uiDeviceList is the devices the session's user may see that match q:
@@ -128,8 +131,25 @@ func (s *Server) uiDeviceList(r *http.Request, se *uiSession, q uiDeviceQuery) (
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
 	}
+	var matching map[string]bool
+	if q.Query != "" {
+		// The parameter-value filter is the NBI's (genieacs_query.go).
+		var docs []map[string]any
+		if err := s.uiCall(r, se, "GET", "/devices?projection=_id&query="+url.QueryEscape(q.Query), nil, &docs); err != nil {
+			return nil, err
+		}
+		matching = map[string]bool{}
+		for _, doc := range docs {
+			if id, ok := doc["_id"].(string); ok {
+				matching[id] = true
+			}
+		}
+	}
 	out := ds[:0]
 	for _, d := range ds {
+		if matching != nil && !matching[d.ID] {
+			continue
+		}
 		if q.ID != "" && !strings.Contains(d.ID, q.ID) {
 			continue
 		}
@@ -153,8 +173,14 @@ func (s *Server) uiDevices(w http.ResponseWriter, r *http.Request, se *uiSession
 	q := deviceQueryOf(r)
 	ds, err := s.uiDeviceList(r, se, q)
 	if err != nil {
-		s.log.Error("acs: ui: devices", "err", err)
-		s.render(w, r, se, "devices", map[string]any{"Q": q, "LoadErr": "devices: store error (details in the ACS log)"})
+		msg := "devices: store error (details in the ACS log)"
+		if ue, ok := err.(*uiError); ok {
+			msg = "query: " + ue.Error()
+		} else {
+			s.log.Error("acs: ui: devices", "err", err)
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		s.render(w, r, se, "devices", map[string]any{"Q": q, "LoadErr": msg, "Total": 0, "Shown": 0})
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {

@@ -109,6 +109,14 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	if strings.Contains(sc, "Secure") {
 		t.Fatalf("session cookie %q is Secure on plain HTTP (the browser would drop it)", sc)
 	}
+	// The parameter-value filter (GenieACS query), and a bad one.
+	_, page = u.do("GET", "/ui/devices?query="+url.QueryEscape(`{"Device.DeviceInfo.SerialNumber":"U1"}`), nil, nil)
+	_, none := u.do("GET", "/ui/devices?query="+url.QueryEscape(`{"Device.DeviceInfo.SerialNumber":"U2"}`), nil, nil)
+	resp, badQ := u.do("GET", "/ui/devices?query="+url.QueryEscape(`{"$where":"1"}`), nil, nil)
+	if !strings.Contains(page, `<span id="total">1</span>`) || !strings.Contains(none, `<span id="total">0</span>`) ||
+		resp.StatusCode != http.StatusBadRequest || !strings.Contains(badQ, "query: ") {
+		t.Fatalf("parameter-value filter: %v %v %d %v %s", strings.Contains(page, `<span id="total">1</span>`), strings.Contains(none, `<span id="total">0</span>`), resp.StatusCode, strings.Contains(badQ, "query: "), badQ)
+	}
 	token := u.csrf()
 	tag := func(csrf string, hdr map[string]string) int {
 		form := url.Values{"device": {dev}, "action": {"tag"}, "tag": {"blue"}}
