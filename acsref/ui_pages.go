@@ -236,6 +236,8 @@ func (s *Server) uiBulk(w http.ResponseWriter, r *http.Request, se *uiSession) {
 			err = s.uiCall(r, se, "DELETE", dev+"/tags/"+url.PathEscape(tag), nil, nil)
 		case "summon":
 			err = s.uiCall(r, se, "POST", dev+"/connection-request", nil, nil)
+		case "reboot":
+			err = s.uiCall(r, se, "POST", dev+"/tasks?connection_request", TaskSpec{Name: "reboot"}, nil)
 		case "task":
 			err = s.uiCall(r, se, "POST", dev+"/tasks?connection_request", spec, nil)
 		default:
@@ -389,6 +391,8 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 	}
 	var faults []store.Fault
 	_ = s.uiCall(r, se, "GET", "/devices/"+url.PathEscape(id)+"/faults?limit=10", nil, &faults)
+	var files []*store.File
+	_ = s.uiCall(r, se, "GET", "/files", nil, &files)
 	var conf Conformance
 	_ = s.uiCall(r, se, "GET", "/devices/"+url.PathEscape(id)+"/conformance", nil, &conf)
 	modelName := ""
@@ -396,7 +400,7 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 		modelName = b.ModelName()
 	}
 	s.render(w, r, se, "device", map[string]any{"D": d, "ID": id, "Prefix": prefix, "Params": rows, "Tasks": tasks,
-		"Faults": faults, "Model": modelName, "Findings": conf.Findings})
+		"Faults": faults, "Model": modelName, "Findings": conf.Findings, "Files": files})
 }
 
 // uiDeviceAction queues a task from the device page: set, add, delete,
@@ -419,6 +423,16 @@ func (s *Server) uiDeviceAction(w http.ResponseWriter, r *http.Request, se *uiSe
 		spec = &TaskSpec{Name: "deleteObject", ObjectName: path}
 	case "refresh":
 		spec = &TaskSpec{Name: "getParameterValues", ParameterNames: []string{path}}
+	case "reboot":
+		spec = &TaskSpec{Name: "reboot"}
+	case "download":
+		spec = &TaskSpec{Name: "download", File: r.PostFormValue("file"), FileType: r.PostFormValue("fileType")}
+		path = spec.File
+	case "probe":
+		var res ProbeResponse
+		err := s.uiCall(r, se, "POST", dev+"/probe?connection_request", nil, &res)
+		back(w, r, ret, fmt.Sprintf("conformance probe %s: %d tasks queued; connection request: %s", res.Run, len(res.Tasks), res.ConnectionRequest), err)
+		return
 	case "summon":
 		var res SummonResponse
 		err := s.uiCall(r, se, "POST", dev+"/connection-request", nil, &res)

@@ -147,6 +147,28 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	if es := a.audit(t, "actor=eve&action=tagDevice"); len(es) != 1 || es[0].Via != "ui" || es[0].Target != dev || es[0].Status != 204 {
 		t.Fatalf("audit of the UI's tag: %+v", es)
 	}
+	// The device page's actions: probe, reboot, download a file; each a
+	// task of the device.
+	if code, _ := nbiCall(t, "PUT", a.nbi+"/files/fw.bin", "firmware", bearer(a.tok)); code != 201 {
+		t.Fatal("storing a file")
+	}
+	devPage := "/ui/devices/" + url.PathEscape(dev)
+	for _, c := range []struct{ action, file, want string }{
+		{"probe", "", "conformance probe"}, {"reboot", "", "(reboot"}, {"download", "fw.bin", "(download fw.bin)"},
+	} {
+		resp, _ := u.do("POST", devPage+"/"+c.action, url.Values{"csrf": {token}, "file": {c.file}, "fileType": {"1 Firmware Upgrade Image"}}, nil)
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || loc == nil || !strings.Contains(loc.Query().Get("msg"), c.want) {
+			t.Fatalf("device action %s: %d %s", c.action, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if ts, _ := a.st.Tasks(t.Context(), store.TaskFilter{DeviceID: dev}); len(ts) < 4 {
+		t.Fatalf("tasks after reboot, download and probe: %d", len(ts))
+	}
+	if _, page := u.do("GET", devPage, nil, nil); !strings.Contains(page, `&#34;reboot&#34;`) || !strings.Contains(page, "fw.bin") {
+		t.Fatalf("device page after the actions:\n%s", page)
+	}
+
 	// Demoted by an admin, eve's open session loses the right at once;
 	// deleted, she is logged out.
 	if code, body := nbiCall(t, "PUT", a.nbi+"/users/eve", `{"role":"read-only"}`, bearer(a.tok)); code != 200 {
