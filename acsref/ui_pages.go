@@ -115,12 +115,14 @@ type uiDeviceQuery struct {
 	// Query is a GenieACS-style filter on parameter values (JSON, as
 	// GET /devices?query=).
 	Query string
+	// Group is a device group (a saved filter: kind Group documents).
+	Group string
 }
 
 func deviceQueryOf(r *http.Request) uiDeviceQuery {
 	q := r.URL.Query()
 	return uiDeviceQuery{ID: strings.TrimSpace(q.Get("id")), Tag: q.Get("tag"), Model: q.Get("model"),
-		ProductClass: q.Get("productClass"), Software: q.Get("software"), Query: strings.TrimSpace(q.Get("query"))}
+		ProductClass: q.Get("productClass"), Software: q.Get("software"), Query: strings.TrimSpace(q.Get("query")), Group: q.Get("group")}
 }
 
 // uiDeviceList is the devices the session's user may see that match q:
@@ -156,12 +158,17 @@ func (s *Server) uiDeviceList(r *http.Request, se *uiSession, q uiDeviceQuery) (
 		if q.Software != "" && !strings.HasPrefix(d.SoftwareVer, q.Software) {
 			continue
 		}
-		if se.p.Scope != "" {
-			if in, err := s.inScope(r.Context(), se.p.Scope, d); err != nil || !in {
-				continue
+		in := true
+		for _, g := range []string{se.p.Scope, q.Group} {
+			if g != "" && in {
+				if ok, err := s.inScope(r.Context(), g, d); err != nil || !ok {
+					in = false
+				}
 			}
 		}
-		out = append(out, d)
+		if in {
+			out = append(out, d)
+		}
 	}
 	return out, nil
 }
@@ -195,11 +202,18 @@ func (s *Server) uiDevices(w http.ResponseWriter, r *http.Request, se *uiSession
 		cw.Flush()
 		return
 	}
+	var groups []string
+	if set, err := s.policySet(r.Context()); err == nil && set != nil {
+		for g := range set.Groups {
+			groups = append(groups, g)
+		}
+		sort.Strings(groups)
+	}
 	total := len(ds)
 	if len(ds) > uiDeviceRows {
 		ds = ds[:uiDeviceRows]
 	}
-	s.render(w, r, se, "devices", map[string]any{"Q": q, "List": ds, "Total": total, "Shown": len(ds), "Query": r.URL.RawQuery})
+	s.render(w, r, se, "devices", map[string]any{"Q": q, "List": ds, "Total": total, "Shown": len(ds), "Query": r.URL.RawQuery, "Groups": groups})
 }
 
 // uiBulk runs an action on the selected devices, each through the route

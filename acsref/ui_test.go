@@ -117,6 +117,18 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 		resp.StatusCode != http.StatusBadRequest || !strings.Contains(badQ, "query: ") {
 		t.Fatalf("parameter-value filter: %v %v %d %v %s", strings.Contains(page, `<span id="total">1</span>`), strings.Contains(none, `<span id="total">0</span>`), resp.StatusCode, strings.Contains(badQ, "query: "), badQ)
 	}
+	// A group (a saved filter) selects its members.
+	grp := "kind: Group\nname: uiboxes\nmodel: Device:2\nmatch: device.productClass == 'UIBox'\n"
+	if code, body := nbiCall(t, "POST", a.nbi+"/policies", grp, map[string]string{"Authorization": "Bearer " + a.tok, "Content-Type": "application/yaml"}); code != 200 {
+		t.Fatalf("group: %d %s", code, body)
+	}
+	agentSession(t, a, "OtherBox", "U2", nil)
+	_, all := u.do("GET", "/ui/devices", nil, nil)
+	_, members := u.do("GET", "/ui/devices?group=uiboxes", nil, nil)
+	if !strings.Contains(all, `<span id="total">2</span>`) || !strings.Contains(members, `<span id="total">1</span>`) || !strings.Contains(members, "U1") ||
+		!strings.Contains(members, `<option selected>uiboxes</option>`) {
+		t.Fatalf("group filter: all %v, members %v", strings.Contains(all, `<span id="total">2</span>`), strings.Contains(members, `<span id="total">1</span>`))
+	}
 	token := u.csrf()
 	tag := func(csrf string, hdr map[string]string) int {
 		form := url.Values{"device": {dev}, "action": {"tag"}, "tag": {"blue"}}
