@@ -86,13 +86,16 @@ func (s *Server) uiOverview(w http.ResponseWriter, r *http.Request, se *uiSessio
 		s.render(w, r, se, "overview", map[string]any{"LoadErr": err.Error()})
 		return
 	}
-	online := 0
+	online, lastMinute := 0, 0
 	for _, d := range ds {
 		if time.Since(d.LastInform) < uiOnlineWindow {
 			online++
 		}
+		if time.Since(d.LastInform) < time.Minute {
+			lastMinute++
+		}
 	}
-	data := map[string]any{"Devices": len(ds), "Online": online, "Window": uiOnlineWindow.String(),
+	data := map[string]any{"Devices": len(ds), "Online": online, "Window": uiOnlineWindow.String(), "LastMinute": lastMinute,
 		"ByModel":   countBy(ds, func(d *store.Device) string { return d.Model }),
 		"ByClass":   countBy(ds, func(d *store.Device) string { return d.ProductClass }),
 		"BySoftVer": countBy(ds, func(d *store.Device) string { return d.SoftwareVer })}

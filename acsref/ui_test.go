@@ -129,6 +129,10 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 		!strings.Contains(members, `<option selected>uiboxes</option>`) {
 		t.Fatalf("group filter: all %v, members %v", strings.Contains(all, `<span id="total">2</span>`), strings.Contains(members, `<span id="total">1</span>`))
 	}
+	if _, ov := u.do("GET", "/ui/", nil, nil); !strings.Contains(ov, `<span id="device-count">2</span>`) || !strings.Contains(ov, `<span id="last-minute">2</span>`) ||
+		!strings.Contains(ov, "UIBox") {
+		t.Fatalf("overview:\n%s", ov)
+	}
 	token := u.csrf()
 	tag := func(csrf string, hdr map[string]string) int {
 		form := url.Values{"device": {dev}, "action": {"tag"}, "tag": {"blue"}}
