@@ -410,6 +410,8 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 	_ = s.uiCall(r, se, "GET", "/devices/"+url.PathEscape(id)+"/faults?limit=10", nil, &faults)
 	var files []*store.File
 	_ = s.uiCall(r, se, "GET", "/files", nil, &files)
+	var probe ProbeReport
+	_ = s.uiCall(r, se, "GET", "/devices/"+url.PathEscape(id)+"/probe", nil, &probe)
 	var conf Conformance
 	_ = s.uiCall(r, se, "GET", "/devices/"+url.PathEscape(id)+"/conformance", nil, &conf)
 	modelName := ""
@@ -417,7 +419,7 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 		modelName = b.ModelName()
 	}
 	s.render(w, r, se, "device", map[string]any{"D": d, "ID": id, "Prefix": prefix, "Params": rows, "Tasks": tasks,
-		"Faults": faults, "Model": modelName, "Findings": conf.Findings, "Files": files})
+		"Faults": faults, "Model": modelName, "Findings": conf.Findings, "Files": files, "Probe": probe})
 }
 
 // uiDeviceAction queues a task from the device page: set, add, delete,

@@ -183,6 +183,8 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	}
 	if _, page := u.do("GET", devPage, nil, nil); !strings.Contains(page, `&#34;reboot&#34;`) || !strings.Contains(page, "fw.bin") {
 		t.Fatalf("device page after the actions:\n%s", page)
+	} else if !strings.Contains(page, `id="probe-checks"`) || !strings.Contains(page, "pending.</p>") {
+		t.Fatalf("device page shows no probe checks:\n%s", page)
 	}
 
 	// Demoted by an admin, eve's open session loses the right at once;
