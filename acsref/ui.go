@@ -187,6 +187,7 @@ func (s *Server) UIHandler() http.Handler {
 	page("GET /ui/files", s.uiFiles)
 	page("GET /ui/policies", s.uiPolicies)
 	page("POST /ui/policies", s.uiApplyPolicies)
+	page("POST /ui/campaigns/{action}", s.uiCampaign)
 	page("GET /ui/users", s.uiUsers)
 	page("POST /ui/users/{action}", s.uiUsersAction)
 	page("GET /ui/audit", s.uiAudit)

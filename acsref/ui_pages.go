@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dmforge/dmforge/acsref/policy"
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/model"
 )
@@ -50,6 +51,7 @@ var uiFuncs = template.FuncMap{
 		return string(b)
 	},
 	"isAdmin": func(p Principal) bool { return p.Role == store.RoleAdmin },
+	"actions": func() []string { return []string{"pause", "resume", "abort"} },
 }
 
 // ---- overview ----
@@ -514,6 +516,28 @@ func (s *Server) uiApplyPolicies(w http.ResponseWriter, r *http.Request, se *uiS
 		return
 	}
 	back(w, r, "/ui/policies", fmt.Sprintf("applied %d documents", len(applied.Applied)), err)
+}
+
+// uiCampaign starts a campaign (the policies page's form) or pauses,
+// resumes or aborts one.
+func (s *Server) uiCampaign(w http.ResponseWriter, r *http.Request, se *uiSession) {
+	name := r.PostFormValue("name")
+	var err error
+	msg := ""
+	switch action := r.PathValue("action"); action {
+	case "start":
+		req := CampaignRequest{Name: name, Group: r.PostFormValue("group"), First: r.PostFormValue("first"), Within: r.PostFormValue("within"),
+			Firmware: policy.Firmware{Version: r.PostFormValue("version"), File: r.PostFormValue("file")}}
+		err = s.uiCall(r, se, "POST", "/campaigns", req, nil)
+		msg = "campaign " + name + " started"
+	case "pause", "resume", "abort":
+		err = s.uiCall(r, se, "POST", "/campaigns/"+url.PathEscape(name)+"/"+action, nil, nil)
+		msg = "campaign " + name + ": " + action
+	default:
+		http.Error(w, "unknown action", http.StatusNotFound)
+		return
+	}
+	back(w, r, "/ui/policies", msg, err)
 }
 
 // ---- users and keys ----

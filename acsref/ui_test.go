@@ -256,6 +256,18 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	if es := a.audit(t, "action=applyPolicies&via=ui"); len(es) != 2 || es[0].Status != 200 || es[1].Status != 400 {
 		t.Fatalf("audit of the UI's policies: %+v", es)
 	}
+	// A campaign started and paused from the page.
+	resp, _ = k.do("POST", "/ui/campaigns/start", url.Values{"csrf": {kt}, "name": {"fw9"}, "group": {"uiboxes"}, "version": {"9.0"},
+		"file": {"fw.bin"}, "first": {"50%"}, "within": {"6h"}}, nil)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "started") {
+		t.Fatalf("starting a campaign: %d %s", resp.StatusCode, loc)
+	}
+	if resp, _ = k.do("POST", "/ui/campaigns/pause", url.Values{"csrf": {kt}, "name": {"fw9"}}, nil); !strings.Contains(resp.Header.Get("Location"), "pause") {
+		t.Fatalf("pausing: %s", resp.Header.Get("Location"))
+	}
+	if _, page = k.do("GET", "/ui/policies", nil, nil); !strings.Contains(page, "<td>fw9</td><td>uiboxes</td><td>paused") {
+		t.Fatalf("campaign on the policies page:\n%s", page)
+	}
 	if es := a.audit(t, "action=login"); len(es) < 3 {
 		t.Fatalf("logins in the audit log: %+v", es)
 	}
