@@ -57,7 +57,7 @@ type Route struct {
 	Body *Body
 	// Responses are the documented answers. A response of status ≥ 400
 	// without Body is an APIError; every route also documents 401
-	// (AccessAdmin) and a default APIError.
+	// and 403 (every route but AccessPublic) and a default APIError.
 	Responses []Response
 	// Handle answers the request; a returned error is answered by
 	// Server.writeError (an APIError, a RuleError, policy.Errors or a
