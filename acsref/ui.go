@@ -412,6 +412,10 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if p == nil {
 		s.loginFailed(host, who)
+		if len(who) > 64 {
+			who = who[:64] + "…"
+		}
+		s.auditUI(r, &Principal{Name: who}, "login", who, http.StatusUnauthorized, "wrong user name, password or key")
 		w.WriteHeader(http.StatusUnauthorized)
 		s.render(w, r, nil, "login", map[string]any{"Next": next, "Name": name, "LoginErr": "wrong user name, password or key"})
 		return
@@ -421,7 +425,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	s.ui.mu.Lock()
 	s.ui.sessions[hashKey(id)] = &uiSession{p: Principal{Name: p.Name, Role: p.Role, Scope: p.Scope, Via: "ui"}, csrf: randomHex(24), created: now, seen: now}
 	s.ui.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: id, Path: "/ui/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: id, Path: "/ui/", HttpOnly: true, Secure: overTLS(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(uiSessionMax.Seconds())})
 	s.auditUI(r, p, "login", p.Name, http.StatusOK, "ok")
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -433,8 +437,15 @@ func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request, se *uiSession)
 		delete(s.ui.sessions, hashKey(c.Value))
 		s.ui.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: "", Path: "/ui/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: "", Path: "/ui/", HttpOnly: true, Secure: overTLS(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
+}
+
+// overTLS tells whether the browser reached the UI over TLS: directly, or
+// through a TLS-terminating proxy that says so (X-Forwarded-Proto). A
+// forged header only makes the cookie Secure, never less.
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // auditUI records a UI event that is not a route (a login).

@@ -109,6 +109,11 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	if strings.Contains(sc, "Secure") {
 		t.Fatalf("session cookie %q is Secure on plain HTTP (the browser would drop it)", sc)
 	}
+	// Behind a TLS-terminating proxy the cookie is Secure.
+	resp, _ = newUIClient(t, a).do("POST", "/ui/login", url.Values{"name": {"eve"}, "password": {"pw-eve-long"}}, map[string]string{"X-Forwarded-Proto": "https"})
+	if sc := resp.Header.Get("Set-Cookie"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(sc, "; Secure") {
+		t.Fatalf("session cookie behind a TLS proxy: %d %q", resp.StatusCode, sc)
+	}
 	// The parameter-value filter (GenieACS query), and a bad one.
 	_, page = u.do("GET", "/ui/devices?query="+url.QueryEscape(`{"Device.DeviceInfo.SerialNumber":"U1"}`), nil, nil)
 	_, none := u.do("GET", "/ui/devices?query="+url.QueryEscape(`{"Device.DeviceInfo.SerialNumber":"U2"}`), nil, nil)
@@ -267,6 +272,11 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	}
 	if _, page = k.do("GET", "/ui/policies", nil, nil); !strings.Contains(page, "<td>fw9</td><td>uiboxes</td><td>paused") {
 		t.Fatalf("campaign on the policies page:\n%s", page)
+	}
+	// The failed logins of eve: the wrong password at the start and 4
+	// guesses; the 5th guess was already refused (429), not tried.
+	if es := a.audit(t, "action=login&result=failed&actor=eve"); len(es) != 5 || es[0].Status != http.StatusUnauthorized || es[0].Via != "ui" {
+		t.Fatalf("failed logins in the audit log: %d %+v", len(es), es)
 	}
 	if es := a.audit(t, "action=login"); len(es) < 3 {
 		t.Fatalf("logins in the audit log: %+v", es)
