@@ -168,16 +168,18 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	if es := a.audit(t, "actor=eve&action=tagDevice"); len(es) != 1 || es[0].Via != "ui" || es[0].Target != dev || es[0].Status != 204 {
 		t.Fatalf("audit of the UI's tag: %+v", es)
 	}
-	// The device page's actions: probe, reboot, download a file; each a
+	// The device page's actions: probe, connection request, refresh a
+	// subtree, reboot, download a file; each but the connection request a
 	// task of the device.
 	if code, _ := nbiCall(t, "PUT", a.nbi+"/files/fw.bin", "firmware", bearer(a.tok)); code != 201 {
 		t.Fatal("storing a file")
 	}
 	devPage := "/ui/devices/" + url.PathEscape(dev)
 	for _, c := range []struct{ action, file, want string }{
-		{"probe", "", "conformance probe"}, {"reboot", "", "(reboot"}, {"download", "fw.bin", "(download fw.bin)"},
+		{"probe", "", "conformance probe"}, {"summon", "", "connection request: "}, {"refresh", "Device.DeviceInfo.", "(getParameterValues Device.DeviceInfo.)"},
+		{"reboot", "", "(reboot"}, {"download", "fw.bin", "(download fw.bin)"},
 	} {
-		resp, _ := u.do("POST", devPage+"/"+c.action, url.Values{"csrf": {token}, "file": {c.file}, "fileType": {"1 Firmware Upgrade Image"}}, nil)
+		resp, _ := u.do("POST", devPage+"/"+c.action, url.Values{"csrf": {token}, "file": {c.file}, "path": {c.file}, "fileType": {"1 Firmware Upgrade Image"}}, nil)
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		if resp.StatusCode != http.StatusSeeOther || loc == nil || !strings.Contains(loc.Query().Get("msg"), c.want) {
 			t.Fatalf("device action %s: %d %s", c.action, resp.StatusCode, resp.Header.Get("Location"))
