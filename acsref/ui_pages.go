@@ -572,8 +572,12 @@ func (s *Server) uiUsersAction(w http.ResponseWriter, r *http.Request, se *uiSes
 		err = s.uiCall(r, se, "DELETE", "/users/"+url.PathEscape(name), nil, nil)
 		msg = "user " + name + " deleted"
 	case "role":
-		role, scope := r.PostFormValue("role"), r.PostFormValue("scope")
-		err = s.uiCall(r, se, "PUT", "/users/"+url.PathEscape(name), UserUpdate{Role: &role, Scope: &scope}, nil)
+		role, scope, pw := r.PostFormValue("role"), r.PostFormValue("scope"), r.PostFormValue("password")
+		up := UserUpdate{Role: &role, Scope: &scope}
+		if pw != "" { // a new password; empty keeps the old one
+			up.Password = &pw
+		}
+		err = s.uiCall(r, se, "PUT", "/users/"+url.PathEscape(name), up, nil)
 		msg = "user " + name + " changed"
 	case "newkey":
 		var k NewAPIKey

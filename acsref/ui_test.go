@@ -241,6 +241,17 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	if _, page := k.do("GET", "/ui/users", nil, nil); !strings.Contains(page, "eve") || !strings.Contains(page, "New user") {
 		t.Fatalf("users page of the admin:\n%s", page)
 	}
+	// The admin changes ro's role and password from the page.
+	kc := csrfRE.FindStringSubmatch(func() string { _, p := k.do("GET", "/ui/users", nil, nil); return p }())[1]
+	if resp, _ := k.do("POST", "/ui/users/role", url.Values{"csrf": {kc}, "name": {"ro"}, "role": {"operator"}, "scope": {""}, "password": {"a-new-password"}}, nil); !strings.Contains(resp.Header.Get("Location"), "changed") {
+		t.Fatalf("changing ro: %s", resp.Header.Get("Location"))
+	}
+	if u, _ := a.st.User(t.Context(), "ro"); u == nil || u.Role != store.RoleOperator {
+		t.Fatalf("ro after the change: %+v", u)
+	}
+	if resp := newUIClient(t, a).login("ro", "a-new-password"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ro's new password: %d", resp.StatusCode)
+	}
 	if _, page := k.do("GET", "/ui/audit?actor=eve", nil, nil); !strings.Contains(page, "tagDevice") {
 		t.Fatalf("audit page:\n%s", page)
 	}
