@@ -39,10 +39,12 @@ func init() {
 		Route{Method: "GET", Pattern: "/discovery/product-classes", OperationID: "listProductClassDiscovery", Tag: "devices",
 			Summary:   "The discovery override of each product class (set through the NBI, or by --discovery flags)",
 			Responses: []Response{ok(200, []ProductClassDiscovery{})}, Handle: (*Server).listClassDiscovery},
-		Route{Method: "PUT", Pattern: "/discovery/product-classes/{class}", OperationID: "putProductClassDiscovery", Tag: "devices",
+		// A product class's override changes how every device of the
+		// class is discovered: the admin's, not an operator's.
+		Route{Method: "PUT", Pattern: "/discovery/product-classes/{class}", OperationID: "putProductClassDiscovery", Tag: "devices", Access: AccessAdmin,
 			Summary: "Set the discovery override of a product class (every device of the class, under its own override)", Body: jsonBody(DiscoveryStrategy{}),
 			Responses: []Response{empty(204), fail(400, "an unknown key or a bad value")}, Handle: (*Server).putClassDiscovery},
-		Route{Method: "DELETE", Pattern: "/discovery/product-classes/{class}", OperationID: "deleteProductClassDiscovery", Tag: "devices",
+		Route{Method: "DELETE", Pattern: "/discovery/product-classes/{class}", OperationID: "deleteProductClassDiscovery", Tag: "devices", Access: AccessAdmin,
 			Summary:   "Forget the NBI's discovery override of a product class",
 			Responses: []Response{empty(204), fail(404, "the class has no override set through the NBI")}, Handle: (*Server).putClassDiscovery},
 	)

@@ -55,7 +55,7 @@ func init() {
 		Route{Method: "DELETE", Pattern: "/devices/{id}/conformance-runs/{run}", OperationID: "cancelConformanceRun", Tag: "conformance",
 			Summary: "Cancel a run; answers its report", Responses: []Response{ok(200, conformance.Report{}), notFoundRun},
 			Handle: handler((*Server).cancelConformanceRun)},
-		Route{Method: "POST", Pattern: "/devices/{id}/diagnostics", OperationID: "postDiagnostic", Tag: "diagnostics",
+		Route{Method: "POST", Pattern: "/devices/{id}/diagnostics", OperationID: "postDiagnostic", Tag: "diagnostics", Access: AccessOperate,
 			Summary: "Run a TR-143 or Wi-Fi diagnostic (IPPing, TraceRoute, DownloadDiagnostics, UploadDiagnostics, UDPEcho, ServerSelection, NeighboringWiFiDiagnostic), parameters checked against the model",
 			Body:    jsonBody(DiagnosticRequest{}),
 			Responses: []Response{ok(202, Diagnostic{}), fail(400, "an unknown diagnostic, or a parameter the model refuses"), notFoundDevice,

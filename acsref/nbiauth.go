@@ -103,13 +103,14 @@ func (s *Server) nbiGuard(next http.Handler) http.Handler {
 				Msg: "cross-site request refused (allow the origin with --nbi-allowed-origin)"})
 			return
 		}
-		if !s.nbiAuthorized(r) {
+		p := s.authenticate(r) // users.go
+		if p == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="dmforge-acs"`)
 			writeErr(w, http.StatusUnauthorized, &RuleError{Rule: "auth",
-				Msg: "a valid bearer token is required (Authorization: Bearer <admin API key>)"})
+				Msg: "a valid bearer token is required (Authorization: Bearer <API key>)"})
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), p)))
 	})
 }
 

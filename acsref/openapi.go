@@ -139,8 +139,11 @@ func (g *schemaGen) operation(rt *Route) map[string]any {
 			responses[strconv.Itoa(r.Status)] = map[string]any{"description": desc}
 		}
 	}
-	if rt.Access == AccessAdmin {
+	if routeAccess(rt) != AccessPublic {
 		responses["401"] = errResp("no valid bearer token")
+		if _, ok := responses["403"]; !ok {
+			responses["403"] = errResp("the user's role (" + accessRole(routeAccess(rt)) + " needed) or scope does not allow it")
+		}
 	}
 	responses["default"] = errResp("an error: 403 cross-site request, 404 unknown route, 405 wrong method, 421 unknown host, 500 store error, …")
 	op["responses"] = responses

@@ -24,14 +24,22 @@ import (
 // and give it a case in routes_test.go (TestNBIRoutesAgainstContract calls
 // every route for every documented status).
 
-// Access tells who may call a route.
+// Access tells who may call a route (users_access.go).
 type Access int
 
 const (
-	// AccessAdmin: the admin API key or the NBI token (nbiGuard).
-	AccessAdmin Access = iota
+	// AccessDefault: derived from the method and the tag (routeAccess):
+	// GETs need the read-only role, device, task and file actions the
+	// operator role, the rest the admin role.
+	AccessDefault Access = iota
 	// AccessPublic: anyone who reaches the NBI (the document, health).
 	AccessPublic
+	// AccessRead, AccessOperate, AccessAdmin: at least the read-only,
+	// operator or admin role (the admin API key and the NBI token are
+	// admin).
+	AccessRead
+	AccessOperate
+	AccessAdmin
 )
 
 // Route is one operation of the NBI.
@@ -49,7 +57,7 @@ type Route struct {
 	Body *Body
 	// Responses are the documented answers. A response of status ≥ 400
 	// without Body is an APIError; every route also documents 401
-	// (AccessAdmin) and a default APIError.
+	// and 403 (every route but AccessPublic) and a default APIError.
 	Responses []Response
 	// Handle answers the request; a returned error is answered by
 	// Server.writeError (an APIError, a RuleError, policy.Errors or a
@@ -278,7 +286,12 @@ func (s *Server) NBIHandler() http.Handler {
 		}
 	}
 	guarded := s.nbiGuard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveRoute(mux, w, r) }))
+	ui := s.UIHandler() // the web UI (ui.go): its own login
 	return s.accessLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, "/ui/") {
+			ui.ServeHTTP(w, r)
+			return
+		}
 		if _, pattern := mux.Handler(r); public[pattern] {
 			mux.ServeHTTP(w, r)
 			return
@@ -289,11 +302,11 @@ func (s *Server) NBIHandler() http.Handler {
 
 func (s *Server) routeHandler(rt *Route) http.Handler {
 	h := rt.Handle
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.guardRoute(rt, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(s, w, r); err != nil {
 			s.writeError(w, err)
 		}
-	})
+	}))
 }
 
 // serveRoute serves a request the mux has a route for, and answers the

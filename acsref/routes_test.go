@@ -347,6 +347,7 @@ values:
 		}
 		covered[fmt.Sprintf("%s %d", c.op, c.want)] = true
 	}
+	a.userContractCalls(t, doc, routes, covered, dev, nodev) // users_test.go
 	// 401 of every route that needs credentials, 503 of /readyz during a
 	// store outage.
 	for _, rs := range acsref.NBIRouteSpecs() {

@@ -185,6 +185,7 @@ type Server struct {
 	crNets       []*net.IPNet        // where global connection-request credentials may go
 	fileSecret   []byte              // key of the file credentials (credhash.go)
 	newAdminKey  string              // the key made by New, shown once
+	ui           uiState             // web UI sessions and login limits (ui.go)
 	policies     policyEngine        // auto-configuration (policies.go)
 	// classDiscovery holds the product classes' discovery overrides set
 	// through the NBI (discovery_class.go).

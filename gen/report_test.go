@@ -371,12 +371,12 @@ func TestReportChromium(t *testing.T) {
 
 	var mu sync.Mutex
 	var problems []string
-	chromedp.ListenTarget(ctx, func(ev any) {
+	listenTarget(t, ctx, func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e := ev.(type) {
 		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.APITypeError || e.Type == runtime.APITypeAssert {
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert {
 				var args []string
 				for _, a := range e.Args {
 					args = append(args, string(a.Value)+a.Description)
@@ -384,18 +384,21 @@ func TestReportChromium(t *testing.T) {
 				problems = append(problems, "console."+string(e.Type)+": "+strings.Join(args, " "))
 			}
 		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+e.ExceptionDetails.Error())
+			problems = append(problems, "exception: "+e.ExceptionDetails.Text)
 		}
 	})
-	var broken, links int
-	var title string
-	err = chromedp.Run(ctx,
-		chromedp.Navigate("file://"+file),
-		chromedp.WaitReady("body", chromedp.ByQuery),
-		chromedp.Title(&title),
-		chromedp.Evaluate(`document.querySelectorAll('a[href^="#"]').length`, &links),
-		chromedp.Evaluate(`Array.from(document.querySelectorAll('a[href^="#"]')).filter(a => !document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)))).length`, &broken),
-	)
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+file), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+		t.Fatal(err)
+	}
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('a[href^="#"]').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('a[href^="#"]')).filter(a => !document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)))).length`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,5 +470,14 @@ func TestReportGolden(t *testing.T) {
 		if got != string(want) {
 			t.Errorf("%s report differs from %s (rerun with -update if intended)", f, p)
 		}
+	}
+}
+
+// listenTarget listens to the tab's events (chromedp.Listen starts the
+// browser if needed).
+func listenTarget(t *testing.T, ctx context.Context, fn func(ev any)) {
+	t.Helper()
+	if err := chromedp.Listen(ctx, fn); err != nil {
+		t.Fatalf("listening to the browser: %v", err)
 	}
 }

@@ -47,32 +47,35 @@ func TestHTMLReportInChromium(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var problems []string
-	chromedp.ListenTarget(ctx, func(ev any) {
+	listenTarget(t, ctx, func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e := ev.(type) {
 		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.APITypeError || e.Type == runtime.APITypeWarning {
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
 				problems = append(problems, "console "+string(e.Type))
 			}
 		case *runtime.EventExceptionThrown:
 			problems = append(problems, "exception: "+e.ExceptionDetails.Text)
 		case *log.EventEntryAdded:
-			if e.Entry.Level == log.LevelError {
+			if e.Entry.Level == log.EntryLevelError {
 				problems = append(problems, "log: "+e.Entry.Text)
 			}
 		}
 	})
-	var title string
-	var rows int
-	var failStatus string
-	if err := chromedp.Run(ctx, log.Enable(), runtime.Enable(),
-		chromedp.Navigate("file://"+file),
-		chromedp.WaitReady("table", chromedp.ByQuery),
-		chromedp.Title(&title),
-		chromedp.Evaluate(`document.querySelectorAll("tbody tr").length`, &rows),
-		chromedp.Text(`tr[id="a.fail"] td.st`, &failStatus, chromedp.ByQuery),
-	); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+file), chromedp.WaitReady(chromedp.CSS("table"))); err != nil {
+		t.Fatal(err)
+	}
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("tbody tr").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failStatus, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`tr[id="a.fail"] td.st`)))
+	if err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -82,5 +85,14 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}
 	if rows != 4 || failStatus != "fail" || title != "Conformance cwmp-core 1.0 — 00D09E-Box-1" {
 		t.Errorf("title %q, %d rows, a.fail's status %q", title, rows, failStatus)
+	}
+}
+
+// listenTarget listens to the tab's events (chromedp.Listen starts the
+// browser if needed).
+func listenTarget(t *testing.T, ctx context.Context, fn func(ev any)) {
+	t.Helper()
+	if err := chromedp.Listen(ctx, fn); err != nil {
+		t.Fatalf("listening to the browser: %v", err)
 	}
 }

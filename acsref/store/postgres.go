@@ -80,6 +80,7 @@ var pgMigrations = []string{
 	ALTER TABLE devices ADD COLUMN services text NOT NULL DEFAULT '';`,
 	policyMigrationSQL,
 	fileMetaMigration,
+	usersMigrationPostgres,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),

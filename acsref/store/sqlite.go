@@ -69,6 +69,7 @@ var migrations = []string{
 	ALTER TABLE devices ADD COLUMN services TEXT NOT NULL DEFAULT '';`,
 	policyMigrationSQL,
 	fileMetaMigration,
+	usersMigrationSQLite,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one

@@ -265,6 +265,7 @@ type Store interface {
 	// setting one at once all see the winner's.
 	PutSetting(ctx context.Context, name, value string, keep bool) (string, error)
 	Policies // auto-configuration (policy.go)
+	Users    // users, API keys, audit log (users.go)
 
 	Close() error
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, f Factory) {
 		{"Shared", testShared},
 		{"TaskOutcome", testTaskOutcome},
 		{"Policies", testPolicies},
+		{"Users", testUsers},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.fn(t, &env{t: t, open: f(t)})

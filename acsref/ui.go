@@ -1,0 +1,460 @@
+package acsref
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dmforge/dmforge/acsref/policy"
+	"github.com/dmforge/dmforge/acsref/store"
+)
+
+// The web UI: server-rendered pages (html/template, embedded with
+// embed.FS) on the NBI listener under /ui/, with one small script of the
+// project's own (ui/static/app.js: the model checks of inline edits,
+// select-all). Nothing is loaded from another host, and the
+// Content-Security-Policy says so to the browser. Every change a page
+// makes goes through the NBI's route table (uiCall), so that the role and
+// scope checks and the audit log are the NBI's own.
+
+//go:embed ui/templates/*.html ui/static/*
+var uiFiles embed.FS
+
+const (
+	uiCookie = "dmforge_session"
+	// uiSessionIdle and uiSessionMax end a session unused for an hour,
+	// and any after 12 hours.
+	uiSessionIdle = time.Hour
+	uiSessionMax  = 12 * time.Hour
+	// Login limits: failed logins per client address and per user name
+	// within uiLoginWindow, beyond which a login is refused (429).
+	uiLoginWindow      = 5 * time.Minute
+	uiLoginMaxPerHost  = 10
+	uiLoginMaxPerUser  = 5
+	uiLoginTrackedKeys = 10000
+)
+
+// uiCSP allows the page's own scripts, styles and images and nothing
+// else: no other host, no inline script, no framing.
+const uiCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// uiState is the web UI's state in a Server: sessions (in memory: a
+// restart logs everyone out), login failures, templates and the route
+// table the UI's changes go through.
+type uiState struct {
+	mu       sync.Mutex
+	sessions map[string]*uiSession // by SHA-256 of the cookie
+	failures map[string][]time.Time
+
+	once  sync.Once
+	pages map[string]*template.Template
+	mux   *http.ServeMux
+}
+
+type uiSession struct {
+	p       Principal
+	csrf    string
+	created time.Time
+	seen    time.Time
+}
+
+// init builds the templates and the internal route table.
+func (u *uiState) init(s *Server) {
+	u.once.Do(func() {
+		u.sessions = map[string]*uiSession{}
+		u.failures = map[string][]time.Time{}
+		u.pages = map[string]*template.Template{}
+		names, _ := fs.Glob(uiFiles, "ui/templates/*.html")
+		for _, n := range names {
+			base := strings.TrimSuffix(strings.TrimPrefix(n, "ui/templates/"), ".html")
+			if base == "layout" {
+				continue
+			}
+			u.pages[base] = template.Must(template.New("layout.html").Funcs(uiFuncs).ParseFS(uiFiles, "ui/templates/layout.html", n))
+		}
+		u.mux = http.NewServeMux()
+		for i := range nbiRoutes {
+			rt := nbiRoutes[i]
+			u.mux.Handle(rt.routeKey(), s.routeHandler(&rt))
+		}
+	})
+}
+
+func (u *uiState) dropSessionsOf(name string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for k, se := range u.sessions {
+		if se.p.Name == name {
+			delete(u.sessions, k)
+		}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// uiSessionOf is the request's live session (a copy), nil if none. The
+// user's role and scope are read from the store at each request, so that
+// a change (or a deletion, by any process sharing the store) holds at
+// once.
+func (s *Server) uiSessionOf(r *http.Request) *uiSession {
+	c, err := r.Cookie(uiCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	k := hashKey(c.Value)
+	s.ui.mu.Lock()
+	se := s.ui.sessions[k]
+	now := time.Now()
+	if se == nil || now.Sub(se.seen) > uiSessionIdle || now.Sub(se.created) > uiSessionMax {
+		delete(s.ui.sessions, k)
+		s.ui.mu.Unlock()
+		return nil
+	}
+	se.seen = now
+	cp := *se
+	s.ui.mu.Unlock()
+	if cp.p.Name == adminActor { // the admin key's session: no user row
+		return &cp
+	}
+	u, err := s.st.User(r.Context(), cp.p.Name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.ui.mu.Lock()
+			delete(s.ui.sessions, k)
+			s.ui.mu.Unlock()
+		}
+		return nil
+	}
+	cp.p.Role, cp.p.Scope = u.Role, u.Scope
+	return &cp
+}
+
+// UIHandler serves the web UI (mounted by NBIHandler under /ui/).
+func (s *Server) UIHandler() http.Handler {
+	s.ui.init(s)
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(uiFiles, "ui/static")
+	mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /ui/login", s.uiLoginPage)
+	mux.HandleFunc("POST /ui/login", s.uiLogin)
+	page := func(pattern string, h func(http.ResponseWriter, *http.Request, *uiSession)) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			se := s.uiSessionOf(r)
+			if se == nil {
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/ui/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				} else {
+					http.Error(w, "not logged in", http.StatusUnauthorized)
+				}
+				return
+			}
+			if r.Method == http.MethodPost {
+				// Every change carries the session's CSRF token, and comes
+				// from the UI's own origin.
+				if !s.originAllowed(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(se.csrf)) != 1 {
+					http.Error(w, "the form's CSRF token is missing or wrong: reload the page", http.StatusForbidden)
+					return
+				}
+			}
+			h(w, r, se)
+		})
+	}
+	page("POST /ui/logout", s.uiLogout)
+	page("GET /ui/{$}", s.uiOverview)
+	page("GET /ui/devices", s.uiDevices)
+	page("POST /ui/devices/bulk", s.uiBulk)
+	page("GET /ui/devices/{id}", s.uiDevice)
+	page("POST /ui/devices/{id}/{action}", s.uiDeviceAction)
+	page("GET /ui/files", s.uiFiles)
+	page("GET /ui/policies", s.uiPolicies)
+	page("POST /ui/policies", s.uiApplyPolicies)
+	page("POST /ui/campaigns/{action}", s.uiCampaign)
+	page("GET /ui/users", s.uiUsers)
+	page("POST /ui/users/{action}", s.uiUsersAction)
+	page("GET /ui/audit", s.uiAudit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", uiCSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin") // not no-referrer: Chromium would send Origin: null with the forms
+		h.Set("Cache-Control", "no-store")
+		if !s.hostAllowed(r.Host) {
+			http.Error(w, "the UI does not answer to host "+r.Host, http.StatusMisdirectedRequest)
+			return
+		}
+		if r.URL.Path == "/ui" {
+			http.Redirect(w, r, "/ui/", http.StatusSeeOther)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// render writes a page; data gets the session, the CSRF token and the
+// flash messages.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, se *uiSession, name string, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Session"] = se
+	if se != nil {
+		data["User"] = se.p
+		data["CSRF"] = se.csrf
+	}
+	data["Msg"] = r.URL.Query().Get("msg")
+	data["Err"] = r.URL.Query().Get("err")
+	var buf bytes.Buffer
+	tmpl := s.ui.pages[name]
+	if tmpl == nil {
+		s.log.Error("acs: ui: no template", "page", name)
+		http.Error(w, "page error (details in the ACS log)", http.StatusInternalServerError)
+		return
+	}
+	if err := tmpl.Execute(&buf, data); err != nil {
+		s.log.Error("acs: ui: render", "page", name, "err", err)
+		http.Error(w, "page error (details in the ACS log)", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// back redirects to the page at path with a message or an error.
+func back(w http.ResponseWriter, r *http.Request, path, msg string, err error) {
+	q := url.Values{}
+	if err != nil {
+		q.Set("err", err.Error())
+	} else if msg != "" {
+		q.Set("msg", msg)
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, path+sep+q.Encode(), http.StatusSeeOther)
+}
+
+// uiCall makes a request into the NBI's route table as the session's
+// user (the role and scope checks, the audit log with via "ui"); an
+// error answer comes back as an error with the NBI's message.
+func (s *Server) uiCall(r *http.Request, se *uiSession, method, path string, body any, out any) error {
+	var rd io.Reader
+	ct := "application/json"
+	if raw, ok := body.(rawBody); ok {
+		rd, ct = bytes.NewReader(raw.data), raw.contentType
+	} else if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	p := se.p
+	p.Via = "ui"
+	req, err := http.NewRequestWithContext(withPrincipal(r.Context(), &p), method, path, rd)
+	if err != nil {
+		return err
+	}
+	req.RemoteAddr = r.RemoteAddr
+	req.Host = r.Host
+	if body != nil {
+		req.Header.Set("Content-Type", ct)
+	}
+	rec := &bufferedResponse{header: http.Header{}}
+	s.ui.mux.ServeHTTP(rec, req)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if rec.status >= 400 {
+		var ae APIError
+		if json.Unmarshal(rec.body.Bytes(), &ae) == nil && ae.Msg != "" {
+			msg := ae.Msg
+			if ae.Path != "" && !strings.Contains(msg, ae.Path) {
+				msg = ae.Path + ": " + msg
+			}
+			return &uiError{Status: rec.status, Rule: ae.Rule, Msg: msg, Errors: ae.Errors}
+		}
+		return &uiError{Status: rec.status, Msg: strings.TrimSpace(rec.body.String())}
+	}
+	if out != nil && rec.body.Len() > 0 {
+		return json.Unmarshal(rec.body.Bytes(), out)
+	}
+	return nil
+}
+
+// rawBody is a request body uiCall sends as it is.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
+// uiError is an NBI refusal shown in a page.
+type uiError struct {
+	Status int
+	Rule   string
+	Msg    string
+	Errors policy.Errors // a refused policy document's, each with its line
+}
+
+func (e *uiError) Error() string {
+	if e.Status == http.StatusForbidden {
+		return "refused: " + e.Msg
+	}
+	if e.Rule != "" {
+		return e.Msg + " (rule " + e.Rule + ")"
+	}
+	return e.Msg
+}
+
+// ---- login ----
+
+func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, nil, "login", map[string]any{"Next": safeNext(r.URL.Query().Get("next"))})
+}
+
+// safeNext keeps a post-login redirect inside the UI.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/ui/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/ui/"
+	}
+	return next
+}
+
+// loginAllowed tells whether a login from host as name may be tried now
+// (the failures within the window stay under the limits).
+func (s *Server) loginAllowed(host, name string) bool {
+	s.ui.mu.Lock()
+	defer s.ui.mu.Unlock()
+	now := time.Now()
+	count := func(k string) int {
+		ts := s.ui.failures[k]
+		i := 0
+		for i < len(ts) && now.Sub(ts[i]) > uiLoginWindow {
+			i++
+		}
+		ts = ts[i:]
+		if len(ts) == 0 {
+			delete(s.ui.failures, k)
+		} else {
+			s.ui.failures[k] = ts
+		}
+		return len(ts)
+	}
+	return count("host:"+host) < uiLoginMaxPerHost && count("user:"+name) < uiLoginMaxPerUser
+}
+
+func (s *Server) loginFailed(host, name string) {
+	s.ui.mu.Lock()
+	defer s.ui.mu.Unlock()
+	if len(s.ui.failures) > uiLoginTrackedKeys { // bounded memory: forget the oldest window
+		s.ui.failures = map[string][]time.Time{}
+	}
+	now := time.Now()
+	for _, k := range []string{"host:" + host, "user:" + name} {
+		s.ui.failures[k] = append(s.ui.failures[k], now)
+	}
+}
+
+// uiLogin checks a user name and password, or an API key (the admin key
+// opens an admin session, which is how the first user is made).
+func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
+	if !s.originAllowed(r) {
+		http.Error(w, "cross-site login refused", http.StatusForbidden)
+		return
+	}
+	name, pw, key := r.PostFormValue("name"), r.PostFormValue("password"), strings.TrimSpace(r.PostFormValue("key"))
+	host := remoteHost(r)
+	who := name
+	if key != "" {
+		who = "(API key)"
+	}
+	next := safeNext(r.PostFormValue("next"))
+	if !s.loginAllowed(host, who) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(uiLoginWindow.Seconds())))
+		w.WriteHeader(http.StatusTooManyRequests)
+		s.render(w, r, nil, "login", map[string]any{"Next": next, "LoginErr": "too many failed logins: wait a few minutes"})
+		return
+	}
+	var p *Principal
+	if key != "" {
+		kr := r.Clone(r.Context())
+		kr.Header = http.Header{"Authorization": {"Bearer " + key}}
+		if s.cfg.NBIAccess.Open && s.cfg.NBIToken == "" {
+			kr.Header.Del("Authorization") // never log in anyone by a wrong key on an open NBI
+			p = s.principalOfToken(r.Context(), key)
+		} else {
+			p = s.authenticate(kr)
+		}
+	} else if u, err := s.st.User(r.Context(), name); err == nil && u.PasswordHash != "" && checkPassword(u.PasswordHash, pw) {
+		p = &Principal{Name: u.Name, Role: u.Role, Scope: u.Scope}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("acs: ui: login", "err", err)
+	}
+	if p == nil {
+		s.loginFailed(host, who)
+		if len(who) > 64 {
+			who = who[:64] + "…"
+		}
+		s.auditUI(r, &Principal{Name: who}, "login", who, http.StatusUnauthorized, "wrong user name, password or key")
+		w.WriteHeader(http.StatusUnauthorized)
+		s.render(w, r, nil, "login", map[string]any{"Next": next, "Name": name, "LoginErr": "wrong user name, password or key"})
+		return
+	}
+	id := randomHex(32)
+	now := time.Now()
+	s.ui.mu.Lock()
+	s.ui.sessions[hashKey(id)] = &uiSession{p: Principal{Name: p.Name, Role: p.Role, Scope: p.Scope, Via: "ui"}, csrf: randomHex(24), created: now, seen: now}
+	s.ui.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: id, Path: "/ui/", HttpOnly: true, Secure: overTLS(r),
+		SameSite: http.SameSiteStrictMode, MaxAge: int(uiSessionMax.Seconds())})
+	s.auditUI(r, p, "login", p.Name, http.StatusOK, "ok")
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request, se *uiSession) {
+	if c, err := r.Cookie(uiCookie); err == nil {
+		s.ui.mu.Lock()
+		delete(s.ui.sessions, hashKey(c.Value))
+		s.ui.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: "", Path: "/ui/", HttpOnly: true, Secure: overTLS(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
+}
+
+// overTLS tells whether the browser reached the UI over TLS: directly, or
+// through a TLS-terminating proxy that says so (X-Forwarded-Proto). A
+// forged header only makes the cookie Secure, never less.
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// auditUI records a UI event that is not a route (a login).
+func (s *Server) auditUI(r *http.Request, p *Principal, action, target string, status int, result string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e := &store.AuditEntry{Time: time.Now().UTC(), Actor: storableText(p.Name), Via: "ui", Remote: remoteHost(r), Action: action,
+		Method: r.Method, Path: r.URL.Path, Target: storableText(target), Status: status, Result: result}
+	if err := s.st.AddAudit(ctx, e); err != nil {
+		s.log.Error("acs: audit log", "action", action, "err", err)
+	}
+}

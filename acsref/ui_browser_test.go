@@ -1,0 +1,350 @@
+package acsref_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/dmforge/dmforge/acsref"
+	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp/cpe"
+	"github.com/dmforge/dmforge/generated/tr181"
+)
+
+// chromium is the browser of the UI tests: Debian's chromium (.ci/run
+// installs it). Without it the tests skip, except in CI where they fail.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no chromium in CI: .ci/run installs it")
+	}
+	t.Skip("no chromium on this machine")
+	return ""
+}
+
+// browser is a headless Chromium driven by chromedp, recording console
+// errors and exceptions (CSP violations among them) and every request's
+// host.
+type browser struct {
+	t      *testing.T
+	ctx    context.Context
+	shots  string
+	mu     sync.Mutex
+	errors []string
+	hosts  map[string]bool
+	n      int
+}
+
+func newBrowser(t *testing.T, timeout time.Duration) *browser {
+	exe := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe),
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1400, 1000))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	shots, err := os.MkdirTemp("", "dmforge-ui-shots-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", shots)
+	b := &browser{t: t, ctx: ctx, shots: shots, hosts: map[string]bool{}}
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+				b.mu.Lock()
+				b.errors = append(b.errors, fmt.Sprintf("%s: %s (%s)", m.Type, m.Text, m.URL))
+				b.mu.Unlock()
+			}
+		}
+	}()
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			if u, err := url.Parse(e.Request.URL); err == nil && u.Host != "" {
+				b.mu.Lock()
+				b.hosts[u.Host] = true
+				b.mu.Unlock()
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *browser) run(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// get runs one action that answers a value.
+func get[T any](b *browser, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// shot writes a full-page screenshot named after the step.
+func (b *browser) shot(name string) {
+	img, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	b.n++
+	_ = os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%02d-%s.png", b.n, name)), img, 0o644)
+}
+
+// clean checks that no page had a console error and that nothing was
+// loaded from a host but the ACS's.
+func (b *browser) clean(acsHost string) {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errors) > 0 {
+		b.t.Errorf("console errors: %q", b.errors)
+	}
+	for h := range b.hosts {
+		if h != acsHost {
+			b.t.Errorf("a page loaded something from %s", h)
+		}
+	}
+	if !b.hosts[acsHost] {
+		b.t.Errorf("no request to the ACS %s recorded", acsHost)
+	}
+}
+
+// TestUIBrowser drives the web UI in a headless Chromium against a
+// simulated CPE (a cwmp/cpe agent on loopback that answers connection
+// requests): log in as an operator, find the device in the filtered
+// list, open its parameter tree, type an out-of-range value and see the
+// model's rule in the page (the button disabled), type a valid one and
+// see the task complete against the agent; tag the filtered selection in
+// bulk; then as a read-only user find the change refused in the page;
+// every page is free of console errors and loads nothing from another
+// host.
+func TestUIBrowser(t *testing.T) {
+	b := newBrowser(t, 150*time.Second)
+	crs := cpe.NewConnReqServer("")
+	crSrv := httptest.NewServer(crs)
+	defer crSrv.Close()
+	crs.BaseURL = crSrv.URL
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.ConnReqAllowedNets = acsref.LoopbackNets
+		c.ConnReqUsername, c.ConnReqPassword = "BR1", "crpass"
+	})
+	mem := cpe.NewMemStore(tr181.Schema)
+	ag := agentSession(t, a, "BrowserBox", "BR1", func(c *cpe.Config) {
+		c.Store = mem
+		c.ConnReqURL = crs.URL("BR1")
+		c.ConnReqPassword = "crpass"
+		c.ConnReqInterval = 50 * time.Millisecond
+	})
+	crs.Register(ag)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ag.Run(ctx, nil) }()
+	defer func() { cancel(); <-done }()
+	agentSession(t, a, "OtherBox", "BR2", nil)
+	dev := acsref.DeviceID("00D09E", "BrowserBox", "BR1")
+	a.mkUser(t, "op", store.RoleOperator, "")
+	a.mkUser(t, "ro", store.RoleReadOnly, "")
+	base := a.nbi
+	acsHost := strings.TrimPrefix(base, "http://")
+
+	login := func(name string) {
+		b.run("login as "+name,
+			chromedp.Navigate(base+"/ui/login"),
+			chromedp.WaitVisible(chromedp.ID("login")),
+			chromedp.SendKeys(chromedp.ID("name"), name),
+			chromedp.SendKeys(chromedp.ID("password"), "pw-"+name+"-long"),
+			chromedp.Click(chromedp.ID("login-button")))
+		b.run("after login as "+name, chromedp.WaitVisible(chromedp.ID("who")))
+	}
+	b.run("login page", chromedp.Navigate(base+"/ui/login"), chromedp.WaitVisible(chromedp.ID("login")))
+	b.shot("login")
+	login("op")
+	b.shot("overview")
+
+	// The devices page, filtered by product class: one device.
+	b.run("devices", chromedp.Navigate(base+"/ui/devices"), chromedp.WaitVisible(chromedp.ID("f-class")),
+		chromedp.SendKeys(chromedp.ID("f-class"), "BrowserBox"), chromedp.Click(chromedp.ID("filter-button")),
+		chromedp.WaitVisible(chromedp.ID("devices")))
+	list := get(b, "device list", chromedp.Text(chromedp.ID("devices")))
+	if !strings.Contains(list, dev) || strings.Contains(list, "BR2") {
+		t.Fatalf("filtered device list: %q", list)
+	}
+	b.shot("devices")
+	// Bulk: tag the filtered selection.
+	b.run("bulk tag", chromedp.Click(chromedp.ID("select-all")), chromedp.SetValue(chromedp.ID("bulk-action"), "tag"),
+		chromedp.SendKeys(chromedp.ID("bulk-tag"), "lab"), chromedp.Click(chromedp.ID("bulk-button")),
+		chromedp.WaitVisible(chromedp.ID("msg")))
+	if d, _ := a.st.Device(context.Background(), dev); d == nil || strings.Join(d.Tags, ",") != "lab" {
+		t.Fatalf("bulk tag: %+v", d)
+	}
+	if d, _ := a.st.Device(context.Background(), acsref.DeviceID("00D09E", "OtherBox", "BR2")); len(d.Tags) != 0 {
+		t.Fatalf("bulk tag reached an unselected device: %v", d.Tags)
+	}
+
+	// The device's tree, ManagementServer subtree.
+	param := "Device.ManagementServer.PeriodicInformInterval"
+	row := `tr[data-path="` + param + `"]`
+	input := chromedp.CSS(row + ` input[name=value]`)
+	page := base + "/ui/devices/" + url.PathEscape(dev) + "?prefix=" + url.QueryEscape("Device.ManagementServer.")
+	b.run("device page", chromedp.Navigate(page), chromedp.WaitVisible(input))
+	ranges := get(b, "ranges", chromedp.AttributeValue(input, "data-ranges")).Value
+	facetsText := get(b, "row", chromedp.Text(chromedp.CSS(row)))
+	if !strings.Contains(facetsText, "unsignedInt") || !strings.Contains(facetsText, "readWrite") || ranges == "" {
+		t.Fatalf("the row of %s shows no model type, access or range: %q (ranges %q)", param, facetsText, ranges)
+	}
+	if lo := strings.Split(strings.Split(ranges, ",")[0], ":")[0]; lo != "1" {
+		t.Fatalf("%s: range %q, want min 1 (TR-181)", param, ranges)
+	}
+	b.run("out-of-range value", chromedp.Clear(input), chromedp.SendKeys(input, "0"))
+	check := get(b, "check", chromedp.Text(chromedp.CSS(row+" .check")))
+	disabled := get(b, "disabled", chromedp.Evaluate[bool](`document.querySelector('`+row+` button').disabled`))
+	if !strings.Contains(check, "out of range [1:") || !strings.Contains(check, "the model says unsignedInt") || !disabled {
+		t.Fatalf("out-of-range value: message %q, button disabled %v", check, disabled)
+	}
+	b.shot("out-of-range")
+	// The server checks too: a value the page would refuse, posted
+	// anyway (the script bypassed), comes back with the model's rule.
+	b.run("server check", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){const f=document.querySelector('`+row+` form');
+			f.querySelector('input[name=value]').value='-1'; HTMLFormElement.prototype.submit.call(f); return true})()`))
+		return err
+	}), chromedp.WaitVisible(chromedp.ID("err")))
+	errText := get(b, "error", chromedp.Text(chromedp.ID("err")))
+	if !strings.Contains(errText, "unsignedInt") || !strings.Contains(errText, param) {
+		t.Fatalf("server's refusal: %q", errText)
+	}
+	b.shot("server-refusal")
+	// A valid value: queued, sent with the connection request, done.
+	b.run("valid value", chromedp.WaitVisible(input), chromedp.Clear(input), chromedp.SendKeys(input, "777"),
+		chromedp.Click(chromedp.CSS(row+" button")), chromedp.WaitVisible(chromedp.ID("msg")))
+	if msg := get(b, "msg", chromedp.Text(chromedp.ID("msg"))); !strings.Contains(msg, "queued") {
+		t.Fatalf("after setting: %q", msg)
+	}
+	var status string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b.run("task status", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("tasks")))
+		status = get(b, "status", chromedp.Text(chromedp.CSS("#tasks tr:nth-child(2) td:nth-child(3)")))
+		if status == "done" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	value := get(b, "value", chromedp.Value(input))
+	if status != "done" || value != "777" {
+		t.Fatalf("the set task: status %q, value shown %q", status, value)
+	}
+	if v, _ := mem.Get(param); v != "777" {
+		t.Fatalf("the agent's %s: %q", param, v)
+	}
+	b.shot("task-done")
+
+	// Add an instance of a table, then delete it: each a task that
+	// completes against the agent, the tree following.
+	table := "Device.ManagementServer.InformParameter."
+	waitTask := func(what string) {
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			b.run(what, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("tasks")))
+			status = get(b, "status", chromedp.Text(chromedp.CSS("#tasks tr:nth-child(2) td:nth-child(3)")))
+			if status == "done" || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		if status != "done" {
+			t.Fatalf("%s: task %s", what, status)
+		}
+	}
+	b.run("add instance", chromedp.Click(chromedp.CSS(`tr[data-path="`+table+`"] button.add`)), chromedp.WaitVisible(chromedp.ID("msg")))
+	waitTask("add instance done")
+	inst := get(b, "instances", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('tr[data-path^="`+table+`"]')).map(r => r.dataset.path).filter(p => /\.[0-9]+\.$/.test(p))`))
+	if len(inst) != 1 {
+		t.Fatalf("instances of %s after adding one: %q", table, inst)
+	}
+	if ins := mem.Instances(table); len(ins) != 1 {
+		t.Fatalf("the agent's instances of %s: %v", table, ins)
+	}
+	b.shot("instance-added")
+	b.run("delete instance", chromedp.Click(chromedp.CSS(`tr[data-path="`+inst[0]+`"] button.del`)), chromedp.WaitVisible(chromedp.ID("msg")))
+	waitTask("delete instance done")
+	if n := get(b, "rows", chromedp.Evaluate[int](`document.querySelectorAll('tr[data-path="`+inst[0]+`"]').length`)); n != 0 {
+		t.Fatalf("%s still in the tree after deleting it", inst[0])
+	}
+	if ins := mem.Instances(table); len(ins) != 0 {
+		t.Fatalf("the agent's instances of %s after deleting: %v", table, ins)
+	}
+
+	// Read-only: the change is refused, and the page says so.
+	b.run("logout", chromedp.Click(chromedp.CSS("nav button")), chromedp.WaitVisible(chromedp.ID("login")))
+	login("ro")
+	b.run("read-only set", chromedp.Navigate(page), chromedp.WaitVisible(input), chromedp.Clear(input),
+		chromedp.SendKeys(input, "900"), chromedp.Click(chromedp.CSS(row+" button")), chromedp.WaitVisible(chromedp.ID("err")))
+	if errText = get(b, "error", chromedp.Text(chromedp.ID("err"))); !strings.Contains(errText, "refused") || !strings.Contains(errText, "read-only") {
+		t.Fatalf("read-only set: %q", errText)
+	}
+	b.shot("read-only-refused")
+	if es := a.audit(t, "actor=ro&action=postTask"); len(es) != 1 || es[0].Status != 403 || es[0].Via != "ui" || !strings.Contains(es[0].Detail, `"900"`) {
+		t.Fatalf("audit of the read-only user's refused change: %+v", es)
+	}
+	if v, _ := mem.Get(param); v != "777" {
+		t.Fatalf("the read-only user's change reached the agent: %q", v)
+	}
+	for _, p := range []string{"/ui/", "/ui/users", "/ui/devices", "/ui/files", "/ui/policies"} {
+		b.run("page "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.ID("who")))
+		b.shot("ro-" + strings.Trim(strings.ReplaceAll(p, "/", "-"), "-"))
+	}
+	// The admin (the admin API key's session): users and the audit log,
+	// where the operator's and the read-only user's changes are.
+	b.run("logout ro", chromedp.Click(chromedp.CSS("nav button")), chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("key"), a.tok), chromedp.Click(chromedp.ID("login-button")), chromedp.WaitVisible(chromedp.ID("who")))
+	b.run("users page", chromedp.Navigate(base+"/ui/users"), chromedp.WaitVisible(chromedp.ID("users")))
+	if users := get(b, "users", chromedp.Text(chromedp.ID("users"))); !strings.Contains(users, "op") || !strings.Contains(users, "ro") {
+		t.Fatalf("users page: %q", users)
+	}
+	b.shot("admin-users")
+	b.run("audit page", chromedp.Navigate(base+"/ui/audit"), chromedp.WaitVisible(chromedp.ID("audit")))
+	audit := get(b, "audit", chromedp.Text(chromedp.ID("audit")))
+	// The task's name is in the detail: the action is the route's.
+	for _, want := range []string{"postTask", "addObject", "deleteObject", "tagDevice", "forbidden", "ro", "ui"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit page lacks %q:\n%s", want, audit)
+		}
+	}
+	b.shot("admin-audit")
+	b.clean(acsHost)
+}
