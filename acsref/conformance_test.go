@@ -138,7 +138,7 @@ func TestConformanceSimPasses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			l := startConfLab(t, tc.schema, "PASS"+tc.name, cpe.Quirks{})
 			rep := l.run(t, acsref.ConformanceRunRequest{Plan: "cwmp-core",
-				Options: conformance.Options{Allow: allowAll, StepTimeoutSeconds: 20, PeriodicIntervalSeconds: 2}}, 4*time.Minute)
+				Options: conformance.Options{Allow: allowAll, StepTimeoutSeconds: 20 * min(raceSlowdown, 3), PeriodicIntervalSeconds: 2}}, 4*time.Minute)
 			if rep.State != conformance.Finished || rep.Total != len(conformance.CorePlan().Cases) || len(rep.Results) != rep.Total {
 				t.Fatalf("run %s (%s): %d results of %d", rep.State, rep.Error, len(rep.Results), rep.Total)
 			}
