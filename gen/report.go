@@ -85,9 +85,10 @@ func WriteReport(w io.Writer, m *model.Model, opts ReportOptions) error {
 			return err
 		}
 		t, err := texttemplate.New("report.md").Funcs(texttemplate.FuncMap{
-			"md":     markup.EscapeMarkdown,
-			"code":   markup.CodeSpan,
-			"indent": indentMarkdown,
+			"md":      markup.EscapeMarkdown,
+			"heading": markdownHeading,
+			"code":    markup.CodeSpan,
+			"indent":  indentMarkdown,
 		}).Parse(src)
 		if err != nil {
 			return err
@@ -98,6 +99,14 @@ func WriteReport(w io.Writer, m *model.Model, opts ReportOptions) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// markdownHeading escapes a heading's text, ":" too: markdownlint
+// (MD051) reads "Optical:1" as "Optical" and a directive ":1" and slugs
+// the heading "profile-optical"; "Optical\:1" is "Optical:1" to both it
+// and GitHub, whose slug "profile-optical1" the links use.
+func markdownHeading(s string) string {
+	return strings.ReplaceAll(markup.EscapeMarkdown(s), ":", `\:`)
 }
 
 // reportView is what the report templates render. Desc fields hold the

@@ -4,6 +4,7 @@ import (
 	"html"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 type format int
@@ -67,15 +68,29 @@ func (r *renderer) blocks(bs []*Block, indent string) {
 				continue
 			}
 		}
+		if r.f == formatMarkdown && b.Kind == List && b.ListKind == Indented {
+			// An indented list is its items' paragraphs in Markdown;
+			// one of only empty paragraphs ("'' ''") is left out like
+			// them, not kept as a blank line.
+			sub := newRenderer(r.f, r.x)
+			sub.depth = r.depth
+			sub.block(b, indent)
+			if text = sub.b.String(); text == "" {
+				continue
+			}
+		}
 		if r.f != formatHTML && !first {
 			r.b.WriteString("\n")
 		}
 		first = false
-		if b.Kind == Paragraph {
+		switch {
+		case b.Kind == Paragraph:
 			r.writeParagraph(text, indent)
-			continue
+		case text != "":
+			r.b.WriteString(text)
+		default:
+			r.block(b, indent)
 		}
-		r.block(b, indent)
 	}
 }
 
@@ -240,6 +255,11 @@ func (r *renderer) verbatimText(ins []Inline) string {
 // omitted template leaves (a paragraph's text has no line breaks, and
 // neither HTML nor Markdown tells two spaces from one there).
 func (r *renderer) paragraph(ins []Inline) string {
+	if r.f == formatMarkdown {
+		if only := onlyEmphasis(ins); only != nil {
+			return r.markdownEmphasisTags(only)
+		}
+	}
 	sub := newRenderer(r.f, r.x)
 	sub.depth = r.depth
 	sub.inlines(ins, false)
@@ -249,6 +269,23 @@ func (r *renderer) paragraph(ins []Inline) string {
 		text = strings.ReplaceAll(text, "  ", " ")
 	}
 	return text
+}
+
+// onlyEmphasis returns the italic or bold inline that is all a
+// paragraph holds (but white space), or nil.
+func onlyEmphasis(ins []Inline) *Inline {
+	var only *Inline
+	for i := range ins {
+		in := &ins[i]
+		if in.Kind == Text && strings.TrimSpace(in.Text) == "" {
+			continue
+		}
+		if only != nil || (in.Kind != Italic && in.Kind != Bold) {
+			return nil
+		}
+		only = in
+	}
+	return only
 }
 
 // escapeLineStart escapes what would make a Markdown line starting with s
@@ -300,10 +337,8 @@ func (r *renderer) inline(in *Inline, verbatim bool) {
 				open, closeTag = "<strong>", "</strong>"
 			}
 		case formatMarkdown:
-			open, closeTag = "*", "*"
-			if in.Kind == Bold {
-				open, closeTag = "**", "**"
-			}
+			r.markdownEmphasis(in, verbatim)
+			return
 		}
 		r.b.WriteString(open)
 		r.inlines(in.Children, verbatim)
@@ -311,6 +346,55 @@ func (r *renderer) inline(in *Inline, verbatim bool) {
 	case Template:
 		r.template(in, verbatim)
 	}
+}
+
+// markdownEmphasis writes italic or bold text as "*…*" or "**…**" with
+// the white space at either end outside the markers: CommonMark reads
+// "* W*" as a literal "*" (and a lone "* *" line as a list item), so an
+// italic that starts with a space in the BBF's text would lose its
+// emphasis. Emphasis of nothing but
+// white space is written as that space.
+func (r *renderer) markdownEmphasis(in *Inline, verbatim bool) {
+	sub := newRenderer(r.f, r.x)
+	sub.depth = r.depth
+	sub.inlines(in.Children, verbatim)
+	s := sub.b.String()
+	core := strings.TrimSpace(s)
+	if core == "" {
+		if s != "" {
+			r.b.WriteString(" ")
+		}
+		return
+	}
+	marker := "*"
+	if in.Kind == Bold {
+		marker = "**"
+	}
+	if strings.TrimLeftFunc(s, unicode.IsSpace) != s {
+		r.b.WriteString(" ")
+	}
+	r.b.WriteString(marker + core + marker)
+	if strings.TrimRightFunc(s, unicode.IsSpace) != s {
+		r.b.WriteString(" ")
+	}
+}
+
+// markdownEmphasisTags writes a paragraph that is only emphasis with
+// HTML's <em> or <strong>: a line of "*…*" alone reads as a heading
+// made of emphasis (markdownlint's MD036), which the BBF's example
+// values in italics ("0/35, 8/35") are not.
+func (r *renderer) markdownEmphasisTags(in *Inline) string {
+	sub := newRenderer(r.f, r.x)
+	sub.depth = r.depth
+	sub.inlines(in.Children, false)
+	core := strings.TrimSpace(sub.b.String())
+	if core == "" {
+		return ""
+	}
+	if in.Kind == Bold {
+		return "<strong>" + core + "</strong>"
+	}
+	return "<em>" + core + "</em>"
 }
 
 func (r *renderer) template(t *Inline, verbatim bool) {
@@ -376,10 +460,13 @@ func (r *renderer) text(t string) {
 var markdownEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
 	`<`, `\<`, `>`, `\>`, `|`, `\|`, `#`, `\#`, `&`, `\&`, `~`, `\~`,
+	`@`, `\@`,
 )
 
 // escapeMarkdown escapes the characters that are markup in CommonMark
-// (and GitHub's tables and strikethrough).
+// (and GitHub's tables and strikethrough); "@" too, or GitHub makes
+// "ACS1@tr069.example.com" in a description a mailto link (markdownlint's
+// MD034 bare URL).
 func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
 
 // EscapeMarkdown escapes text for Markdown (for report templates).
