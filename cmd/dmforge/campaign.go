@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -19,33 +18,16 @@ import (
 func init() { rootCmd.AddCommand(newCampaignCmd()) }
 
 func newCampaignCmd() *cobra.Command {
-	c := &nbiClient{http: &http.Client{Timeout: 5 * time.Minute}}
-	cmd := &cobra.Command{
-		Use:           "campaign",
-		Short:         "Start and steer the reference ACS's firmware campaigns through its NBI",
-		SilenceErrors: true,
-		SilenceUsage:  true,
+	cmd, c := nbiCommand(&cobra.Command{
+		Use:   "campaign",
+		Short: "Start and steer the reference ACS's firmware campaigns through its NBI",
 		Long: `Campaign starts a firmware campaign from a JSON file (the body of POST
 /campaigns: name, group, firmware, first, growth, soak, within, stop rules,
 concurrency, windows), lists campaigns with their progress, shows one with
 every device's outcome, and pauses, resumes or aborts one.
 
 The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			// The root did it already; this is for the command run alone.
-			if err := applyEnv(cmd); err != nil {
-				return err
-			}
-			if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
-				return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
-			}
-			return nil
-		},
-	}
-	pf := cmd.PersistentFlags()
-	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
-	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
-	_ = pf.SetAnnotation("token", annEnv, []string{envNBIToken})
+	}, 5*time.Minute)
 
 	printView := func(w io.Writer, v *acsref.CampaignView) {
 		fmt.Fprintf(w, "%s: %s, wave %d", v.Name, v.Status, v.Wave)

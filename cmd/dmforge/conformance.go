@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -20,12 +19,9 @@ import (
 func init() { rootCmd.AddCommand(newConformanceCmd()) }
 
 func newConformanceCmd() *cobra.Command {
-	c := &nbiClient{http: &http.Client{Timeout: 2 * time.Minute}}
-	cmd := &cobra.Command{
-		Use:           "conformance",
-		Short:         "Run conformance test plans against a device through the reference ACS's NBI",
-		SilenceErrors: true,
-		SilenceUsage:  true,
+	cmd, c := nbiCommand(&cobra.Command{
+		Use:   "conformance",
+		Short: "Run conformance test plans against a device through the reference ACS's NBI",
 		Long: `Conformance runs a test plan against one device the reference ACS manages
 (dmforge acs): the ACS drives the device across its sessions (connection
 requests, RPCs, the Informs it must send) and judges every case: pass, fail
@@ -38,24 +34,7 @@ requests, RPCs, the Informs it must send) and judges every case: pass, fail
       --junit report.xml --html report.html
 
 The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("nbi") {
-				if v := os.Getenv(envNBI); v != "" {
-					c.base = v
-				}
-			}
-			if !cmd.Flags().Changed("token") {
-				c.token = os.Getenv(envNBIToken)
-			}
-			if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
-				return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
-			}
-			return nil
-		},
-	}
-	pf := cmd.PersistentFlags()
-	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
-	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
+	}, 2*time.Minute)
 
 	var lo loadOptions
 	var profilesFrom string

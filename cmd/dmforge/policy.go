@@ -26,6 +26,29 @@ type nbiClient struct {
 	http        *http.Client
 }
 
+// nbiCommand is the parent of a command group that talks to the reference
+// ACS's NBI (policy, campaign, conformance): --nbi and --token, also from
+// $DMFORGE_NBI and $DMFORGE_NBI_TOKEN, checked before any subcommand runs.
+func nbiCommand(cmd *cobra.Command, timeout time.Duration) (*cobra.Command, *nbiClient) {
+	c := &nbiClient{http: &http.Client{Timeout: timeout}}
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		// The root did it already; this is for the command run alone.
+		if err := applyEnv(cmd); err != nil {
+			return err
+		}
+		if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
+			return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
+		}
+		return nil
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
+	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
+	_ = pf.SetAnnotation("token", annEnv, []string{envNBIToken})
+	return cmd, c
+}
+
 // nbiEnv is where --nbi and --token default from.
 const (
 	envNBI      = "DMFORGE_NBI"
@@ -63,12 +86,9 @@ func (c *nbiClient) do(ctx context.Context, method, path, contentType string, bo
 }
 
 func newPolicyCmd() *cobra.Command {
-	c := &nbiClient{http: &http.Client{Timeout: 5 * time.Minute}}
-	cmd := &cobra.Command{
-		Use:           "policy",
-		Short:         "Manage the reference ACS's provisioning policies through its NBI",
-		SilenceErrors: true,
-		SilenceUsage:  true,
+	cmd, c := nbiCommand(&cobra.Command{
+		Use:   "policy",
+		Short: "Manage the reference ACS's provisioning policies through its NBI",
 		Long: `Policy applies, shows, deletes and dry-runs the provisioning policies of a
 running reference ACS (dmforge acs). Policies are YAML or JSON documents,
 checked against the data models when applied: a refused policy prints
@@ -76,21 +96,7 @@ one line per error with the policy, the line, the path and the rule.
 
 The NBI is --nbi (or $DMFORGE_NBI, default http://127.0.0.1:7557); its
 token --token (or $DMFORGE_NBI_TOKEN), sent as "Authorization: Bearer".`,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			// The root did it already; this is for the command run alone.
-			if err := applyEnv(cmd); err != nil {
-				return err
-			}
-			if _, err := url.Parse(c.base); err != nil || !strings.HasPrefix(c.base, "http") {
-				return fmt.Errorf("--nbi %q is not an http(s) URL", c.base)
-			}
-			return nil
-		},
-	}
-	pf := cmd.PersistentFlags()
-	pf.StringVar(&c.base, "nbi", "http://127.0.0.1:7557", "NBI URL of the reference ACS ($"+envNBI+")")
-	pf.StringVar(&c.token, "token", "", "NBI bearer token ($"+envNBIToken+")")
-	_ = pf.SetAnnotation("token", annEnv, []string{envNBIToken})
+	}, 5*time.Minute)
 
 	apply := &cobra.Command{
 		Use:   "apply FILE...",
