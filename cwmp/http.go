@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,7 +68,7 @@ func (d *Decoder) ReadResponse(resp *http.Response) (*Envelope, error) {
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusInternalServerError, http.StatusNoContent:
 	default:
-		return nil, &HTTPStatusError{StatusCode: resp.StatusCode, Status: resp.Status}
+		return nil, &HTTPStatusError{StatusCode: resp.StatusCode, Status: resp.Status, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	}
 	maxSize, _, _ := d.limits()
 	data, err := readLimited(resp.Body, maxSize)
@@ -84,9 +85,22 @@ func (d *Decoder) ReadResponse(resp *http.Response) (*Envelope, error) {
 }
 
 // HTTPStatusError is an HTTP response that does not carry a CWMP message.
+// RetryAfter is its Retry-After in seconds (an ACS answers 503 with it
+// when it is busy, TR-069 3.7.1.5); 0 if absent or not a number.
 type HTTPStatusError struct {
 	StatusCode int
 	Status     string
+	RetryAfter time.Duration
+}
+
+// retryAfter reads a Retry-After of delta-seconds (an HTTP date is not
+// what an ACS sends; it reads as absent), at most an hour.
+func retryAfter(v string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(time.Duration(n)*time.Second, time.Hour)
 }
 
 func (e *HTTPStatusError) Error() string { return "cwmp: HTTP status " + e.Status }

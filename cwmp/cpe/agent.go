@@ -1226,6 +1226,9 @@ func (a *Agent) runWith(ctx context.Context, session func(events ...string) (Ses
 				n := a.retries
 				a.mu.Unlock()
 				w := a.retryWait(n)
+				if b := busy(err); b > 0 {
+					w = b // the ACS said when (503 Retry-After)
+				}
 				a.logf("session failed (%v); retry %d in %v", err, n, w.Round(time.Millisecond))
 				if a.sleep(ctx, w) != nil {
 					return nil

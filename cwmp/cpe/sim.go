@@ -3,6 +3,7 @@ package cpe
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -241,6 +242,15 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 						return
 					}
 					res, err := session(ev)
+					// A busy ACS answers 503 with Retry-After (TR-069
+					// 3.7.1.5): the CPE tries again then, as real ones
+					// do; the session counts once, with its outcome.
+					for try := 0; try < maxBusyRetries && busy(err) > 0; try++ {
+						if sleep(ctx, busy(err)) != nil {
+							return
+						}
+						res, err = session(ev)
+					}
 					if ctx.Err() != nil {
 						return
 					}
@@ -260,4 +270,17 @@ func RunSim(ctx context.Context, cfg SimConfig, stats *SimStats) error {
 func SimSerial(prefix string, count, i int) string {
 	width := len(fmt.Sprint(count - 1))
 	return fmt.Sprintf("%s%0*d", prefix, width, i)
+}
+
+// maxBusyRetries bounds how often a simulated CPE tries a session again
+// after 503 Retry-After.
+const maxBusyRetries = 20
+
+// busy is the Retry-After of a 503 answer, or 0 for any other outcome.
+func busy(err error) time.Duration {
+	var he *cwmp.HTTPStatusError
+	if errors.As(err, &he) && he.StatusCode == http.StatusServiceUnavailable {
+		return he.RetryAfter
+	}
+	return 0
 }

@@ -3,8 +3,10 @@ package cpe_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,4 +96,35 @@ func BenchmarkAgentMemory(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heap-B/cpe")
 	runtime.KeepAlive(agents)
+}
+
+// TestSimRetriesBusyACS: an ACS that answers an Inform with 503 and
+// Retry-After (TR-069 3.7.1.5, the reference ACS at its session cap) gets
+// the session again after that wait; the session counts once, as ok.
+func TestSimRetriesBusyACS(t *testing.T) {
+	acs := &testacs.ACS{}
+	var refused atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refused.Add(1) <= 3 {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		acs.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	var stats cpe.SimStats
+	start := time.Now()
+	if err := cpe.RunSim(context.Background(), cpe.SimConfig{Schema: tr181.Schema, ACSURL: srv.URL, Count: 3, Sessions: 1}, &stats); err != nil {
+		t.Fatal(err)
+	}
+	if s := stats.Summary(time.Second); s.OK != 3 || s.Failed != 0 {
+		t.Fatalf("%+v", s)
+	}
+	if informs, _ := acs.Counts(); informs != 3 {
+		t.Fatalf("the ACS saw %d Informs after the 503s, want 3", informs)
+	}
+	if el := time.Since(start); el < time.Second {
+		t.Fatalf("retried after %v, before the Retry-After of 1 s", el)
+	}
 }
