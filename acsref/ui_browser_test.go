@@ -199,7 +199,13 @@ func TestUIBrowser(t *testing.T) {
 	b.run("devices", chromedp.Navigate(base+"/ui/devices"), chromedp.WaitVisible(chromedp.ID("f-class")),
 		chromedp.SendKeys(chromedp.ID("f-class"), "BrowserBox"), chromedp.Click(chromedp.ID("filter-button")),
 		chromedp.WaitVisible(chromedp.ID("devices")))
+	// The filter reloads the page: until the new one is there, the old
+	// (unfiltered) table is still visible.
 	list := get(b, "device list", chromedp.Text(chromedp.ID("devices")))
+	for deadline := time.Now().Add(30 * time.Second); strings.Contains(list, "BR2") && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		list = get(b, "device list", chromedp.Text(chromedp.ID("devices")))
+	}
 	if !strings.Contains(list, dev) || strings.Contains(list, "BR2") {
 		t.Fatalf("filtered device list: %q", list)
 	}
