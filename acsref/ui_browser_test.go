@@ -113,6 +113,28 @@ func get[T any](b *browser, what string, a chromedp.Action[T]) T {
 	return v
 }
 
+// waitJS waits up to 30 s until expr is true in the current page. A
+// page being replaced by a navigation has no context to evaluate in for
+// a moment: those errors mean "not yet", others fail the test.
+func (b *browser) waitJS(what, expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if err != nil && !strings.Contains(err.Error(), "context") {
+			b.t.Fatalf("%s: %v", what, err)
+		}
+		if time.Now().After(deadline) {
+			b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+			b.t.Fatalf("%s: not there after 30 s (last error %v)", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // shot writes a full-page screenshot named after the step.
 func (b *browser) shot(name string) {
 	img, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
@@ -200,12 +222,10 @@ func TestUIBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-class"), "BrowserBox"), chromedp.Click(chromedp.ID("filter-button")),
 		chromedp.WaitVisible(chromedp.ID("devices")))
 	// The filter reloads the page: until the new one is there, the old
-	// (unfiltered) table is still visible.
+	// (unfiltered) table is still visible, and reading it while the
+	// navigation replaces it fails.
+	b.waitJS("filtered device page", `location.search.includes('productClass=BrowserBox') && document.readyState === 'complete' && document.getElementById('devices') !== null`)
 	list := get(b, "device list", chromedp.Text(chromedp.ID("devices")))
-	for deadline := time.Now().Add(30 * time.Second); strings.Contains(list, "BR2") && time.Now().Before(deadline); {
-		time.Sleep(100 * time.Millisecond)
-		list = get(b, "device list", chromedp.Text(chromedp.ID("devices")))
-	}
 	if !strings.Contains(list, dev) || strings.Contains(list, "BR2") {
 		t.Fatalf("filtered device list: %q", list)
 	}
