@@ -13,10 +13,10 @@ import (
 	"github.com/dmforge/dmforge/acsref/policy"
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
-	"github.com/dmforge/dmforge/generated/tr098"
-	"github.com/dmforge/dmforge/generated/tr104"
-	"github.com/dmforge/dmforge/generated/tr135"
-	"github.com/dmforge/dmforge/generated/tr181"
+	tr098 "github.com/dmforge/dmforge/generated/tr098/schema"
+	tr104 "github.com/dmforge/dmforge/generated/tr104/schema"
+	tr135 "github.com/dmforge/dmforge/generated/tr135/schema"
+	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 )
 
 // Auto-configuration in sessions: the ACS keeps the checked set of
