@@ -353,15 +353,19 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 			}
 		} else {
 			ts := TaskSpec{Name: "download", File: spec.Firmware.File, FileType: spec.Firmware.FileType}
-			if rerr := s.fileApplies(ctx, &se.dev, &ts); rerr != nil {
-				// The firmware library says the image is not for it.
+			raw, _ := json.Marshal(ts)
+			prep, rerr := prepareTask(raw, se.bind, s.fileURL(ctx))
+			if rerr == nil {
+				// The firmware library may say the image is not for it.
+				rerr = s.fileApplies(ctx, &se.dev, &prep.spec)
+			}
+			if rerr != nil {
 				if err := s.campaignFail(ctx, rec.Name, id, rerr.Error(), now); err != nil {
 					return err
 				}
 				continue
 			}
-			spec2, _ := json.Marshal(ts)
-			t = &store.Task{DeviceID: id, Name: "download", Spec: spec2}
+			t = storedTask(id, prep)
 		}
 		if err := s.addTask(ctx, t); err != nil {
 			return err
@@ -407,8 +411,7 @@ func (s *Server) campaignTask(ctx context.Context, spec *CampaignSpec, id string
 	if rerr != nil {
 		return nil, rerr
 	}
-	raw, _ := json.Marshal(prep.spec)
-	return &store.Task{DeviceID: id, Name: prep.spec.Name, Spec: raw}, nil
+	return storedTask(id, prep), nil
 }
 
 // campaignKick sends connection requests to the devices a campaign's new

@@ -157,8 +157,7 @@ func (s *Server) postTask(w http.ResponseWriter, r *http.Request) error {
 	if rerr != nil {
 		return rerr
 	}
-	spec, _ := json.Marshal(prep.spec)
-	t := &store.Task{DeviceID: d.ID, Name: prep.spec.Name, Spec: spec}
+	t := storedTask(d.ID, prep)
 	if err := s.addTask(ctx, t); err != nil {
 		return storeError(err, "task")
 	}

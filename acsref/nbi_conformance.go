@@ -364,8 +364,7 @@ func (d *acsDriver) Task(ctx context.Context, body []byte, complete bool, wait t
 	if rerr != nil {
 		return conformance.TaskOutcome{}, rerr
 	}
-	spec, _ := json.Marshal(prep.spec)
-	t := &store.Task{DeviceID: d.id, Name: prep.spec.Name, Spec: spec}
+	t := storedTask(d.id, prep)
 	if err := d.s.addTask(ctx, t); err != nil {
 		return conformance.TaskOutcome{}, fmt.Errorf("storing the task: %w", err)
 	}
@@ -466,10 +465,11 @@ func (d *acsDriver) Probe(ctx context.Context, wait time.Duration) ([]conformanc
 	for _, spec := range probeSpecs(b, params) {
 		spec.ProbeRun = "conformance-" + d.run
 		raw, _ := json.Marshal(spec)
-		if _, rerr := prepareTask(raw, b, d.s.fileURL(ctx)); rerr != nil {
+		prep, rerr := prepareTask(raw, b, d.s.fileURL(ctx))
+		if rerr != nil {
 			continue
 		}
-		t := &store.Task{DeviceID: d.id, Name: spec.Name, Spec: raw}
+		t := storedTask(d.id, prep)
 		if err := d.s.addTask(ctx, t); err != nil {
 			return nil, fmt.Errorf("storing a probe task: %w", err)
 		}

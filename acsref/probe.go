@@ -316,10 +316,11 @@ func (s *Server) postProbe(w http.ResponseWriter, r *http.Request) {
 	for _, spec := range probeSpecs(b, params) {
 		spec.ProbeRun = resp.Run
 		raw, _ := json.Marshal(spec)
-		if _, rerr := prepareTask(raw, b, s.fileURL(ctx)); rerr != nil {
+		prep, rerr := prepareTask(raw, b, s.fileURL(ctx))
+		if rerr != nil {
 			continue // a restore of a value the model refuses, say
 		}
-		t := &store.Task{DeviceID: d.ID, Name: spec.Name, Spec: raw}
+		t := storedTask(d.ID, prep)
 		if err := s.addTask(ctx, t); err != nil {
 			s.storeErr(w, err, "task")
 			return

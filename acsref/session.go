@@ -631,7 +631,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, se *session) {
 				}
 				continue
 			}
-			prep, rerr := prepareTask(t.Spec, se.bind, s.fileURL(ctx))
+			prep, rerr := s.sendableTask(ctx, se, t)
 			if rerr != nil {
 				s.finishTask(se, t, store.TaskFault, nil, 0, rerr.Error())
 				continue

@@ -1,12 +1,14 @@
 package acsref
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/model"
 )
@@ -217,6 +219,12 @@ func prepareTask(raw []byte, b *Binding, fileURL func(name string) (string, uint
 			}
 			p.values = append(p.values, cwmp.ParameterValueStruct{Name: path, Value: val, Type: wire})
 		}
+		// Stored in the checked form: wire text and wire type, which is
+		// what the session sends without checking it again.
+		p.spec.ParameterValues = make([][]any, len(p.values))
+		for i, v := range p.values {
+			p.spec.ParameterValues[i] = []any{v.Name, v.Value, v.Type}
+		}
 	case "setParameterAttributes":
 		if len(spec.ParameterAttributes) == 0 {
 			return nil, &RuleError{Rule: RuleArgument, Msg: "parameterAttributes is empty"}
@@ -332,6 +340,47 @@ func prepareTask(raw []byte, b *Binding, fileURL func(name string) (string, uint
 		p.spec = spec
 	}
 	return p, nil
+}
+
+// storedTask is the task to store for a prepared one: its spec in the
+// checked form (every default filled in, set values with their wire
+// types), so that the session sends it without parsing it against the
+// model again (loadTask).
+func storedTask(deviceID string, p *prepared) *store.Task {
+	raw, _ := json.Marshal(p.spec)
+	return &store.Task{DeviceID: deviceID, Name: p.spec.Name, Spec: raw}
+}
+
+// loadTask reads a stored task for sending: the spec was checked against
+// the device's model when it was queued (prepareTask) and is trusted as
+// stored. ok is false for a spec that is not in the checked form (queued
+// by an older version, whose set values may lack their wire types): the
+// caller prepares it again.
+func loadTask(raw []byte) (p *prepared, ok bool) {
+	p = &prepared{}
+	if err := json.Unmarshal(raw, &p.spec); err != nil {
+		return nil, false
+	}
+	if p.spec.Name == "setParameterValues" || len(p.spec.ExpectFault) > 0 {
+		for _, pv := range p.spec.ParameterValues {
+			if len(pv) != 3 {
+				return nil, false
+			}
+			path, ok1 := pv[0].(string)
+			val, ok2 := pv[1].(string)
+			typ, ok3 := pv[2].(string)
+			if !ok1 || !ok2 || !ok3 || typ == "" {
+				return nil, false
+			}
+			p.values = append(p.values, cwmp.ParameterValueStruct{Name: path, Value: val, Type: typ})
+		}
+	}
+	switch {
+	case p.spec.Name == "getParameterNames" && p.spec.ParameterPath == nil,
+		(p.spec.Name == "download" || p.spec.Name == "scheduleDownload") && p.spec.URL == "":
+		return nil, false
+	}
+	return p, true
 }
 
 func validTransferType(t string, download bool) bool {
@@ -565,6 +614,35 @@ func prepareNegative(p *prepared) (*prepared, *RuleError) {
 		}
 		if len(p.values) == 0 {
 			return nil, &RuleError{Rule: RuleArgument, Msg: "parameterValues is empty"}
+		}
+		for i, v := range p.values {
+			spec.ParameterValues[i] = []any{v.Name, v.Value, v.Type}
+		}
+	}
+	return p, nil
+}
+
+// sendableTask is a queued task ready for its RPC. It was checked against
+// the device's model when it was queued; what may have changed since is
+// the ACS's state: a file it names may have been deleted.
+func (s *Server) sendableTask(ctx context.Context, se *session, t *store.Task) (*prepared, *RuleError) {
+	p, ok := loadTask(t.Spec)
+	if !ok {
+		return prepareTask(t.Spec, se.bind, s.fileURL(ctx))
+	}
+	files := []string{}
+	if p.spec.File != "" {
+		files = append(files, p.spec.File)
+	}
+	for _, op := range p.spec.Operations {
+		if op.File != "" {
+			files = append(files, op.File)
+		}
+	}
+	fileURL := s.fileURL(ctx)
+	for _, name := range files {
+		if _, _, ok := fileURL(name); !ok {
+			return nil, &RuleError{Rule: RuleFile, Msg: fmt.Sprintf("the ACS no longer has the file %q the task names", name)}
 		}
 	}
 	return p, nil
