@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/store"
@@ -210,4 +213,57 @@ func BenchmarkPutFileStream256MiB(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(putAlloc)/float64(b.N)/(1<<20), "alloc-MiB/put")
+}
+
+// TestFilePutCutShort: a PUT /files whose client sends half its
+// Content-Length and goes away is answered 400 (once the handler has
+// seen the end) and leaves the file it would have replaced as it was.
+func TestFilePutCutShort(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.NoDiscovery = true })
+	if code := a.do("PUT", "/files/cfg.bin", "v1", nil); code != http.StatusCreated {
+		t.Fatalf("PUT v1: %d", code)
+	}
+	nbiURL, _ := url.Parse(a.nbi)
+	conn, err := net.Dial("tcp", nbiURL.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := fmt.Sprintf("PUT /files/cfg.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n", a.tok, 3*store.FileChunkSize)
+	if _, err := conn.Write([]byte(head)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(conn, storetest.Content(31, 3*store.FileChunkSize/2)); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	// The handler's end: its 400 counted in the NBI's metrics.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", a.nbi+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+a.tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `acs_nbi_requests_total{code="400",operation="putFile"} 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cut-short PUT was not answered 400 within 20 s")
+		}
+	}
+	sum := sha256.Sum256([]byte("v1"))
+	r, err := a.st.OpenFile(context.Background(), "cfg.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got, err := io.ReadAll(r)
+	if err != nil || string(got) != "v1" || r.Info().SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("cfg.bin after the cut-short PUT: %q %v %+v", got, err, r.Info())
+	}
+	if fs, _ := a.st.Files(context.Background()); len(fs) != 1 {
+		t.Fatalf("%d files, want 1", len(fs))
+	}
 }
