@@ -75,7 +75,8 @@ func bodyErr(w http.ResponseWriter, err error) {
 
 // receiveUpload stores the file of an Upload task: only at the path of
 // an open upload task, only from a CPE that may act for its device, and
-// within the upload size limit (413 beyond).
+// within the upload size limit (413 beyond). The body streams into the
+// store (a chunk in memory at a time).
 func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) {
 	t, err := s.uploadTask(r.Context(), r.PathValue("name"))
 	if err != nil {
@@ -86,22 +87,73 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the upload path of another device", http.StatusForbidden)
 		return
 	}
-	data, err := readBounded(r, s.maxUploadSize())
-	if err != nil {
-		if errors.Is(err, errTooLarge) {
+	f := &store.File{Name: "uploads/" + r.PathValue("name"), FileType: "upload"}
+	if err := s.storeBody(r, f, s.maxUploadSize()); err != nil {
+		switch {
+		case errors.Is(err, errTooLarge):
 			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
-			return
+		case errors.Is(err, errBadBody):
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		default:
+			s.log.Error("acs: storing upload", "device", t.DeviceID, "err", err)
+			http.Error(w, "ACS error", http.StatusInternalServerError)
 		}
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	name := "uploads/" + r.PathValue("name")
-	if err := s.st.PutFile(r.Context(), &store.File{Name: name, FileType: "upload", Data: data}); err != nil {
-		s.log.Error("acs: storing upload", "device", t.DeviceID, "err", err)
-		http.Error(w, "ACS error", http.StatusInternalServerError)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// errBadBody: the request body could not be read to its end (the client
+// went away, sent less than its Content-Length, or trickled too slowly).
+var errBadBody = errors.New("reading the request body")
+
+// storeBody streams a request body into the store as file f, at most
+// limit bytes: a declared Content-Length over the limit is refused before
+// reading, an undeclared one once the limit is passed (errTooLarge). A
+// body that fails to arrive whole is errBadBody; either way nothing is
+// stored and a file of that name stays as it was.
+func (s *Server) storeBody(r *http.Request, f *store.File, limit int64) error {
+	if r.ContentLength > limit {
+		return fmt.Errorf("%w: Content-Length %d, limit %d bytes", errTooLarge, r.ContentLength, limit)
+	}
+	body := &bodyReader{r: r.Body}
+	err := s.st.PutFileStream(r.Context(), f, body, limit)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrTooLarge):
+		return fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+	case body.err != nil:
+		return fmt.Errorf("%w: %v", errBadBody, body.err)
+	}
+	return err
+}
+
+// bodyReader keeps the error of a request body (other than io.EOF), to
+// tell a client's failure from the store's.
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// serveStored answers a stored file read chunk by chunk: ranges and
+// conditional requests by http.ServeContent on the file's reader, its
+// SHA-256 as the ETag.
+func serveStored(w http.ResponseWriter, r *http.Request, fr store.FileReader) {
+	info := fr.Info()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if info.SHA256 != "" {
+		w.Header().Set("ETag", `"`+info.SHA256+`"`)
+	}
+	http.ServeContent(w, r, info.Name, info.Created, fr)
 }
 
 // decodeWait is how long a request waits for decode memory before it

@@ -392,23 +392,22 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// putFile stores a file for Download; metadata in GenieACS's headers
-// (fileType, oui, productClass, version).
+// putFile stores a file for Download, streamed into the store;
+// metadata in GenieACS's headers (fileType, oui, productClass, version).
 func (s *Server) putFile(w http.ResponseWriter, r *http.Request) error {
 	if err := checkFileName(r.PathValue("name")); err != nil {
 		return badRequest(err.Error())
 	}
-	data, err := readBounded(r, s.maxFileSize())
-	if err != nil {
-		if errors.Is(err, errTooLarge) {
-			return apiErr(http.StatusRequestEntityTooLarge, "too-large", err.Error())
-		}
-		return badRequest(err.Error())
-	}
 	f := &store.File{Name: r.PathValue("name"), FileType: r.Header.Get("fileType"), OUI: r.Header.Get("oui"),
-		ProductClass: r.Header.Get("productClass"), Version: r.Header.Get("version"), Data: data,
+		ProductClass: r.Header.Get("productClass"), Version: r.Header.Get("version"),
 		ModelName: r.Header.Get("modelName"), FromVersions: splitList(r.Header.Get("fromVersions"))}
-	if err := s.st.PutFile(r.Context(), f); err != nil {
+	if err := s.storeBody(r, f, s.maxFileSize()); err != nil {
+		switch {
+		case errors.Is(err, errTooLarge):
+			return apiErr(http.StatusRequestEntityTooLarge, "too-large", err.Error())
+		case errors.Is(err, errBadBody):
+			return badRequest(err.Error())
+		}
 		return storeError(err, "file")
 	}
 	writeJSON(w, http.StatusCreated, f)
@@ -418,10 +417,12 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) error {
 // getFile answers a file's content; an unknown name gets the NBI's JSON
 // 404 (the CWMP endpoint's /files answers CPEs in plain text).
 func (s *Server) getFile(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.st.File(r.Context(), r.PathValue("name")); err != nil {
+	fr, err := s.st.OpenFile(r.Context(), r.PathValue("name"))
+	if err != nil {
 		return storeError(err, "file")
 	}
-	s.serveFile(w, r)
+	defer fr.Close()
+	serveStored(w, r, fr)
 	return nil
 }
 

@@ -195,14 +195,19 @@ func (s *Server) CWMPHandler() http.Handler {
 	return mux
 }
 
+// serveFile answers a CPE's download, streamed from the store (limits.go
+// serveStored).
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
-	f, err := s.st.File(r.Context(), r.PathValue("name"))
+	fr, err := s.st.OpenFile(r.Context(), r.PathValue("name"))
 	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("acs: opening a file", "file", r.PathValue("name"), "err", err)
+		}
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, f.Name, f.Created, strings.NewReader(string(f.Data)))
+	defer fr.Close()
+	serveStored(w, r, fr)
 }
 
 func (s *Server) handleCWMP(w http.ResponseWriter, r *http.Request) {

@@ -81,6 +81,7 @@ var pgMigrations = []string{
 	policyMigrationSQL,
 	fileMetaMigration,
 	usersMigrationPostgres,
+	fileChunksMigrationPostgres,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),
@@ -923,91 +924,6 @@ func (s *Postgres) SetTag(ctx context.Context, deviceID, tag string, on bool) er
 		_, err = s.pool.Exec(ctx, `DELETE FROM tags WHERE device_id=$1 AND tag=$2`, deviceID, tag)
 	}
 	return pgErr(fmt.Sprintf("tag %q of device %s", tag, deviceID), err)
-}
-
-// PutFile implements Store.
-func (s *Postgres) PutFile(ctx context.Context, f *File) error {
-	prepareFile(f)
-	data := f.Data
-	if data == nil {
-		data = []byte{}
-	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO files (name, file_type, oui, product_class, version, size, data, created, meta) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
-		ON CONFLICT (name) DO UPDATE SET file_type=excluded.file_type, oui=excluded.oui, product_class=excluded.product_class,
-		version=excluded.version, size=excluded.size, data=excluded.data, created=excluded.created, meta=excluded.meta`,
-		f.Name, f.FileType, f.OUI, f.ProductClass, f.Version, f.Size, data, unix(f.Created), f.meta())
-	return pgErr(fmt.Sprintf("storing file %q", f.Name), err)
-}
-
-// File implements Store.
-func (s *Postgres) File(ctx context.Context, name string) (*File, error) {
-	return s.file(ctx, name, true)
-}
-
-// FileInfo implements Store.
-func (s *Postgres) FileInfo(ctx context.Context, name string) (*File, error) {
-	return s.file(ctx, name, false)
-}
-
-func (s *Postgres) file(ctx context.Context, name string, data bool) (*File, error) {
-	if !storable(name) {
-		return nil, ErrNotFound
-	}
-	var f File
-	var c int64
-	var meta string
-	cols, dest := "NULL::bytea", any(new([]byte))
-	if data {
-		cols, dest = "data", &f.Data
-	}
-	err := s.pool.QueryRow(ctx, `SELECT name, file_type, oui, product_class, version, size, `+cols+`, created, meta FROM files WHERE name=$1`, name).
-		Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, dest, &c, &meta)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, pgErr(fmt.Sprintf("file %q", name), err)
-	}
-	f.Created = fromUnix(c)
-	f.setMeta(meta)
-	return &f, nil
-}
-
-// Files implements Store.
-func (s *Postgres) Files(ctx context.Context) ([]*File, error) {
-	rows, err := s.pool.Query(ctx, `SELECT name, file_type, oui, product_class, version, size, created, meta FROM files ORDER BY name`)
-	if err != nil {
-		return nil, pgErr("files", err)
-	}
-	defer rows.Close()
-	out := []*File{}
-	for rows.Next() {
-		var f File
-		var c int64
-		var meta string
-		if err := rows.Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, &c, &meta); err != nil {
-			return nil, pgErr("files", err)
-		}
-		f.Created = fromUnix(c)
-		f.setMeta(meta)
-		out = append(out, &f)
-	}
-	return out, pgErr("files", rows.Err())
-}
-
-// DeleteFile implements Store.
-func (s *Postgres) DeleteFile(ctx context.Context, name string) error {
-	if !storable(name) {
-		return ErrNotFound
-	}
-	tag, err := s.pool.Exec(ctx, `DELETE FROM files WHERE name=$1`, name)
-	if err != nil {
-		return pgErr(fmt.Sprintf("deleting file %q", name), err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // Credential implements Store.

@@ -70,6 +70,7 @@ var migrations = []string{
 	policyMigrationSQL,
 	fileMetaMigration,
 	usersMigrationSQLite,
+	fileChunksMigrationSQLite,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
@@ -875,76 +876,6 @@ func (s *SQLite) SetTag(ctx context.Context, deviceID, tag string, on bool) erro
 		_, err = s.w.ExecContext(ctx, `DELETE FROM tags WHERE device_id=? AND tag=?`, deviceID, tag)
 	}
 	return err
-}
-
-// PutFile implements Store.
-func (s *SQLite) PutFile(ctx context.Context, f *File) error {
-	prepareFile(f)
-	_, err := s.w.ExecContext(ctx, `INSERT OR REPLACE INTO files (name, file_type, oui, product_class, version, size, data, created, meta) VALUES (?,?,?,?,?,?,?,?,?)`,
-		f.Name, f.FileType, f.OUI, f.ProductClass, f.Version, f.Size, f.Data, unix(f.Created), f.meta())
-	return err
-}
-
-// File implements Store.
-func (s *SQLite) File(ctx context.Context, name string) (*File, error) {
-	return s.file(ctx, name, true)
-}
-
-// FileInfo implements Store.
-func (s *SQLite) FileInfo(ctx context.Context, name string) (*File, error) {
-	return s.file(ctx, name, false)
-}
-
-func (s *SQLite) file(ctx context.Context, name string, data bool) (*File, error) {
-	var f File
-	var c int64
-	var meta string
-	cols, dest := "NULL", any(new([]byte))
-	if data {
-		cols, dest = "data", &f.Data
-	}
-	err := s.r.QueryRowContext(ctx, `SELECT name, file_type, oui, product_class, version, size, `+cols+`, created, meta FROM files WHERE name=?`, name).
-		Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, dest, &c, &meta)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	f.Created = fromUnix(c)
-	f.setMeta(meta)
-	return &f, err
-}
-
-// Files implements Store.
-func (s *SQLite) Files(ctx context.Context) ([]*File, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name, file_type, oui, product_class, version, size, created, meta FROM files ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*File{}
-	for rows.Next() {
-		var f File
-		var c int64
-		var meta string
-		if err := rows.Scan(&f.Name, &f.FileType, &f.OUI, &f.ProductClass, &f.Version, &f.Size, &c, &meta); err != nil {
-			return nil, err
-		}
-		f.Created = fromUnix(c)
-		f.setMeta(meta)
-		out = append(out, &f)
-	}
-	return out, rows.Err()
-}
-
-// DeleteFile implements Store.
-func (s *SQLite) DeleteFile(ctx context.Context, name string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM files WHERE name=?`, name)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // Credential implements Store.

@@ -9,8 +9,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,60 +121,6 @@ type Finding struct {
 	LastSeen  time.Time `json:"lastSeen"`
 }
 
-// File is a file the ACS serves for Download (or received by Upload).
-type File struct {
-	Name         string `json:"name"`
-	FileType     string `json:"fileType,omitempty"`
-	OUI          string `json:"oui,omitempty"`
-	ProductClass string `json:"productClass,omitempty"`
-	Version      string `json:"version,omitempty"`
-	// The firmware library's applicability: a Download of the file is
-	// refused for a device whose OUI, product class (above), model name
-	// or current software version (one of FromVersions) differs; empty
-	// fields apply to every device.
-	ModelName    string   `json:"modelName,omitempty"`
-	FromVersions []string `json:"fromVersions,omitempty"`
-	// SHA256 is the hex SHA-256 of the content, computed when stored.
-	SHA256  string    `json:"sha256,omitempty"`
-	Size    int64     `json:"size"`
-	Data    []byte    `json:"-"`
-	Created time.Time `json:"created"`
-}
-
-// fileMeta is what a file row keeps in its meta column (JSON): the
-// fields added after the first schema, in one column both stores share.
-type fileMeta struct {
-	ModelName    string   `json:"modelName,omitempty"`
-	FromVersions []string `json:"fromVersions,omitempty"`
-	SHA256       string   `json:"sha256,omitempty"`
-}
-
-// prepareFile sets what PutFile computes: size, checksum, creation time.
-func prepareFile(f *File) {
-	if f.Created.IsZero() {
-		f.Created = time.Now().UTC()
-	}
-	f.Size = int64(len(f.Data))
-	sum := sha256.Sum256(f.Data)
-	f.SHA256 = hex.EncodeToString(sum[:])
-}
-
-func (f *File) meta() string {
-	b, _ := json.Marshal(fileMeta{ModelName: f.ModelName, FromVersions: f.FromVersions, SHA256: f.SHA256})
-	return string(b)
-}
-
-func (f *File) setMeta(s string) {
-	var m fileMeta
-	if json.Unmarshal([]byte(s), &m) == nil {
-		f.ModelName, f.FromVersions, f.SHA256 = m.ModelName, m.FromVersions, m.SHA256
-	}
-}
-
-// fileMetaMigration adds the meta column (the same statement for both
-// stores).
-const fileMetaMigration = `ALTER TABLE files ADD COLUMN meta TEXT NOT NULL DEFAULT '';`
-
 // DeviceFilter selects devices; zero fields match everything.
 type DeviceFilter struct {
 	Model        string // prefix of Device.Model ("Device:2")
@@ -243,12 +187,7 @@ type Store interface {
 
 	SetTag(ctx context.Context, deviceID, tag string, on bool) error
 
-	PutFile(ctx context.Context, f *File) error
-	File(ctx context.Context, name string) (*File, error)
-	// FileInfo is File without its Data (cheap for a large image).
-	FileInfo(ctx context.Context, name string) (*File, error)
-	Files(ctx context.Context) ([]*File, error) // without Data
-	DeleteFile(ctx context.Context, name string) error
+	FileStore // files, stored in chunks (files.go)
 
 	// Credential returns the stored secret of a per-device CPE user (the
 	// ACS stores Digest HA1s, not passwords; the store does not care) and

@@ -40,6 +40,10 @@ func Run(t *testing.T, f Factory) {
 		{"Findings", testFindings},
 		{"Tags", testTags},
 		{"Files", testFiles},
+		{"FileChunks", testFileChunks},
+		{"FileRefused", testFileRefused},
+		{"FileConcurrentReaders", testFileConcurrentReaders},
+		{"FileDelete", testFileDelete},
 		{"Credentials", testCredentials},
 		{"Settings", testSettings},
 		{"ConcurrentCommits", testConcurrentCommits},
@@ -162,7 +166,7 @@ func testRoundTrip(t *testing.T, e *env) {
 	if ids, _ := st.PendingDevices(bg); len(ids) != 1 || ids[0] != "D1" {
 		t.Fatalf("pending %v", ids)
 	}
-	if f, err := st.File(bg, "fw"); err != nil || string(f.Data) != "abc" || f.Size != 3 {
+	if f, err := readFile(st, "fw"); err != nil || string(f.Data) != "abc" || f.Size != 3 {
 		t.Fatalf("file %+v %v", f, err)
 	}
 	if pw, dev, err := st.Credential(bg, "u"); err != nil || pw != "p" || dev != "D1" {
@@ -746,7 +750,7 @@ func testFiles(t *testing.T, e *env) {
 	if fs, err := st.Files(bg); err != nil || fs == nil || len(fs) != 0 {
 		t.Fatalf("Files of an empty store: %#v %v", fs, err)
 	}
-	if _, err := st.File(bg, "fw"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := readFile(st, "fw"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("File of an unknown name: %v", err)
 	}
 	data := []byte{0, 1, 2, 0xff, 0xfe, 'x', 0}
@@ -778,14 +782,14 @@ func testFiles(t *testing.T, e *env) {
 	if err := st.PutFile(bg, empty); err != nil {
 		t.Fatalf("PutFile of an empty file: %v", err)
 	}
-	got, err := st.File(bg, "fw/b.bin")
+	got, err := readFile(st, "fw/b.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, f) {
 		t.Fatalf("File\n got %+v\nwant %+v", got, f)
 	}
-	if got, err := st.File(bg, "empty"); err != nil || len(got.Data) != 0 || got.Size != 0 {
+	if got, err := readFile(st, "empty"); err != nil || len(got.Data) != 0 || got.Size != 0 {
 		t.Fatalf("empty file %+v %v", got, err)
 	}
 	list, err := st.Files(bg)
@@ -805,7 +809,7 @@ func testFiles(t *testing.T, e *env) {
 	if err := st.PutFile(bg, r); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := st.File(bg, "fw/b.bin"); string(got.Data) != "v3" || got.Size != 2 || got.FileType != "" || got.Version != "" {
+	if got, _ := readFile(st, "fw/b.bin"); string(got.Data) != "v3" || got.Size != 2 || got.FileType != "" || got.Version != "" {
 		t.Fatalf("replaced file %+v", got)
 	}
 	if err := st.DeleteFile(bg, "fw/b.bin"); err != nil {
@@ -814,7 +818,7 @@ func testFiles(t *testing.T, e *env) {
 	if err := st.DeleteFile(bg, "fw/b.bin"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleting twice: %v", err)
 	}
-	if _, err := st.File(bg, "fw/b.bin"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := readFile(st, "fw/b.bin"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleted file: %v", err)
 	}
 }
@@ -968,7 +972,7 @@ func testRestart(t *testing.T, e *env) {
 		if pd, _ := st.PendingDevices(bg); !reflect.DeepEqual(pd, []string{"D"}) {
 			t.Fatalf("round %d: pending %v", round, pd)
 		}
-		if f, err := st.File(bg, "f"); err != nil || !reflect.DeepEqual(f.Data, []byte{1, 2, 3}) {
+		if f, err := readFile(st, "f"); err != nil || !reflect.DeepEqual(f.Data, []byte{1, 2, 3}) {
 			t.Fatalf("round %d: file %+v %v", round, f, err)
 		}
 		if pw, _, err := st.Credential(bg, "u"); err != nil || pw != "p" {
@@ -1004,7 +1008,7 @@ func testBadInput(t *testing.T, e *env) {
 		if err := st.DeleteDevice(bg, key); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("DeleteDevice(%q): %v, want ErrNotFound", key, err)
 		}
-		if _, err := st.File(bg, key); !errors.Is(err, store.ErrNotFound) {
+		if _, err := readFile(st, key); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("File(%q): %v, want ErrNotFound", key, err)
 		}
 		if err := st.DeleteFile(bg, key); !errors.Is(err, store.ErrNotFound) {
