@@ -214,7 +214,9 @@ var nbiRoutes = []Route{
 			fail(413, "the file is larger than the ACS's limit")},
 		Handle: (*Server).putFile},
 	{Method: "GET", Pattern: "/files/{name...}", OperationID: "getFile", Summary: "The file's content (CPEs fetch it from the CWMP endpoint at /files/{name})", Tag: "files",
-		Responses: []Response{{Status: 200, Body: &Body{Type: []byte{}, ContentType: "application/octet-stream"}}, fail(404, "no such file")}, Handle: (*Server).getFile},
+		Responses: []Response{{Status: 200, Body: &Body{Type: []byte{}, ContentType: "application/octet-stream"}},
+			{Status: 206, Description: "the byte range asked for with Range", Body: &Body{Type: []byte{}, ContentType: "application/octet-stream"}},
+			{Status: 304, Description: "If-None-Match names the file's ETag (its SHA-256)"}, fail(404, "no such file")}, Handle: (*Server).getFile},
 	{Method: "DELETE", Pattern: "/files/{name...}", OperationID: "deleteFile", Summary: "Delete a file", Tag: "files",
 		Responses: []Response{empty(204), fail(404, "no such file")}, Handle: (*Server).deleteFile},
 

@@ -3,6 +3,7 @@ package acsref_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -185,6 +186,8 @@ values:
 	campaign := `{"name":"fw2","group":"boxes","firmware":{"version":"2.0","file":"fw.bin"},"first":"50%","within":"6h"}`
 	gpv := `{"name":"getParameterValues","parameterNames":["Device.DeviceInfo.UpTime"]}`
 
+	// The ETag of the file PUT below: its SHA-256, quoted.
+	fwETag := fmt.Sprintf(`"%x"`, sha256.Sum256([]byte("firmware 2.0")))
 	calls := []contractCall{
 		{op: "getOpenAPI", path: "/openapi.json", want: 200, noAuth: true},
 		{op: "getHealth", path: "/healthz", want: 200, noAuth: true},
@@ -266,6 +269,8 @@ values:
 		{op: "putFile", path: "/files/big.bin", body: strings.Repeat("x", 65<<10), want: 413},
 		{op: "listFiles", path: "/files", want: 200},
 		{op: "getFile", path: "/files/fw.bin", want: 200},
+		{op: "getFile", path: "/files/fw.bin", header: map[string]string{"Range": "bytes=0-3"}, want: 206},
+		{op: "getFile", path: "/files/fw.bin", header: map[string]string{"If-None-Match": fwETag}, want: 304},
 		{op: "getFile", path: "/files/nope.bin", want: 404},
 
 		{op: "putCredential", path: "/credentials/cpe1", body: `{"password":"s3cret","device":"` + acsref.DeviceID("00D09E", "RouteBox", "R1") + `"}`, want: 204},
@@ -464,7 +469,7 @@ func (a *testACS) contractCall(t *testing.T, doc *openapi3.T, rs acsref.RouteSpe
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 		t.Fatalf("%s %s: HTTP %d breaks its documented schema: %v\n%s", rs.Method, c.path, resp.StatusCode, err, truncate(raw))
 	}
-	if resp.StatusCode != http.StatusNoContent && len(bytes.TrimSpace(raw)) == 0 && resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotModified && len(bytes.TrimSpace(raw)) == 0 && resp.StatusCode != http.StatusOK {
 		t.Fatalf("%s %s: HTTP %d without body", rs.Method, c.path, resp.StatusCode)
 	}
 	return resp.StatusCode, raw
