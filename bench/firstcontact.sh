@@ -6,7 +6,8 @@
 # Prints wall time, failed sessions, ACS peak RSS (VmHWM), ACS CPU time,
 # storage per device and where it goes (parameter rows, task results,
 # findings), and the load average.
-#   bench/firstcontact.sh [N]   (default 2000; env CONCURRENCY, default 512)
+#   bench/firstcontact.sh [N]   (default 2000; env CONCURRENCY, default 512;
+#   KEEP_DB=path keeps a copy of the database)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -15,6 +16,7 @@ tmp=$(mktemp -d)
 acs_pid=
 cleanup() {
   if [ -n "$acs_pid" ]; then kill "$acs_pid" 2>/dev/null || true; wait "$acs_pid" 2>/dev/null || true; fi
+  if [ -n "${KEEP_DB:-}" ] && [ -f "$tmp/acs.db" ]; then cp "$tmp/acs.db" "$KEEP_DB"; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -47,8 +49,17 @@ q = lambda s: c.execute(s).fetchone()[0] or 0
 print(f"storage: {size/1e6:.1f} MB ({size/n/1e3:.1f} kB per device); "
       f"parameter rows {q('select count(*) from parameters')}, "
       f"task results {q('select sum(length(result)) from tasks')/1e3:.1f} kB, "
-      f"findings {q('select count(*) from findings')} rows / {q('select sum(length(path)+length(message)+length(value)+length(model)) from findings')/1e3:.1f} kB, "
+      f"findings {q('select count(*) from findings')} rows, "
       f"pending tasks {q(chr(39).join(['select count(*) from tasks where status=', 'pending', '']))}")
+# Where the bytes go: pages per table and index (the dbstat virtual
+# table), after a checkpoint so that the WAL's pages are counted too.
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+rows = c.execute("select name, count(*)*max(pgsize), sum(payload), sum(ncell) from dbstat group by name order by 2 desc").fetchall()
+total = sum(r[1] for r in rows)
+print(f"by table/index (dbstat, {total/1e6:.1f} MB in pages):")
+for name, size, payload, cells in rows:
+    if size >= total/200:
+        print(f"  {name:32s} {size/1e6:8.2f} MB {size/n/1e3:7.1f} kB/device  payload {payload/1e6:7.2f} MB  cells {cells}")
 PY
 awk -v s="$start" -v e="$end" -v n="$n" 'BEGIN { printf "first contact of %d CPEs: %.1f s wall\n", n, e - s }'
 echo "discovered/listed: $discovered; simulator exit status $sim_rc (1: a session failed)"

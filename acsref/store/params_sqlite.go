@@ -1,0 +1,246 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// The SQLite store's side of the compact parameter schema
+// (params_migration.go): the writer's dictionary look-ups and the
+// statements on parameters and findings.
+
+// Bounds of the writer's dictionary caches (entries per generation, see
+// dictCache): a fleet of one model needs a few thousand paths; devices
+// beyond the bound cost one indexed read each.
+const (
+	pathCacheSize   = 1 << 16
+	textCacheSize   = 1 << 12
+	deviceCacheSize = 1 << 14
+)
+
+// sqliteDicts are the writer goroutine's caches (only it writes).
+type sqliteDicts struct {
+	paths, texts, devices *dictCache
+}
+
+func newSQLiteDicts() *sqliteDicts {
+	return &sqliteDicts{paths: newDictCache(pathCacheSize), texts: newDictCache(textCacheSize), devices: newDictCache(deviceCacheSize)}
+}
+
+func (d *sqliteDicts) commit() {
+	d.paths.commit()
+	d.texts.commit()
+	d.devices.commit()
+}
+
+func (d *sqliteDicts) rollback() {
+	d.paths.rollback()
+	d.texts.rollback()
+	d.devices.rollback()
+}
+
+const (
+	sqlPathGet   = `SELECT id FROM paths WHERE path=?`
+	sqlPathAdd   = `INSERT INTO paths (path) VALUES (?)`
+	sqlTextGet   = `SELECT id FROM texts WHERE text=?`
+	sqlTextAdd   = `INSERT INTO texts (text) VALUES (?)`
+	sqlDevKeyGet = `SELECT key FROM device_keys WHERE id=?`
+	sqlDevKeyAdd = `INSERT INTO device_keys (id) VALUES (?)`
+
+	sqlForgetP = `DELETE FROM parameters WHERE dev=?`
+	sqlForgetF = `DELETE FROM findings WHERE dev=?`
+	// A subtree's rows, found from the path dictionary (a range of it).
+	sqlDelP     = `DELETE FROM parameters WHERE dev=? AND path IN (SELECT id FROM paths WHERE path>=? AND path<?)`
+	sqlDelPOpen = `DELETE FROM parameters WHERE dev=? AND path IN (SELECT id FROM paths WHERE path>=? AND substr(path,1,length(?))=?)`
+	// The device's names under a prefix, from its own rows.
+	sqlNamesP  = `SELECT p.id, p.path FROM parameters x CROSS JOIN paths p ON p.id=x.path WHERE x.dev=? AND substr(p.path,1,length(?))=?`
+	sqlDelName = `DELETE FROM parameters WHERE dev=? AND path=?`
+	// A value report replaces the type bits and keeps the name bits; a
+	// name report the reverse.
+	sqlParamV = `INSERT INTO parameters (dev, path, value, flags, updated) VALUES (?,?,?,?,?)
+		ON CONFLICT(dev, path) DO UPDATE SET value=excluded.value, flags=(excluded.flags & ~7) | (parameters.flags & 7), updated=excluded.updated`
+	sqlParamN = `INSERT INTO parameters (dev, path, flags, updated) VALUES (?,?,?,?)
+		ON CONFLICT(dev, path) DO UPDATE SET flags=(parameters.flags & ~7) | excluded.flags`
+	sqlParamVN = `INSERT INTO parameters (dev, path, value, flags, updated) VALUES (?,?,?,?,?)
+		ON CONFLICT(dev, path) DO UPDATE SET value=excluded.value, flags=excluded.flags, updated=excluded.updated`
+	sqlResolve = `DELETE FROM findings WHERE dev=? AND path=(SELECT id FROM paths WHERE path=?)
+		AND rule IN (SELECT id FROM texts WHERE text IN ('reported-value','reported-type','not-parameter'))`
+	// seen_for is last_seen - first_seen; the first report's first_seen
+	// stays.
+	sqlFinding = `INSERT INTO findings (dev, path, rule, message, value, model, first_seen, seen_for) VALUES (?,?,?,?,?,?,?,?)
+		ON CONFLICT(dev, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model,
+		seen_for=excluded.first_seen + excluded.seen_for - findings.first_seen`
+)
+
+var paramStatements = []string{sqlPathGet, sqlPathAdd, sqlTextGet, sqlTextAdd, sqlDevKeyGet, sqlDevKeyAdd, sqlDelPOpen}
+
+// dictID returns the id of s in a dictionary, adding it if new.
+func (st *stmts) dictID(c *dictCache, get, add, s string) (int64, error) {
+	if id, ok := c.get(s); ok {
+		return id, nil
+	}
+	var id int64
+	err := st.stmt(get).QueryRow(s).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		var res sql.Result
+		if res, err = st.stmt(add).Exec(s); err == nil {
+			id, err = res.LastInsertId()
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	c.stage(s, id)
+	return id, nil
+}
+
+func (st *stmts) pathID(path string) (int64, error) {
+	return st.dictID(st.s.dicts.paths, sqlPathGet, sqlPathAdd, path)
+}
+
+// textID is 0 for "".
+func (st *stmts) textID(text string) (int64, error) {
+	if text == "" {
+		return 0, nil
+	}
+	return st.dictID(st.s.dicts.texts, sqlTextGet, sqlTextAdd, text)
+}
+
+func (st *stmts) devKey(id string) (int64, error) {
+	return st.dictID(st.s.dicts.devices, sqlDevKeyGet, sqlDevKeyAdd, id)
+}
+
+// deleteSubtree drops the device's parameter named p and those under it.
+func (st *stmts) deleteSubtree(dev int64, p string) error {
+	if hi, ok := prefixUpper(p); ok {
+		return st.exec(sqlDelP, dev, p, hi)
+	}
+	return st.exec(sqlDelPOpen, dev, p, p, p)
+}
+
+// pruneTree drops the device's parameters under prefix that named does
+// not hold (Batch.Complete).
+func (st *stmts) pruneTree(dev int64, prefix string, named map[string]bool) error {
+	rows, err := st.stmt(sqlNamesP).Query(dev, prefix, prefix)
+	if err != nil {
+		return err
+	}
+	var stale []int64
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		if !named[n] {
+			stale = append(stale, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range stale {
+		if err := st.exec(sqlDelName, dev, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFinding upserts one finding.
+func (st *stmts) writeFinding(dev int64, f *Finding) error {
+	path, err := st.pathID(f.Path)
+	if err != nil {
+		return err
+	}
+	var ids [3]int64
+	for i, s := range []string{f.Rule, f.Message, f.Model} {
+		if ids[i], err = st.textID(s); err != nil {
+			return err
+		}
+	}
+	first := unix(f.FirstSeen)
+	return st.exec(sqlFinding, dev, path, ids[0], ids[1], f.Value, ids[2], first, unix(f.LastSeen)-first)
+}
+
+// readKey is a device's key for the readers; false if it has none (no
+// parameters or findings were ever written for it).
+func (s *SQLite) readKey(ctx context.Context, id string) (int64, bool, error) {
+	var key int64
+	err := s.r.QueryRowContext(ctx, `SELECT key FROM device_keys WHERE id=?`, id).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return key, err == nil, err
+}
+
+// Parameters implements Store: the device's parameters whose names start
+// with prefix, sorted by name. A narrow prefix is looked up in the path
+// dictionary (an index range) and then in the device's rows; "" and the
+// root read the device's rows and their paths.
+func (s *SQLite) Parameters(ctx context.Context, deviceID, prefix string) ([]Parameter, error) {
+	key, ok, err := s.readKey(ctx, deviceID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	const cols = `SELECT p.path, x.value, coalesce(t.text, ''), x.flags, x.updated`
+	var rows *sql.Rows
+	if hi, ok := prefixUpper(prefix); ok && narrowPrefix(prefix) {
+		rows, err = s.r.QueryContext(ctx, cols+` FROM paths p CROSS JOIN parameters x ON x.dev=? AND x.path=p.id
+			LEFT JOIN texts t ON t.id=(x.flags>>3) WHERE p.path>=? AND p.path<? ORDER BY p.path`, key, prefix, hi)
+	} else {
+		rows, err = s.r.QueryContext(ctx, cols+` FROM parameters x CROSS JOIN paths p ON p.id=x.path
+			LEFT JOIN texts t ON t.id=(x.flags>>3) WHERE x.dev=? AND substr(p.path,1,length(?))=? ORDER BY p.path`, key, prefix, prefix)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Parameter
+	for rows.Next() {
+		var p Parameter
+		var flags, u int64
+		if err := rows.Scan(&p.Name, &p.Value, &p.Type, &flags, &u); err != nil {
+			return nil, err
+		}
+		unpackFlags(&p, flags)
+		p.Updated = fromUnix(u)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Findings implements Store, sorted by path and rule.
+func (s *SQLite) Findings(ctx context.Context, deviceID string) ([]Finding, error) {
+	out := []Finding{}
+	key, ok, err := s.readKey(ctx, deviceID)
+	if err != nil || !ok {
+		return out, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT p.path, r.text, coalesce(m.text, ''), f.value, coalesce(mo.text, ''), f.first_seen, f.seen_for
+		FROM findings f JOIN paths p ON p.id=f.path JOIN texts r ON r.id=f.rule
+		LEFT JOIN texts m ON m.id=f.message LEFT JOIN texts mo ON mo.id=f.model
+		WHERE f.dev=? ORDER BY p.path, r.text`, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f := Finding{DeviceID: deviceID}
+		var fs, span int64
+		if err := rows.Scan(&f.Path, &f.Rule, &f.Message, &f.Value, &f.Model, &fs, &span); err != nil {
+			return nil, err
+		}
+		f.FirstSeen, f.LastSeen = fromUnix(fs), fromUnix(fs+span)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// FindingDevices implements Store.
+func (s *SQLite) FindingDevices(ctx context.Context) ([]string, error) {
+	return s.ids(ctx, `SELECT id FROM device_keys k WHERE EXISTS (SELECT 1 FROM findings WHERE dev=k.key) ORDER BY id`)
+}
