@@ -139,7 +139,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 		return nil, fmt.Errorf("store: postgres: %s: the search_path names no existing schema", describeDSN(cfg))
 	}
 	s.schema = *schema
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, pgMigrations); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: postgres: %s: %w", describeDSN(cfg), err)
 	}
@@ -172,7 +172,7 @@ func (s *Postgres) advisoryKey(kind, name string) int64 {
 	return int64(h.Sum64())
 }
 
-func (s *Postgres) migrate(ctx context.Context) error {
+func (s *Postgres) migrate(ctx context.Context, pgMigrations []string) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("migration: %w", err)

@@ -111,7 +111,7 @@ func OpenSQLite(path string) (*SQLite, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if err := migrate(w); err != nil {
+	if err := migrate(w, migrations); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
@@ -158,7 +158,7 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
-func migrate(db *sql.DB) error {
+func migrate(db *sql.DB, migrations []string) error {
 	var v int
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
 		return err
