@@ -50,3 +50,26 @@ func LegacyPostgres(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	}
 	return pool, nil
 }
+
+// TableBytes is the size on disk of the tables that hold devices,
+// parameters and findings (with their indexes and TOAST), after VACUUM.
+func (s *Postgres) TableBytes(ctx context.Context) (int64, error) {
+	var n int64
+	for _, t := range []string{"devices", "device_keys", "paths", "texts", "parameters", "findings"} {
+		var m int64
+		if err := s.pool.QueryRow(ctx, `SELECT coalesce(pg_total_relation_size(to_regclass($1)), -1)`, t).Scan(&m); err != nil {
+			return 0, err
+		}
+		if m < 0 {
+			continue // not in this schema version
+		}
+		if _, err := s.pool.Exec(ctx, `VACUUM `+t); err != nil {
+			return 0, err
+		}
+		if err := s.pool.QueryRow(ctx, `SELECT pg_total_relation_size($1::regclass)`, t).Scan(&m); err != nil {
+			return 0, err
+		}
+		n += m
+	}
+	return n, nil
+}
