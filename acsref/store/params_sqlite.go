@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 )
 
 // The SQLite store's side of the compact parameter schema
@@ -53,18 +54,11 @@ const (
 	// A subtree's rows, found from the path dictionary (a range of it).
 	sqlDelP     = `DELETE FROM parameters WHERE dev=? AND path IN (SELECT id FROM paths WHERE path>=? AND path<?)`
 	sqlDelPOpen = `DELETE FROM parameters WHERE dev=? AND path IN (SELECT id FROM paths WHERE path>=? AND substr(path,1,length(?))=?)`
-	// The device's names under a prefix, from its own rows.
-	sqlNamesP  = `SELECT p.id, p.path FROM parameters x CROSS JOIN paths p ON p.id=x.path WHERE x.dev=? AND substr(p.path,1,length(?))=?`
-	sqlDelName = `DELETE FROM parameters WHERE dev=? AND path=?`
-	// A value report replaces the type bits and keeps the name bits; a
-	// name report the reverse.
-	sqlParamV = `INSERT INTO parameters (dev, path, value, flags, updated) VALUES (?,?,?,?,?)
-		ON CONFLICT(dev, path) DO UPDATE SET value=excluded.value, flags=(excluded.flags & ~7) | (parameters.flags & 7), updated=excluded.updated`
-	sqlParamN = `INSERT INTO parameters (dev, path, flags, updated) VALUES (?,?,?,?)
-		ON CONFLICT(dev, path) DO UPDATE SET flags=(parameters.flags & ~7) | excluded.flags`
-	sqlParamVN = `INSERT INTO parameters (dev, path, value, flags, updated) VALUES (?,?,?,?,?)
-		ON CONFLICT(dev, path) DO UPDATE SET value=excluded.value, flags=excluded.flags, updated=excluded.updated`
-	sqlResolve = `DELETE FROM findings WHERE dev=? AND path=(SELECT id FROM paths WHERE path=?)
+	// The device's rows' paths, and one path's name.
+	sqlDevPaths = `SELECT path FROM parameters WHERE dev=?`
+	sqlPathName = `SELECT path FROM paths WHERE id=?`
+	sqlDelName  = `DELETE FROM parameters WHERE dev=? AND path=?`
+	sqlResolve  = `DELETE FROM findings WHERE dev=? AND path=(SELECT id FROM paths WHERE path=?)
 		AND rule IN (SELECT id FROM texts WHERE text IN ('reported-value','reported-type','not-parameter'))`
 	// seen_for is last_seen - first_seen; the first report's first_seen
 	// stays.
@@ -73,7 +67,8 @@ const (
 		seen_for=excluded.first_seen + excluded.seen_for - findings.first_seen`
 )
 
-var paramStatements = []string{sqlPathGet, sqlPathAdd, sqlTextGet, sqlTextAdd, sqlDevKeyGet, sqlDevKeyAdd, sqlDelPOpen}
+var paramStatements = []string{sqlPathGet, sqlPathAdd, sqlTextGet, sqlTextAdd, sqlDevKeyGet, sqlDevKeyAdd, sqlDelPOpen,
+	sqlForgetP, sqlForgetF, sqlDelP, sqlDevPaths, sqlPathName, sqlDelName, sqlResolve, sqlFinding}
 
 // dictID returns the id of s in a dictionary, adding it if new.
 func (st *stmts) dictID(c *dictCache, get, add, s string) (int64, error) {
@@ -119,33 +114,110 @@ func (st *stmts) deleteSubtree(dev int64, p string) error {
 	return st.exec(sqlDelPOpen, dev, p, p, p)
 }
 
-// pruneTree drops the device's parameters under prefix that named does
-// not hold (Batch.Complete).
-func (st *stmts) pruneTree(dev int64, prefix string, named map[string]bool) error {
-	rows, err := st.stmt(sqlNamesP).Query(dev, prefix, prefix)
+// pruneTree drops the device's parameters under prefix that the batch
+// does not name (Batch.Complete): written holds the path ids the batch
+// wrote, named every name it holds. Only the device's other rows are
+// looked up by path (none after a first contact).
+func (st *stmts) pruneTree(dev int64, prefix string, written map[int64]bool, named map[string]bool) error {
+	rows, err := st.stmt(sqlDevPaths).Query(dev)
 	if err != nil {
 		return err
 	}
-	var stale []int64
+	var others []int64
 	for rows.Next() {
 		var id int64
-		var n string
-		if err := rows.Scan(&id, &n); err != nil {
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return err
 		}
-		if !named[n] {
-			stale = append(stale, id)
+		if !written[id] {
+			others = append(others, id)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, id := range stale {
+	for _, id := range others {
+		var n string
+		if err := st.stmt(sqlPathName).QueryRow(id).Scan(&n); err != nil {
+			return err
+		}
+		if named[n] || len(n) < len(prefix) || n[:len(prefix)] != prefix {
+			continue
+		}
 		if err := st.exec(sqlDelName, dev, id); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Parameter rows are written several to a statement (one statement per
+// row costs more than the row in modernc's SQLite).
+const (
+	paramV  = iota // value report: value and type
+	paramN         // name report: writable and object
+	paramVN        // both
+	paramKinds
+	paramChunk = 64 // rows a statement
+)
+
+// paramSQL is the statement writing n rows of a kind.
+func paramSQL(kind, n int) string {
+	head, conflict := `INSERT INTO parameters (dev, path, value, flags, updated) VALUES `, ""
+	switch kind {
+	case paramV:
+		conflict = `value=excluded.value, flags=(excluded.flags & ~7) | (parameters.flags & 7), updated=excluded.updated`
+	case paramN:
+		conflict = `flags=(parameters.flags & ~7) | excluded.flags`
+	case paramVN:
+		conflict = `value=excluded.value, flags=excluded.flags, updated=excluded.updated`
+	}
+	return head + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?),", n), ",") + ` ON CONFLICT(dev, path) DO UPDATE SET ` + conflict
+}
+
+var paramChunkSQL, paramOneSQL [paramKinds]string
+
+func init() {
+	for k := range paramKinds {
+		paramChunkSQL[k], paramOneSQL[k] = paramSQL(k, paramChunk), paramSQL(k, 1)
+		paramStatements = append(paramStatements, paramChunkSQL[k], paramOneSQL[k])
+	}
+}
+
+// paramRows collects a batch's parameter rows by kind and writes them a
+// chunk at a time.
+type paramRows struct {
+	st   *stmts
+	dev  int64
+	args [paramKinds][]any
+}
+
+func newParamRows(st *stmts, dev int64) *paramRows { return &paramRows{st: st, dev: dev} }
+
+// add queues a row; a name report's row keeps its value column "" when
+// new (the default).
+func (r *paramRows) add(kind int, path int64, value string, flags, updated int64) error {
+	r.args[kind] = append(r.args[kind], r.dev, path, value, flags, updated)
+	if len(r.args[kind]) == 5*paramChunk {
+		if err := r.st.exec(paramChunkSQL[kind], r.args[kind]...); err != nil {
+			return err
+		}
+		r.args[kind] = r.args[kind][:0]
+	}
+	return nil
+}
+
+func (r *paramRows) flush() error {
+	for kind, args := range r.args {
+		for len(args) > 0 {
+			if err := r.st.exec(paramOneSQL[kind], args[:5]...); err != nil {
+				return err
+			}
+			args = args[5:]
+		}
+		r.args[kind] = args
 	}
 	return nil
 }

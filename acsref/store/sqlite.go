@@ -305,7 +305,7 @@ const (
 	sqlFault = `INSERT INTO faults (device_id, task_id, method, code, string, detail, time) VALUES (?,?,?,?,?,?,?)`
 )
 
-var groupStatements = []string{sqlDevice, sqlForgetP, sqlForgetF, sqlDelP, sqlNamesP, sqlDelName, sqlParamV, sqlParamN, sqlParamVN, sqlTask, sqlFault, sqlResolve, sqlFinding}
+var groupStatements = []string{sqlDevice, sqlTask, sqlFault}
 
 // stmts runs the group's statements inside its transaction.
 type stmts struct {
@@ -394,6 +394,8 @@ func applyBatch(st *stmts, b *Batch) error {
 			}
 		}
 	}
+	rows := newParamRows(st, dev)
+	written := make(map[int64]bool, len(last)+len(lastN))
 	for i := range b.Parameters {
 		p := &b.Parameters[i]
 		valueRow := p.HasValue && last[p.Name] == i
@@ -408,26 +410,30 @@ func applyBatch(st *stmts, b *Batch) error {
 		if err != nil {
 			return err
 		}
+		written[path] = true
 		if !valueRow {
-			err = st.exec(sqlParamN, dev, path, nameFlags(p.Writable, p.Object), unix(b.Parameters[firstN[p.Name]].Updated))
+			err = rows.add(paramN, path, "", nameFlags(p.Writable, p.Object), unix(b.Parameters[firstN[p.Name]].Updated))
 		} else if typ, terr := st.textID(p.Type); terr != nil {
 			err = terr
 		} else if j, ok := lastN[p.Name]; ok {
 			n := &b.Parameters[j]
-			err = st.exec(sqlParamVN, dev, path, p.Value, typ<<flagTypeShift|nameFlags(n.Writable, n.Object), unix(p.Updated))
+			err = rows.add(paramVN, path, p.Value, typ<<flagTypeShift|nameFlags(n.Writable, n.Object), unix(p.Updated))
 		} else {
-			err = st.exec(sqlParamV, dev, path, p.Value, typ<<flagTypeShift, unix(p.Updated))
+			err = rows.add(paramV, path, p.Value, typ<<flagTypeShift, unix(p.Updated))
 		}
 		if err != nil {
 			return err
 		}
+	}
+	if err := rows.flush(); err != nil {
+		return err
 	}
 	if b.Complete != "" {
 		named := make(map[string]bool, len(b.Parameters))
 		for i := range b.Parameters {
 			named[b.Parameters[i].Name] = true
 		}
-		if err := st.pruneTree(dev, b.Complete, named); err != nil {
+		if err := st.pruneTree(dev, b.Complete, written, named); err != nil {
 			return err
 		}
 	}
