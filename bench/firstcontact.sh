@@ -34,6 +34,23 @@ end=$(date +%s.%N)
 tail -n 5 "$tmp/sim.err" "$tmp/sim.out" | grep -v '^==>' | grep -v '^$' || true
 # Every device discovered? (the NBI lists them)
 discovered=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$((port + 1))/devices" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(1 for x in d if x["discovered"]), len(d))')
+# Where the sessions' time goes (the ACS's own histograms): session,
+# RPC round trips by method (sent to answered: the CPE's work and the
+# wait for the ACS's CPU), store operations (a commit's time includes its
+# wait in the group-commit queue).
+curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$((port + 1))/metrics" | python3 -c '
+import sys, collections
+s, c = collections.defaultdict(float), collections.defaultdict(float)
+for line in sys.stdin:
+    if line.startswith("#"): continue
+    name, _, v = line.rpartition(" ")
+    for base in ("acs_session_duration_seconds", "acs_rpc_duration_seconds", "acs_store_duration_seconds"):
+        if name.startswith(base + "_sum"): s[base + name[len(base) + 4:]] += float(v)
+        if name.startswith(base + "_count"): c[base + name[len(base) + 6:]] += float(v)
+print("time in the ACS (sum over sessions, mean):")
+for k in sorted(s):
+    if c[k]: print(f"  {k:60s} {s[k]:9.1f} s  {1000*s[k]/c[k]:9.1f} ms x {int(c[k])}")
+' || true
 hwm=$(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$acs_pid/status)
 cpu=$(awk '{printf "%.1f s", ($14+$15)/100}' /proc/$acs_pid/stat)
 kill "$acs_pid"; wait "$acs_pid" 2>/dev/null || true
