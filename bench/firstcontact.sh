@@ -7,7 +7,8 @@
 # storage per device and where it goes (parameter rows, task results,
 # findings), and the load average.
 #   bench/firstcontact.sh [N]   (default 2000; env CONCURRENCY, default 512;
-#   KEEP_DB=path keeps a copy of the database)
+#   KEEP_DB=path keeps a copy of the database; MAX_SESSIONS=n sets the
+#   ACS's --max-sessions instead of its default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -21,7 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 go build -o "$tmp/dmforge" ./cmd/dmforge
-"$tmp/dmforge" acs --cwmp-addr 127.0.0.1:$port --nbi-addr 127.0.0.1:$((port + 1)) --db "$tmp/acs.db" --nbi-token bench >"$tmp/acs.log" 2>&1 &
+"$tmp/dmforge" acs --cwmp-addr 127.0.0.1:$port --nbi-addr 127.0.0.1:$((port + 1)) --db "$tmp/acs.db" --nbi-token bench \
+  ${MAX_SESSIONS:+--max-sessions "$MAX_SESSIONS"} >"$tmp/acs.log" 2>&1 &
 acs_pid=$!
 for _ in $(seq 100); do grep -q NBI "$tmp/acs.log" && break; sleep 0.1; done
 start=$(date +%s.%N)
