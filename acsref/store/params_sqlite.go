@@ -62,36 +62,42 @@ const (
 		AND rule IN (SELECT id FROM texts WHERE text IN ('reported-value','reported-type','not-parameter'))`
 	// seen_for is last_seen - first_seen; the first report's first_seen
 	// stays.
-	sqlFinding = `INSERT INTO findings (dev, path, rule, message, value, model, first_seen, seen_for) VALUES (?,?,?,?,?,?,?,?)
-		ON CONFLICT(dev, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model,
+	sqlFinding      = findingHead + `(?,?,?,?,?,?,?,?)` + findingConflict
+	findingHead     = `INSERT INTO findings (dev, path, rule, message, value, model, first_seen, seen_for) VALUES `
+	findingConflict = ` ON CONFLICT(dev, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model,
 		seen_for=excluded.first_seen + excluded.seen_for - findings.first_seen`
 )
+
+// findingChunkSQL writes paramChunk findings.
+var findingChunkSQL = findingHead + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?),", paramChunk), ",") + findingConflict
 
 var paramStatements = []string{sqlPathGet, sqlPathAdd, sqlTextGet, sqlTextAdd, sqlDevKeyGet, sqlDevKeyAdd, sqlDelPOpen,
 	sqlForgetP, sqlForgetF, sqlDelP, sqlDevPaths, sqlPathName, sqlDelName, sqlResolve, sqlFinding}
 
-// dictID returns the id of s in a dictionary, adding it if new.
-func (st *stmts) dictID(c *dictCache, get, add, s string) (int64, error) {
+// dictID returns the id of s in a dictionary, adding it if new (added
+// true).
+func (st *stmts) dictID(c *dictCache, get, add, s string) (id int64, added bool, err error) {
 	if id, ok := c.get(s); ok {
-		return id, nil
+		return id, false, nil
 	}
-	var id int64
-	err := st.stmt(get).QueryRow(s).Scan(&id)
+	err = st.stmt(get).QueryRow(s).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		var res sql.Result
 		if res, err = st.stmt(add).Exec(s); err == nil {
 			id, err = res.LastInsertId()
+			added = true
 		}
 	}
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	c.stage(s, id)
-	return id, nil
+	return id, added, nil
 }
 
 func (st *stmts) pathID(path string) (int64, error) {
-	return st.dictID(st.s.dicts.paths, sqlPathGet, sqlPathAdd, path)
+	id, _, err := st.dictID(st.s.dicts.paths, sqlPathGet, sqlPathAdd, path)
+	return id, err
 }
 
 // textID is 0 for "".
@@ -99,11 +105,69 @@ func (st *stmts) textID(text string) (int64, error) {
 	if text == "" {
 		return 0, nil
 	}
-	return st.dictID(st.s.dicts.texts, sqlTextGet, sqlTextAdd, text)
+	id, _, err := st.dictID(st.s.dicts.texts, sqlTextGet, sqlTextAdd, text)
+	return id, err
 }
 
-func (st *stmts) devKey(id string) (int64, error) {
+// devKey is the device's key; added when the key is new in this
+// transaction (the device has no rows yet).
+func (st *stmts) devKey(id string) (key int64, added bool, err error) {
 	return st.dictID(st.s.dicts.devices, sqlDevKeyGet, sqlDevKeyAdd, id)
+}
+
+// paramRow is one row a batch writes, planned (planParamRows) before the
+// batch reaches the writer; flags holds the name bits, the writer adds
+// the type's id.
+type paramRow struct {
+	kind             int
+	name, value, typ string
+	flags, updated   int64
+}
+
+// planParamRows writes each name once, as the PostgreSQL store does: the
+// last value report's value, type and time; the last name report's flags
+// (a discovery reports both: one row write); a row with only name reports
+// keeps its time, or takes the first report's when new. It runs in the
+// committing session's goroutine, not the single writer's.
+func planParamRows(ps []Parameter) []paramRow {
+	if len(ps) == 0 {
+		return nil
+	}
+	last := make(map[string]int, len(ps))
+	lastN := make(map[string]int)
+	firstN := make(map[string]int)
+	for i := range ps {
+		p := &ps[i]
+		if p.HasValue {
+			last[p.Name] = i
+		}
+		if p.Writable != nil || p.Object {
+			lastN[p.Name] = i
+			if _, ok := firstN[p.Name]; !ok {
+				firstN[p.Name] = i
+			}
+		}
+	}
+	out := make([]paramRow, 0, len(last)+len(lastN))
+	for i := range ps {
+		p := &ps[i]
+		valueRow := p.HasValue && last[p.Name] == i
+		nameRow := (p.Writable != nil || p.Object) && lastN[p.Name] == i
+		if _, both := last[p.Name]; nameRow && both {
+			continue // written with the value report
+		}
+		switch {
+		case valueRow:
+			r := paramRow{kind: paramV, name: p.Name, value: p.Value, typ: p.Type, updated: unix(p.Updated)}
+			if j, ok := lastN[p.Name]; ok {
+				r.kind, r.flags = paramVN, nameFlags(ps[j].Writable, ps[j].Object)
+			}
+			out = append(out, r)
+		case nameRow:
+			out = append(out, paramRow{kind: paramN, name: p.Name, flags: nameFlags(p.Writable, p.Object), updated: unix(ps[firstN[p.Name]].Updated)})
+		}
+	}
+	return out
 }
 
 // deleteSubtree drops the device's parameter named p and those under it.
@@ -187,6 +251,7 @@ func init() {
 		paramChunkSQL[k], paramOneSQL[k] = paramSQL(k, paramChunk), paramSQL(k, 1)
 		paramStatements = append(paramStatements, paramChunkSQL[k], paramOneSQL[k])
 	}
+	paramStatements = append(paramStatements, findingChunkSQL)
 }
 
 // paramRows collects a batch's parameter rows by kind and writes them a
@@ -225,20 +290,40 @@ func (r *paramRows) flush() error {
 	return nil
 }
 
-// writeFinding upserts one finding.
-func (st *stmts) writeFinding(dev int64, f *Finding) error {
-	path, err := st.pathID(f.Path)
-	if err != nil {
-		return err
+// writeFindings upserts the batch's findings (those with a rule),
+// several to a statement as parameter rows are.
+func (st *stmts) writeFindings(dev int64, fs []Finding) error {
+	var args []any
+	for i := range fs {
+		f := &fs[i]
+		if f.Rule == "" {
+			continue
+		}
+		path, err := st.pathID(f.Path)
+		if err != nil {
+			return err
+		}
+		var ids [3]int64
+		for i, s := range []string{f.Rule, f.Message, f.Model} {
+			if ids[i], err = st.textID(s); err != nil {
+				return err
+			}
+		}
+		first := unix(f.FirstSeen)
+		args = append(args, dev, path, ids[0], ids[1], f.Value, ids[2], first, unix(f.LastSeen)-first)
+		if len(args) == 8*paramChunk {
+			if err := st.exec(findingChunkSQL, args...); err != nil {
+				return err
+			}
+			args = args[:0]
+		}
 	}
-	var ids [3]int64
-	for i, s := range []string{f.Rule, f.Message, f.Model} {
-		if ids[i], err = st.textID(s); err != nil {
+	for ; len(args) > 0; args = args[8:] {
+		if err := st.exec(sqlFinding, args[:8]...); err != nil {
 			return err
 		}
 	}
-	first := unix(f.FirstSeen)
-	return st.exec(sqlFinding, dev, path, ids[0], ids[1], f.Value, ids[2], first, unix(f.LastSeen)-first)
+	return nil
 }
 
 // readKey is a device's key for the readers; false if it has none (no

@@ -88,8 +88,9 @@ type SQLite struct {
 }
 
 type pendingCommit struct {
-	b   *Batch
-	err chan error
+	b    *Batch
+	rows []paramRow // b's parameter rows, planned by the committing goroutine
+	err  chan error
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -215,7 +216,7 @@ func fromUnix(ms int64) time.Time {
 // Commit implements Store: the batch joins the next group transaction and
 // Commit returns once that transaction is durable (or failed).
 func (s *SQLite) Commit(ctx context.Context, b *Batch) error {
-	pc := &pendingCommit{b: b, err: make(chan error, 1)}
+	pc := &pendingCommit{b: b, rows: planParamRows(b.Parameters), err: make(chan error, 1)}
 	select {
 	case s.commits <- pc:
 	case <-s.done:
@@ -336,7 +337,7 @@ func (s *SQLite) applyAll(group []*pendingCommit) error {
 	defer tx.Rollback()
 	st := &stmts{s: s, tx: tx, inTx: make(map[string]*sql.Stmt, len(groupStatements))}
 	for _, pc := range group {
-		if err := applyBatch(st, pc.b); err != nil {
+		if err := applyBatch(st, pc.b, pc.rows); err != nil {
 			s.dicts.rollback()
 			return err
 		}
@@ -349,7 +350,7 @@ func (s *SQLite) applyAll(group []*pendingCommit) error {
 	return nil
 }
 
-func applyBatch(st *stmts, b *Batch) error {
+func applyBatch(st *stmts, b *Batch, planned []paramRow) error {
 	d := b.Device
 	if d == nil {
 		return errors.New("store: batch without device")
@@ -358,7 +359,7 @@ func applyBatch(st *stmts, b *Batch) error {
 		d.ConnReqURL, d.RemoteAddr, b2i(d.Discovered), unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery), strings.Join(d.Services, ",")); err != nil {
 		return err
 	}
-	dev, err := st.devKey(d.ID)
+	dev, newKey, err := st.devKey(d.ID)
 	if err != nil {
 		return err
 	}
@@ -375,60 +376,32 @@ func applyBatch(st *stmts, b *Batch) error {
 			return err
 		}
 	}
-	// Each name is written once, as the PostgreSQL store does: the last
-	// value report's value, type and time; the last name report's flags
-	// (a discovery reports both: one row write); a row with only name
-	// reports keeps its time, or takes the first report's when new.
-	last := make(map[string]int, len(b.Parameters))
-	lastN := make(map[string]int)
-	firstN := make(map[string]int)
-	for i := range b.Parameters {
-		p := &b.Parameters[i]
-		if p.HasValue {
-			last[p.Name] = i
-		}
-		if p.Writable != nil || p.Object {
-			lastN[p.Name] = i
-			if _, ok := firstN[p.Name]; !ok {
-				firstN[p.Name] = i
-			}
-		}
-	}
 	rows := newParamRows(st, dev)
-	written := make(map[int64]bool, len(last)+len(lastN))
-	for i := range b.Parameters {
-		p := &b.Parameters[i]
-		valueRow := p.HasValue && last[p.Name] == i
-		nameRow := (p.Writable != nil || p.Object) && lastN[p.Name] == i
-		if _, both := last[p.Name]; nameRow && both {
-			continue // written with the value report
-		}
-		if !valueRow && !nameRow {
-			continue
-		}
-		path, err := st.pathID(p.Name)
+	written := make(map[int64]bool, len(planned))
+	for _, r := range planned {
+		path, err := st.pathID(r.name)
 		if err != nil {
 			return err
 		}
 		written[path] = true
-		if !valueRow {
-			err = rows.add(paramN, path, "", nameFlags(p.Writable, p.Object), unix(b.Parameters[firstN[p.Name]].Updated))
-		} else if typ, terr := st.textID(p.Type); terr != nil {
-			err = terr
-		} else if j, ok := lastN[p.Name]; ok {
-			n := &b.Parameters[j]
-			err = rows.add(paramVN, path, p.Value, typ<<flagTypeShift|nameFlags(n.Writable, n.Object), unix(p.Updated))
-		} else {
-			err = rows.add(paramV, path, p.Value, typ<<flagTypeShift, unix(p.Updated))
+		flags := r.flags
+		if r.kind != paramN {
+			typ, err := st.textID(r.typ)
+			if err != nil {
+				return err
+			}
+			flags |= typ << flagTypeShift
 		}
-		if err != nil {
+		if err := rows.add(r.kind, path, r.value, flags, r.updated); err != nil {
 			return err
 		}
 	}
 	if err := rows.flush(); err != nil {
 		return err
 	}
-	if b.Complete != "" {
+	// A device key new in this transaction has no rows but this batch's:
+	// nothing to prune (a first contact).
+	if b.Complete != "" && !newKey && !b.Forget {
 		named := make(map[string]bool, len(b.Parameters))
 		for i := range b.Parameters {
 			named[b.Parameters[i].Name] = true
@@ -457,13 +430,8 @@ func applyBatch(st *stmts, b *Batch) error {
 			return err
 		}
 	}
-	for i := range b.Findings {
-		if b.Findings[i].Rule == "" {
-			continue
-		}
-		if err := st.writeFinding(dev, &b.Findings[i]); err != nil {
-			return err
-		}
+	if err := st.writeFindings(dev, b.Findings); err != nil {
+		return err
 	}
 	return nil
 }

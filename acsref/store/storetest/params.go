@@ -76,6 +76,30 @@ func testParameterTree(t *testing.T, e *env) {
 		}
 	}
 	check("after the discoveries")
+	// Many findings in one batch (the stores write them several to a
+	// statement), one of them twice: the last report wins.
+	t1 := ts.Add(time.Second)
+	var fs []store.Finding
+	for i := range 40 {
+		fs = append(fs, store.Finding{Path: fmt.Sprintf("Device.IP.Interface.%d.Name", i), Rule: "reported-value", Message: fmt.Sprintf("m%d", i%3), Value: fmt.Sprint(i), Model: "Device:2.19", FirstSeen: ts, LastSeen: ts})
+	}
+	fs = append(fs, store.Finding{Path: "Device.IP.Interface.7.Name", Rule: "reported-value", Message: "again", Value: "v", FirstSeen: ts, LastSeen: t1})
+	commit(t, st, &store.Batch{Device: device("A", ts), Findings: fs})
+	got, err := st.Findings(bg, "A")
+	if err != nil || len(got) != 40 {
+		t.Fatalf("Findings after 41 reports of 40: %d %v", len(got), err)
+	}
+	want := map[string]store.Finding{}
+	for _, f := range fs {
+		want[f.Path] = f
+	}
+	for i, g := range got {
+		w := want[g.Path]
+		if i > 0 && got[i-1].Path >= g.Path || g.Rule != w.Rule || g.Message != w.Message || g.Value != w.Value || g.Model != w.Model ||
+			!g.FirstSeen.Equal(w.FirstSeen) || !g.LastSeen.Equal(w.LastSeen) {
+			t.Fatalf("finding %d = %+v, want %+v (sorted by path)", i, g, w)
+		}
+	}
 	del := map[string][]string{"A": {"Device.IP.Interface.1.", "Device.X_~"}, "C": {"Device.IP.Interface.1", "Device.X_É.B", "Device.IP.Interface.10.IPv4Address."}}
 	for id, prefixes := range del {
 		commit(t, st, &store.Batch{Device: device(id, ts), DeleteParameters: prefixes})
