@@ -116,12 +116,13 @@ func (st *stmts) devKey(id string) (key int64, added bool, err error) {
 }
 
 // paramRow is one row a batch writes, planned (planParamRows) before the
-// batch reaches the writer; flags holds the name bits, the writer adds
-// the type's id.
+// batch reaches the writer, as indexes into the batch's parameters (a
+// session's batch may wait in the queue: the plan adds 12 bytes a row).
 type paramRow struct {
-	kind             int
-	name, value, typ string
-	flags, updated   int64
+	kind  int32 // paramV, paramN, paramVN
+	value int32 // the value report (paramV, paramVN)
+	name  int32 // the name report giving the flags (paramN, paramVN)
+	time  int32 // paramN: the first name report, whose time a new row takes
 }
 
 // planParamRows writes each name once, as the PostgreSQL store does: the
@@ -158,13 +159,13 @@ func planParamRows(ps []Parameter) []paramRow {
 		}
 		switch {
 		case valueRow:
-			r := paramRow{kind: paramV, name: p.Name, value: p.Value, typ: p.Type, updated: unix(p.Updated)}
+			r := paramRow{kind: paramV, value: int32(i), name: -1}
 			if j, ok := lastN[p.Name]; ok {
-				r.kind, r.flags = paramVN, nameFlags(ps[j].Writable, ps[j].Object)
+				r.kind, r.name = paramVN, int32(j)
 			}
 			out = append(out, r)
 		case nameRow:
-			out = append(out, paramRow{kind: paramN, name: p.Name, flags: nameFlags(p.Writable, p.Object), updated: unix(ps[firstN[p.Name]].Updated)})
+			out = append(out, paramRow{kind: paramN, value: -1, name: int32(i), time: int32(firstN[p.Name])})
 		}
 	}
 	return out
@@ -266,7 +267,7 @@ func newParamRows(st *stmts, dev int64) *paramRows { return &paramRows{st: st, d
 
 // add queues a row; a name report's row keeps its value column "" when
 // new (the default).
-func (r *paramRows) add(kind int, path int64, value string, flags, updated int64) error {
+func (r *paramRows) add(kind int32, path int64, value string, flags, updated int64) error {
 	r.args[kind] = append(r.args[kind], r.dev, path, value, flags, updated)
 	if len(r.args[kind]) == 5*paramChunk {
 		if err := r.st.exec(paramChunkSQL[kind], r.args[kind]...); err != nil {

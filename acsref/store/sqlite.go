@@ -379,20 +379,27 @@ func applyBatch(st *stmts, b *Batch, planned []paramRow) error {
 	rows := newParamRows(st, dev)
 	written := make(map[int64]bool, len(planned))
 	for _, r := range planned {
-		path, err := st.pathID(r.name)
+		var p *Parameter // the row's value report, else its name report
+		var value string
+		var flags, updated int64
+		if r.name >= 0 {
+			n := &b.Parameters[r.name]
+			p, flags, updated = n, nameFlags(n.Writable, n.Object), unix(b.Parameters[r.time].Updated)
+		}
+		if r.value >= 0 {
+			p = &b.Parameters[r.value]
+			typ, err := st.textID(p.Type)
+			if err != nil {
+				return err
+			}
+			value, flags, updated = p.Value, flags|typ<<flagTypeShift, unix(p.Updated)
+		}
+		path, err := st.pathID(p.Name)
 		if err != nil {
 			return err
 		}
 		written[path] = true
-		flags := r.flags
-		if r.kind != paramN {
-			typ, err := st.textID(r.typ)
-			if err != nil {
-				return err
-			}
-			flags |= typ << flagTypeShift
-		}
-		if err := rows.add(r.kind, path, r.value, flags, r.updated); err != nil {
+		if err := rows.add(r.kind, path, value, flags, updated); err != nil {
 			return err
 		}
 	}
