@@ -92,3 +92,61 @@ func TestSQLitePrivateFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteMigration: a database of the schema before the compact
+// parameters, filled with old rows, opens with this code and reads back
+// the same (storetest.RunMigration).
+func TestSQLiteMigration(t *testing.T) {
+	storetest.RunMigration(t, func(t *testing.T) storetest.Legacy {
+		path := filepath.Join(t.TempDir(), "old.db")
+		db, err := store.LegacySQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return storetest.Legacy{
+			Parameter: func(dev, name, value, typ string, writable *bool, object bool, updated int64) error {
+				w := -1
+				if writable != nil {
+					w = map[bool]int{false: 0, true: 1}[*writable]
+				}
+				_, err := db.Exec(`INSERT INTO parameters (device_id, name, value, type, writable, object, updated) VALUES (?,?,?,?,?,?,?)`,
+					dev, name, value, typ, w, map[bool]int{false: 0, true: 1}[object], updated)
+				return err
+			},
+			Finding: func(dev, path, rule, message, value, model string, first, last int64) error {
+				_, err := db.Exec(`INSERT INTO findings (device_id, path, rule, message, value, model, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)`,
+					dev, path, rule, message, value, model, first, last)
+				return err
+			},
+			Close: func() { db.Close() },
+			Open:  func() (store.Store, error) { return store.OpenSQLite(path) },
+		}
+	})
+}
+
+// TestPostgresMigration is TestSQLiteMigration on PostgreSQL.
+func TestPostgresMigration(t *testing.T) {
+	storetest.RequirePostgres(t)
+	storetest.RunMigration(t, func(t *testing.T) storetest.Legacy {
+		dsn := storetest.PostgresDSN(t)
+		ctx := context.Background()
+		pool, err := store.LegacyPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return storetest.Legacy{
+			Parameter: func(dev, name, value, typ string, writable *bool, object bool, updated int64) error {
+				_, err := pool.Exec(ctx, `INSERT INTO parameters (device_id, name, value, type, writable, object, updated) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+					dev, name, value, typ, writable, object, updated)
+				return err
+			},
+			Finding: func(dev, path, rule, message, value, model string, first, last int64) error {
+				_, err := pool.Exec(ctx, `INSERT INTO findings (device_id, path, rule, message, value, model, first_seen, last_seen) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+					dev, path, rule, message, value, model, first, last)
+				return err
+			},
+			Close: pool.Close,
+			Open:  func() (store.Store, error) { return store.OpenPostgres(ctx, dsn) },
+		}
+	})
+}

@@ -82,6 +82,7 @@ var pgMigrations = []string{
 	fileMetaMigration,
 	usersMigrationPostgres,
 	fileChunksMigrationPostgres,
+	paramsMigrationPostgres,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),
@@ -139,7 +140,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 		return nil, fmt.Errorf("store: postgres: %s: the search_path names no existing schema", describeDSN(cfg))
 	}
 	s.schema = *schema
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, pgMigrations); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: postgres: %s: %w", describeDSN(cfg), err)
 	}
@@ -172,7 +173,7 @@ func (s *Postgres) advisoryKey(kind, name string) int64 {
 	return int64(h.Sum64())
 }
 
-func (s *Postgres) migrate(ctx context.Context) error {
+func (s *Postgres) migrate(ctx context.Context, pgMigrations []string) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("migration: %w", err)
@@ -259,30 +260,12 @@ const (
 		manufacturer=excluded.manufacturer, root=excluded.root, model=excluded.model, data_model=excluded.data_model,
 		software=excluded.software, conn_req_url=excluded.conn_req_url, remote_addr=excluded.remote_addr,
 		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery, services=excluded.services`
-	pgForgetP = `DELETE FROM parameters WHERE device_id=$1`
-	pgForgetF = `DELETE FROM findings WHERE device_id=$1`
-	pgDelP    = `DELETE FROM parameters WHERE device_id=$1 AND name >= $2 AND starts_with(name, $2)`
-	pgPruneP  = `DELETE FROM parameters WHERE device_id=$1 AND name >= $2 AND starts_with(name, $2) AND NOT (name = ANY($3::text[]))`
-	pgParamV  = `INSERT INTO parameters (device_id, name, value, type, updated)
-		SELECT $1, n, v, t, u FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS x(n, v, t, u)
-		ON CONFLICT (device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, updated=excluded.updated`
-	pgParamVN = `INSERT INTO parameters (device_id, name, value, type, writable, object, updated)
-		SELECT $1, n, v, t, w, o, u FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[]) AS x(n, v, t, w, o, u)
-		ON CONFLICT (device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, writable=excluded.writable,
-		object=excluded.object, updated=excluded.updated`
-	pgParamN = `INSERT INTO parameters (device_id, name, writable, object, updated)
-		SELECT $1, n, w, o, u FROM unnest($2::text[], $3::boolean[], $4::boolean[], $5::bigint[]) AS x(n, w, o, u)
-		ON CONFLICT (device_id, name) DO UPDATE SET writable=excluded.writable, object=excluded.object`
 	pgTasks = `UPDATE tasks SET status=x.s, result=x.r, fault_code=x.fc, fault_string=x.fs, command_key=x.ck, updated=x.u, attempts=x.a, retry_after=x.ra
 		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::bigint[]) AS x(id, s, r, fc, fs, ck, u, a, ra)
 		WHERE tasks.id = x.id AND tasks.status <> 'cancelled'`
 	pgFaults = `INSERT INTO faults (device_id, task_id, method, code, string, detail, time)
 		SELECT $1, ti, m, c, s, d, t FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::bigint[])
 		WITH ORDINALITY AS x(ti, m, c, s, d, t, i) ORDER BY i`
-	pgResolve  = `DELETE FROM findings WHERE device_id=$1 AND path = ANY($2::text[]) AND rule IN ('reported-value','reported-type','not-parameter')`
-	pgFindings = `INSERT INTO findings (device_id, path, rule, message, value, model, first_seen, last_seen)
-		SELECT $1, p, r, m, v, mo, fs, ls FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[]) AS x(p, r, m, v, mo, fs, ls)
-		ON CONFLICT (device_id, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model, last_seen=excluded.last_seen`
 )
 
 // Group commit: a few writers take the batches of concurrent Commits from
@@ -381,6 +364,7 @@ func (s *Postgres) commitGroup(group []*pgCommit) {
 
 func (s *Postgres) sendGroup(group []*pgCommit) error {
 	var q pgx.Batch
+	queueDictionaries(&q, group)
 	for _, pc := range group {
 		queueBatch(&q, pc.b)
 	}
@@ -407,7 +391,7 @@ func queueBatch(q *pgx.Batch, b *Batch) {
 		q.Queue(pgForgetF, d.ID)
 	}
 	for _, p := range b.DeleteParameters {
-		q.Queue(pgDelP, d.ID, p)
+		queueDeleteSubtree(q, d.ID, p)
 	}
 	queueParameters(q, d.ID, b.Parameters)
 	if b.Complete != "" {
@@ -454,101 +438,6 @@ func queueBatch(q *pgx.Batch, b *Batch) {
 		q.Queue(pgResolve, d.ID, b.Resolved)
 	}
 	queueFindings(q, d.ID, b.Findings)
-}
-
-// queueParameters writes value reports and name reports with one
-// statement each, and names with both (a discovery) with a third, so that
-// a row is written once. The outcome is the SQLite store's row-by-row
-// upserts': the last value report's value, type and time; the last name
-// report's flags; a row with only name reports keeps its time, or takes
-// the first report's when new.
-func queueParameters(q *pgx.Batch, id string, ps []Parameter) {
-	if len(ps) == 0 {
-		return
-	}
-	lastV := make(map[string]int, len(ps))
-	var lastN map[string]int
-	for i := range ps {
-		if ps[i].HasValue {
-			lastV[ps[i].Name] = i
-		}
-		if ps[i].Writable != nil || ps[i].Object {
-			if lastN == nil {
-				lastN = map[string]int{}
-			}
-			lastN[ps[i].Name] = i
-		}
-	}
-	var first map[string]int64 // time of a name's first name report
-	var vNames, vVals, vTypes []string
-	var vUps []int64
-	var bNames, bVals, bTypes []string
-	var bWs []*bool
-	var bOs []bool
-	var bUps []int64
-	for i := range ps {
-		p := &ps[i]
-		if !p.HasValue || lastV[p.Name] != i {
-			continue
-		}
-		if j, ok := lastN[p.Name]; ok {
-			n := &ps[j]
-			bNames, bVals, bTypes, bUps = append(bNames, p.Name), append(bVals, p.Value), append(bTypes, p.Type), append(bUps, unix(p.Updated))
-			bWs, bOs = append(bWs, n.Writable), append(bOs, n.Object)
-			continue
-		}
-		vNames, vVals, vTypes, vUps = append(vNames, p.Name), append(vVals, p.Value), append(vTypes, p.Type), append(vUps, unix(p.Updated))
-	}
-	if len(vNames) > 0 {
-		q.Queue(pgParamV, id, vNames, vVals, vTypes, vUps)
-	}
-	if len(bNames) > 0 {
-		q.Queue(pgParamVN, id, bNames, bVals, bTypes, bWs, bOs, bUps)
-	}
-	if len(lastN) > len(bNames) {
-		first = make(map[string]int64, len(lastN))
-		for i := range ps {
-			p := &ps[i]
-			if _, seen := first[p.Name]; !seen && (p.Writable != nil || p.Object) {
-				first[p.Name] = unix(p.Updated)
-			}
-		}
-		n := len(lastN) - len(bNames)
-		names, ws, os, ups := make([]string, 0, n), make([]*bool, 0, n), make([]bool, 0, n), make([]int64, 0, n)
-		for i := range ps {
-			p := &ps[i]
-			if _, both := lastV[p.Name]; both || (p.Writable == nil && !p.Object) || lastN[p.Name] != i {
-				continue
-			}
-			names, ws, os, ups = append(names, p.Name), append(ws, p.Writable), append(os, p.Object), append(ups, first[p.Name])
-		}
-		q.Queue(pgParamN, id, names, ws, os, ups)
-	}
-}
-
-// queueFindings upserts findings (the last of a path and rule wins; a
-// finding without a rule is not written).
-func queueFindings(q *pgx.Batch, id string, fs []Finding) {
-	last := make(map[[2]string]int, len(fs))
-	for i, f := range fs {
-		if f.Rule != "" {
-			last[[2]string{f.Path, f.Rule}] = i
-		}
-	}
-	n := len(last)
-	if n == 0 {
-		return
-	}
-	ps, rs, ms, vs, mos, fss, lss := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n),
-		make([]string, 0, n), make([]int64, 0, n), make([]int64, 0, n)
-	for i, f := range fs {
-		if f.Rule == "" || last[[2]string{f.Path, f.Rule}] != i {
-			continue
-		}
-		ps, rs, ms, vs, mos = append(ps, f.Path), append(rs, f.Rule), append(ms, f.Message), append(vs, f.Value), append(mos, f.Model)
-		fss, lss = append(fss, unix(f.FirstSeen)), append(lss, unix(f.LastSeen))
-	}
-	q.Queue(pgFindings, id, ps, rs, ms, vs, mos, fss, lss)
 }
 
 // ---- devices and parameters ----
@@ -678,10 +567,11 @@ func (s *Postgres) DeleteDevice(ctx context.Context, id string) error {
 	}
 	var n int
 	err := s.pool.QueryRow(ctx, `WITH d AS (DELETE FROM devices WHERE id=$1 RETURNING id),
-		p AS (DELETE FROM parameters WHERE device_id IN (SELECT id FROM d)),
+		k AS (SELECT key FROM device_keys WHERE id IN (SELECT id FROM d)),
+		p AS (DELETE FROM parameters WHERE dev IN (SELECT key FROM k)),
 		t AS (DELETE FROM tasks WHERE device_id IN (SELECT id FROM d)),
 		f AS (DELETE FROM faults WHERE device_id IN (SELECT id FROM d)),
-		fi AS (DELETE FROM findings WHERE device_id IN (SELECT id FROM d)),
+		fi AS (DELETE FROM findings WHERE dev IN (SELECT key FROM k)),
 		g AS (DELETE FROM tags WHERE device_id IN (SELECT id FROM d))
 		SELECT count(*) FROM d`, id).Scan(&n)
 	if err != nil {
@@ -691,31 +581,6 @@ func (s *Postgres) DeleteDevice(ctx context.Context, id string) error {
 		return ErrNotFound
 	}
 	return nil
-}
-
-// Parameters implements Store: the device's parameters whose names start
-// with prefix, sorted by name.
-func (s *Postgres) Parameters(ctx context.Context, deviceID, prefix string) ([]Parameter, error) {
-	if !storable(deviceID) || !storable(prefix) {
-		return nil, nil
-	}
-	rows, err := s.pool.Query(ctx, `SELECT name, value, type, writable, object, updated FROM parameters
-		WHERE device_id=$1 AND name >= $2 AND starts_with(name, $2) ORDER BY name`, deviceID, prefix)
-	if err != nil {
-		return nil, pgErr("parameters of device "+deviceID, err)
-	}
-	defer rows.Close()
-	var out []Parameter
-	for rows.Next() {
-		var p Parameter
-		var u int64
-		if err := rows.Scan(&p.Name, &p.Value, &p.Type, &p.Writable, &p.Object, &u); err != nil {
-			return nil, pgErr("parameters of device "+deviceID, err)
-		}
-		p.Updated = fromUnix(u)
-		out = append(out, p)
-	}
-	return out, pgErr("parameters of device "+deviceID, rows.Err())
 }
 
 // ---- tasks ----
@@ -811,11 +676,6 @@ func (s *Postgres) PendingDevices(ctx context.Context) ([]string, error) {
 	return s.ids(ctx, "devices with pending tasks", `SELECT DISTINCT device_id FROM tasks WHERE status='pending' ORDER BY device_id`)
 }
 
-// FindingDevices implements Store, sorted.
-func (s *Postgres) FindingDevices(ctx context.Context) ([]string, error) {
-	return s.ids(ctx, "devices with findings", `SELECT DISTINCT device_id FROM findings ORDER BY device_id`)
-}
-
 func (s *Postgres) ids(ctx context.Context, what, q string) ([]string, error) {
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
@@ -887,30 +747,6 @@ func (s *Postgres) Faults(ctx context.Context, deviceID string, limit int) ([]Fa
 		out = append(out, f)
 	}
 	return out, pgErr("faults", rows.Err())
-}
-
-// Findings implements Store, sorted by path and rule.
-func (s *Postgres) Findings(ctx context.Context, deviceID string) ([]Finding, error) {
-	out := []Finding{}
-	if !storable(deviceID) {
-		return out, nil
-	}
-	rows, err := s.pool.Query(ctx, `SELECT path, rule, message, value, model, first_seen, last_seen FROM findings
-		WHERE device_id=$1 ORDER BY path, rule`, deviceID)
-	if err != nil {
-		return nil, pgErr("findings of device "+deviceID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		f := Finding{DeviceID: deviceID}
-		var fs, ls int64
-		if err := rows.Scan(&f.Path, &f.Rule, &f.Message, &f.Value, &f.Model, &fs, &ls); err != nil {
-			return nil, pgErr("findings of device "+deviceID, err)
-		}
-		f.FirstSeen, f.LastSeen = fromUnix(fs), fromUnix(ls)
-		out = append(out, f)
-	}
-	return out, pgErr("findings of device "+deviceID, rows.Err())
 }
 
 // ---- tags, files, credentials ----

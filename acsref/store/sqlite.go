@@ -71,6 +71,7 @@ var migrations = []string{
 	fileMetaMigration,
 	usersMigrationSQLite,
 	fileChunksMigrationSQLite,
+	paramsMigrationSQLite,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
@@ -79,6 +80,7 @@ var migrations = []string{
 type SQLite struct {
 	w, r     *sql.DB
 	prepared map[string]*sql.Stmt
+	dicts    *sqliteDicts // the writer's path, text and device key caches
 
 	commits chan *pendingCommit
 	done    chan struct{}
@@ -87,8 +89,9 @@ type SQLite struct {
 }
 
 type pendingCommit struct {
-	b   *Batch
-	err chan error
+	b    *Batch
+	rows []paramRow // b's parameter rows, planned by the committing goroutine
+	err  chan error
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -110,7 +113,7 @@ func OpenSQLite(path string) (*SQLite, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if err := migrate(w); err != nil {
+	if err := migrate(w, migrations); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
@@ -125,8 +128,8 @@ func OpenSQLite(path string) (*SQLite, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	s := &SQLite{w: w, r: r, commits: make(chan *pendingCommit, 1024), done: make(chan struct{}), prepared: map[string]*sql.Stmt{}}
-	for _, q := range groupStatements {
+	s := &SQLite{w: w, r: r, commits: make(chan *pendingCommit, 1024), done: make(chan struct{}), prepared: map[string]*sql.Stmt{}, dicts: newSQLiteDicts()}
+	for _, q := range append(groupStatements, paramStatements...) {
 		stmt, err := w.Prepare(q)
 		if err != nil {
 			w.Close()
@@ -157,7 +160,7 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
-func migrate(db *sql.DB) error {
+func migrate(db *sql.DB, migrations []string) error {
 	var v int
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
 		return err
@@ -214,7 +217,7 @@ func fromUnix(ms int64) time.Time {
 // Commit implements Store: the batch joins the next group transaction and
 // Commit returns once that transaction is durable (or failed).
 func (s *SQLite) Commit(ctx context.Context, b *Batch) error {
-	pc := &pendingCommit{b: b, err: make(chan error, 1)}
+	pc := &pendingCommit{b: b, rows: planParamRows(b.Parameters), err: make(chan error, 1)}
 	select {
 	case s.commits <- pc:
 	case <-s.done:
@@ -300,26 +303,11 @@ const (
 		manufacturer=excluded.manufacturer, root=excluded.root, model=excluded.model, data_model=excluded.data_model,
 		software=excluded.software, conn_req_url=excluded.conn_req_url, remote_addr=excluded.remote_addr,
 		discovered=excluded.discovered, last_inform=excluded.last_inform, last_boot=excluded.last_boot, discovery=excluded.discovery, services=excluded.services`
-	sqlForgetP = `DELETE FROM parameters WHERE device_id=?`
-	sqlForgetF = `DELETE FROM findings WHERE device_id=?`
-	sqlDelP    = `DELETE FROM parameters WHERE device_id=? AND (name=? OR substr(name,1,length(?))=?)`
-	sqlNamesP  = `SELECT name FROM parameters WHERE device_id=? AND substr(name,1,length(?))=?`
-	sqlDelName = `DELETE FROM parameters WHERE device_id=? AND name=?`
-	sqlParamV  = `INSERT INTO parameters (device_id, name, value, type, updated) VALUES (?,?,?,?,?)
-		ON CONFLICT(device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, updated=excluded.updated`
-	sqlParamN = `INSERT INTO parameters (device_id, name, writable, object, updated) VALUES (?,?,?,?,?)
-		ON CONFLICT(device_id, name) DO UPDATE SET writable=excluded.writable, object=excluded.object`
-	sqlParamVN = `INSERT INTO parameters (device_id, name, value, type, writable, object, updated) VALUES (?,?,?,?,?,?,?)
-		ON CONFLICT(device_id, name) DO UPDATE SET value=excluded.value, type=excluded.type, writable=excluded.writable,
-		object=excluded.object, updated=excluded.updated`
-	sqlTask    = `UPDATE tasks SET status=?, result=?, fault_code=?, fault_string=?, command_key=?, updated=?, attempts=?, retry_after=? WHERE id=? AND status NOT IN ('cancelled')`
-	sqlFault   = `INSERT INTO faults (device_id, task_id, method, code, string, detail, time) VALUES (?,?,?,?,?,?,?)`
-	sqlResolve = `DELETE FROM findings WHERE device_id=? AND path=? AND rule IN ('reported-value','reported-type','not-parameter')`
-	sqlFinding = `INSERT INTO findings (device_id, path, rule, message, value, model, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)
-		ON CONFLICT(device_id, path, rule) DO UPDATE SET message=excluded.message, value=excluded.value, model=excluded.model, last_seen=excluded.last_seen`
+	sqlTask  = `UPDATE tasks SET status=?, result=?, fault_code=?, fault_string=?, command_key=?, updated=?, attempts=?, retry_after=? WHERE id=? AND status NOT IN ('cancelled')`
+	sqlFault = `INSERT INTO faults (device_id, task_id, method, code, string, detail, time) VALUES (?,?,?,?,?,?,?)`
 )
 
-var groupStatements = []string{sqlDevice, sqlForgetP, sqlForgetF, sqlDelP, sqlNamesP, sqlDelName, sqlParamV, sqlParamN, sqlParamVN, sqlTask, sqlFault, sqlResolve, sqlFinding}
+var groupStatements = []string{sqlDevice, sqlTask, sqlFault}
 
 // stmts runs the group's statements inside its transaction.
 type stmts struct {
@@ -342,36 +330,6 @@ func (st *stmts) exec(q string, args ...any) error {
 	return err
 }
 
-// pruneTree drops the device's parameters under prefix that named does
-// not hold (Batch.Complete).
-func (st *stmts) pruneTree(device, prefix string, named map[string]bool) error {
-	rows, err := st.stmt(sqlNamesP).Query(device, prefix, prefix)
-	if err != nil {
-		return err
-	}
-	var stale []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return err
-		}
-		if !named[n] {
-			stale = append(stale, n)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, n := range stale {
-		if err := st.exec(sqlDelName, device, n); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (s *SQLite) applyAll(group []*pendingCommit) error {
 	tx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
@@ -380,14 +338,20 @@ func (s *SQLite) applyAll(group []*pendingCommit) error {
 	defer tx.Rollback()
 	st := &stmts{s: s, tx: tx, inTx: make(map[string]*sql.Stmt, len(groupStatements))}
 	for _, pc := range group {
-		if err := applyBatch(st, pc.b); err != nil {
+		if err := applyBatch(st, pc.b, pc.rows); err != nil {
+			s.dicts.rollback()
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		s.dicts.rollback()
+		return err
+	}
+	s.dicts.commit()
+	return nil
 }
 
-func applyBatch(st *stmts, b *Batch) error {
+func applyBatch(st *stmts, b *Batch, planned []paramRow) error {
 	d := b.Device
 	if d == nil {
 		return errors.New("store: batch without device")
@@ -396,74 +360,61 @@ func applyBatch(st *stmts, b *Batch) error {
 		d.ConnReqURL, d.RemoteAddr, b2i(d.Discovered), unix(d.FirstSeen), unix(d.LastInform), unix(d.LastBoot), string(d.Discovery), strings.Join(d.Services, ",")); err != nil {
 		return err
 	}
+	dev, newKey, err := st.devKey(d.ID)
+	if err != nil {
+		return err
+	}
 	if b.Forget {
-		if err := st.exec(sqlForgetP, d.ID); err != nil {
+		if err := st.exec(sqlForgetP, dev); err != nil {
 			return err
 		}
-		if err := st.exec(sqlForgetF, d.ID); err != nil {
+		if err := st.exec(sqlForgetF, dev); err != nil {
 			return err
 		}
 	}
 	for _, p := range b.DeleteParameters {
-		if err := st.exec(sqlDelP, d.ID, p, p, p); err != nil {
+		if err := st.deleteSubtree(dev, p); err != nil {
 			return err
 		}
 	}
-	// Each name is written once, as the PostgreSQL store does: the last
-	// value report's value, type and time; the last name report's flags
-	// (a discovery reports both: one row write); a row with only name
-	// reports keeps its time, or takes the first report's when new.
-	last := make(map[string]int, len(b.Parameters))
-	lastN := make(map[string]int)
-	firstN := make(map[string]int)
-	for i := range b.Parameters {
-		p := &b.Parameters[i]
-		if p.HasValue {
-			last[p.Name] = i
+	rows := newParamRows(st, dev)
+	written := make(map[int64]bool, len(planned))
+	for _, r := range planned {
+		var p *Parameter // the row's value report, else its name report
+		var value string
+		var flags, updated int64
+		if r.name >= 0 {
+			n := &b.Parameters[r.name]
+			p, flags, updated = n, nameFlags(n.Writable, n.Object), unix(b.Parameters[r.time].Updated)
 		}
-		if p.Writable != nil || p.Object {
-			lastN[p.Name] = i
-			if _, ok := firstN[p.Name]; !ok {
-				firstN[p.Name] = i
-			}
-		}
-	}
-	writable := func(p *Parameter) int {
-		if p.Writable == nil {
-			return -1
-		}
-		return b2i(*p.Writable)
-	}
-	for i := range b.Parameters {
-		p := &b.Parameters[i]
-		if p.HasValue && last[p.Name] == i {
-			if j, ok := lastN[p.Name]; ok {
-				n := &b.Parameters[j]
-				if err := st.exec(sqlParamVN, d.ID, p.Name, p.Value, p.Type, writable(n), b2i(n.Object), unix(p.Updated)); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := st.exec(sqlParamV, d.ID, p.Name, p.Value, p.Type, unix(p.Updated)); err != nil {
+		if r.value >= 0 {
+			p = &b.Parameters[r.value]
+			typ, err := st.textID(p.Type)
+			if err != nil {
 				return err
 			}
-			continue
+			value, flags, updated = p.Value, flags|typ<<flagTypeShift, unix(p.Updated)
 		}
-		if (p.Writable != nil || p.Object) && lastN[p.Name] == i {
-			if _, both := last[p.Name]; both {
-				continue
-			}
-			if err := st.exec(sqlParamN, d.ID, p.Name, writable(p), b2i(p.Object), unix(b.Parameters[firstN[p.Name]].Updated)); err != nil {
-				return err
-			}
+		path, err := st.pathID(p.Name)
+		if err != nil {
+			return err
+		}
+		written[path] = true
+		if err := rows.add(r.kind, path, value, flags, updated); err != nil {
+			return err
 		}
 	}
-	if b.Complete != "" {
+	if err := rows.flush(); err != nil {
+		return err
+	}
+	// A device key new in this transaction has no rows but this batch's:
+	// nothing to prune (a first contact).
+	if b.Complete != "" && !newKey && !b.Forget {
 		named := make(map[string]bool, len(b.Parameters))
 		for i := range b.Parameters {
 			named[b.Parameters[i].Name] = true
 		}
-		if err := st.pruneTree(d.ID, b.Complete, named); err != nil {
+		if err := st.pruneTree(dev, b.Complete, written, named); err != nil {
 			return err
 		}
 	}
@@ -478,22 +429,17 @@ func applyBatch(st *stmts, b *Batch) error {
 		}
 	}
 	if b.ClearFindings {
-		if err := st.exec(sqlForgetF, d.ID); err != nil {
+		if err := st.exec(sqlForgetF, dev); err != nil {
 			return err
 		}
 	}
 	for _, p := range b.Resolved {
-		if err := st.exec(sqlResolve, d.ID, p); err != nil {
+		if err := st.exec(sqlResolve, dev, p); err != nil {
 			return err
 		}
 	}
-	for _, f := range b.Findings {
-		if f.Rule == "" {
-			continue
-		}
-		if err := st.exec(sqlFinding, d.ID, f.Path, f.Rule, f.Message, f.Value, f.Model, unix(f.FirstSeen), unix(f.LastSeen)); err != nil {
-			return err
-		}
+	if err := st.writeFindings(dev, b.Findings); err != nil {
+		return err
 	}
 	return nil
 }
@@ -645,40 +591,19 @@ func (s *SQLite) DeleteDevice(ctx context.Context, id string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
 	}
-	for _, t := range []string{"parameters", "tasks", "faults", "findings", "tags"} {
+	for _, t := range []string{"tasks", "faults", "tags"} {
 		if _, err := tx.Exec(`DELETE FROM `+t+` WHERE device_id=?`, id); err != nil {
 			return err
 		}
 	}
+	// The device's key stays (the writer caches it; a key is 3 bytes or
+	// so): its rows go.
+	for _, t := range []string{"parameters", "findings"} {
+		if _, err := tx.Exec(`DELETE FROM `+t+` WHERE dev=(SELECT key FROM device_keys WHERE id=?)`, id); err != nil {
+			return err
+		}
+	}
 	return tx.Commit()
-}
-
-// Parameters implements Store: the device's parameters whose names start
-// with prefix, sorted by name.
-func (s *SQLite) Parameters(ctx context.Context, deviceID, prefix string) ([]Parameter, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name, value, type, writable, object, updated FROM parameters
-		WHERE device_id=? AND name>=? AND substr(name,1,length(?))=? ORDER BY name`, deviceID, prefix, prefix, prefix)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Parameter
-	for rows.Next() {
-		var p Parameter
-		var w, o int
-		var u int64
-		if err := rows.Scan(&p.Name, &p.Value, &p.Type, &w, &o, &u); err != nil {
-			return nil, err
-		}
-		if w >= 0 {
-			b := w == 1
-			p.Writable = &b
-		}
-		p.Object = o != 0
-		p.Updated = fromUnix(u)
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // ---- tasks ----
@@ -765,11 +690,6 @@ func (s *SQLite) Tasks(ctx context.Context, f TaskFilter) ([]*Task, error) {
 	return out, rows.Err()
 }
 
-// FindingDevices implements Store.
-func (s *SQLite) FindingDevices(ctx context.Context) ([]string, error) {
-	return s.ids(ctx, `SELECT DISTINCT device_id FROM findings`)
-}
-
 // PendingDevices implements Store.
 func (s *SQLite) PendingDevices(ctx context.Context) ([]string, error) {
 	return s.ids(ctx, `SELECT DISTINCT device_id FROM tasks WHERE status='pending'`)
@@ -840,26 +760,6 @@ func (s *SQLite) Faults(ctx context.Context, deviceID string, limit int) ([]Faul
 			f.Detail = json.RawMessage(detail)
 		}
 		f.Time = fromUnix(t)
-		out = append(out, f)
-	}
-	return out, rows.Err()
-}
-
-// Findings implements Store, sorted by path and rule.
-func (s *SQLite) Findings(ctx context.Context, deviceID string) ([]Finding, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT path, rule, message, value, model, first_seen, last_seen FROM findings WHERE device_id=? ORDER BY path, rule`, deviceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Finding{}
-	for rows.Next() {
-		f := Finding{DeviceID: deviceID}
-		var fs, ls int64
-		if err := rows.Scan(&f.Path, &f.Rule, &f.Message, &f.Value, &f.Model, &fs, &ls); err != nil {
-			return nil, err
-		}
-		f.FirstSeen, f.LastSeen = fromUnix(fs), fromUnix(ls)
 		out = append(out, f)
 	}
 	return out, rows.Err()

@@ -32,6 +32,7 @@ func Run(t *testing.T, f Factory) {
 		{"RoundTrip", testRoundTrip},
 		{"Device", testDevice},
 		{"Parameters", testParameters},
+		{"ParameterTree", testParameterTree},
 		{"Devices", testDevices},
 		{"DeleteDevice", testDeleteDevice},
 		{"Tasks", testTasks},
