@@ -460,6 +460,11 @@ func (st *CampaignState) Advance(c *Campaign, now time.Time) []string {
 			return nil
 		}
 	}
+	if c.FollowGroup && st.Wave > 0 && st.Assigned < total && st.Followed.Before(st.SoakUntil) {
+		// The targets are compared with the group (Follow) before the
+		// next wave takes any of them.
+		return nil
+	}
 	if st.Assigned >= total {
 		if !c.FollowGroup {
 			st.Status = CampaignCompleted
