@@ -191,7 +191,8 @@ type followMembers struct {
 // follows its group, when its next wave is due (nil otherwise): all of
 // them at a wave's boundary, or at most every followEvery once every
 // target is reached; in between, the informing device alone when it is
-// new to the campaign.
+// new to the campaign. (A wave of such a campaign starts in a device's
+// session, since the group is compared then, not in the background.)
 func (s *Server) campaignMembers(ctx context.Context, se *session, spec *CampaignSpec, rec *store.CampaignRecord, now time.Time) (*followMembers, error) {
 	if !spec.FollowGroup {
 		return nil, nil
@@ -205,7 +206,7 @@ func (s *Server) campaignMembers(ctx context.Context, se *session, spec *Campaig
 		return nil, err // a group deleted under the campaign: the targets stay
 	}
 	out := &followMembers{}
-	if st.Assigned < len(st.Targets) || now.Sub(st.Followed) >= followEvery {
+	if st.Assigned < len(st.Targets) || st.FollowDue || now.Sub(st.Followed) >= followEvery {
 		gv, err := s.groupView(ctx, set, spec.Group, maxPlanDevices)
 		if err != nil {
 			return nil, err
@@ -237,7 +238,7 @@ func (s *Server) deviceZone(ctx context.Context, d *store.Device) (policy.Device
 			return policy.DeviceZone{}, err
 		}
 		for _, p := range params {
-			if p.HasValue {
+			if !p.Object {
 				values[p.Name] = p.Value
 			}
 		}

@@ -134,6 +134,9 @@ type CampaignState struct {
 	// Followed is when the targets were last compared with the group
 	// (FollowGroup campaigns).
 	Followed time.Time `json:"followed,omitzero"`
+	// FollowDue: a wave has finished since the targets were last
+	// compared with the group; the next wave waits for that.
+	FollowDue bool `json:"followDue,omitempty"`
 	// PolicyVersion is the version of the policy being rolled out; a
 	// policy changed under a running campaign stops it, and a resume
 	// takes the new version on.
@@ -455,12 +458,13 @@ func (st *CampaignState) Advance(c *Campaign, now time.Time) []string {
 		}
 		if st.SoakUntil.IsZero() {
 			st.SoakUntil = now.Add(c.Soak)
+			st.FollowDue = c.FollowGroup
 		}
 		if now.Before(st.SoakUntil) {
 			return nil
 		}
 	}
-	if c.FollowGroup && st.Wave > 0 && st.Assigned < total && st.Followed.Before(st.SoakUntil) {
+	if c.FollowGroup && st.Wave > 0 && st.Assigned < total && st.FollowDue {
 		// The targets are compared with the group (Follow) before the
 		// next wave takes any of them.
 		return nil
@@ -536,7 +540,7 @@ func (st *CampaignState) Follow(members []string, group string, complete bool, n
 	sort.Strings(added)
 	st.Targets = append(keep, added...)
 	if complete {
-		st.Followed = now
+		st.Followed, st.FollowDue = now, false
 	}
 	return added
 }
