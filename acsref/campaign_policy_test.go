@@ -201,10 +201,18 @@ func runPolicyCampaign(t *testing.T, f *campaignFleet, nbi []*testACS, clock fun
 			t.Fatal("the simulator's default is the policy's value")
 		}
 	}
-	doc := "name: slow-inform\nmodel: Device:2\ngroups: [boxes]\nvalues:\n  " + intervalPath + ": 600\n" +
+	// rollout: campaign: applying the policy reaches no device; only its
+	// campaign does.
+	doc := "name: slow-inform\nmodel: Device:2\ngroups: [boxes]\nrollout: campaign\nvalues:\n  " + intervalPath + ": 600\n" +
 		"---\nname: igd-inform\nmodel: InternetGatewayDevice:1\nvalues:\n  InternetGatewayDevice.ManagementServer.PeriodicInformInterval: 600\n"
 	if code := a.do("POST", "/policies", doc, nil); code != http.StatusOK {
 		t.Fatalf("policy: %d", code)
+	}
+	f.round()
+	for _, ag := range f.agents {
+		if value(ag, intervalPath) == "600" {
+			t.Fatalf("%s got a rollout: campaign policy before its campaign", ag.SerialNumber())
+		}
 	}
 	// Checked at creation: the policy exists, at the version asked, and
 	// its model covers the group's devices.

@@ -149,7 +149,7 @@ func (s *Server) policyOpen(ctx context.Context, se *session, inf *cwmp.Inform) 
 	}
 	sess := policy.NewSession(events)
 	if cp != nil {
-		sess.Held, sess.Retry = cp.holds(), cp.retries
+		sess.Held, sess.Released, sess.Retry = cp.holds(), cp.released, cp.retries
 	}
 	se.pol = &policySession{set: set, st: st, sess: sess, states: ps}
 	if cp != nil {

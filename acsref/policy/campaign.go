@@ -83,6 +83,10 @@ type Window struct {
 	FallbackTimeZone string        `json:"fallbackTimeZone,omitempty"`
 }
 
+// RolloutCampaign is the Policy.Rollout of a policy that reaches devices
+// only through its campaigns.
+const RolloutCampaign = "campaign"
+
 // TimeZoneDevice is the Window.TimeZone of device-local windows.
 const TimeZoneDevice = "device"
 

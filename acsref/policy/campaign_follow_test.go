@@ -62,11 +62,16 @@ func TestCampaignFollowGroup(t *testing.T) {
 	if st.Devices["e"] == nil || st.Devices["e"].Status != policy.DeviceSucceeded || st.Status != policy.CampaignRunning {
 		t.Fatalf("following: %s %v", st.Status, st.Progress())
 	}
-	// A later member, found with the informing device alone, is a wave
-	// of its own.
-	if st.Ready(follow, now.Add(2*time.Minute)) {
-		st.Follow([]string{"f"}, "g", false, now.Add(2*time.Minute))
+	// A later member is a wave of its own; the next wave waits for the
+	// whole group's comparison (not the informing device's alone).
+	if !st.Ready(follow, now.Add(2*time.Minute)) {
+		t.Fatal("not ready for new members")
 	}
+	st.Follow([]string{"f"}, "g", false, now.Add(2*time.Minute))
+	if added := st.Advance(follow, now.Add(2*time.Minute)); len(added) != 0 {
+		t.Fatalf("assigned %v before the group was compared", added)
+	}
+	st.Follow([]string{"a", "b", "c", "e", "f"}, "g", true, now.Add(2*time.Minute))
 	if added := st.Advance(follow, now.Add(2*time.Minute)); len(added) != 1 || added[0] != "f" || st.Devices["d"].Status != policy.DeviceSkipped {
 		t.Fatalf("late member: %v %v", added, st.Progress())
 	}
@@ -101,5 +106,35 @@ func TestCampaignPolicyVersion(t *testing.T) {
 		if err := policy.CheckCampaign(bad); err == nil || !strings.Contains(err.Error(), "one of firmware, a task and a policy") {
 			t.Fatalf("two kinds: %v", err)
 		}
+	}
+}
+
+// TestPolicyRolloutCampaign: a policy with rollout "campaign" is planned
+// only on a device a campaign has released it to; a wrong rollout value
+// is refused with its line and rule.
+func TestPolicyRolloutCampaign(t *testing.T) {
+	src := "name: held\nmodel: Device:2\nrollout: campaign\nvalues:\n  Device.ManagementServer.PeriodicInformInterval: 600\n"
+	docs, err := policy.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, errs := policy.Check(docs, catalog)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	st := policy.NewMapState(policy.Facts{ID: "d"}, "Device.")
+	st.Set("Device.ManagementServer.PeriodicInformInterval", "300", time.Now())
+	sess := policy.NewSession(nil)
+	if plan := policy.Compute(set, st, nil, sess, time.Now()); len(plan.RPCs) != 0 || plan.Outcomes["held"].Status != "" {
+		t.Fatalf("unreleased: %+v", plan)
+	}
+	sess.Released = map[string]bool{"held": true}
+	if plan := policy.Compute(set, st, nil, sess, time.Now()); len(plan.RPCs) != 1 || plan.RPCs[0].Method != "SetParameterValues" {
+		t.Fatalf("released: %+v", plan)
+	}
+	_, err = policy.Parse([]byte("name: bad\nmodel: Device:2\nrollout: always\n"))
+	es, ok := err.(policy.Errors)
+	if !ok || len(es) != 1 || es[0].Line != 3 || es[0].Rule != policy.RuleSyntax || !strings.Contains(es[0].Msg, `rollout is "campaign"`) {
+		t.Fatalf("bad rollout: %v", err)
 	}
 }

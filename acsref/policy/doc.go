@@ -77,9 +77,12 @@ type Group struct {
 
 // Policy is a provisioning policy's desired state.
 type Policy struct {
-	Priority   int         `json:"priority"`
-	Match      *Expr       `json:"match,omitempty"`
-	Groups     []string    `json:"groups,omitempty"` // and the device is in one of them
+	Priority int      `json:"priority"`
+	Match    *Expr    `json:"match,omitempty"`
+	Groups   []string `json:"groups,omitempty"` // and the device is in one of them
+	// Rollout "campaign": the policy reaches a device only once a
+	// campaign of it has started there (applying it changes nothing).
+	Rollout    string      `json:"rollout,omitempty"`
 	Triggers   Triggers    `json:"triggers"`
 	Vendor     []string    `json:"vendor,omitempty"`
 	Values     []Value     `json:"values,omitempty"`

@@ -76,6 +76,9 @@ type Session struct {
 	// Held are the policies a campaign holds back from this device (it
 	// has not reached it yet), with the reason: they are not planned.
 	Held map[string]string
+	// Released are the policies a campaign has started on this device:
+	// a policy with rollout "campaign" is planned only where released.
+	Released map[string]bool
 	// Retry are the policies a campaign (re)started on this device in
 	// this session: a fault's backoff does not delay them.
 	Retry map[string]bool
@@ -327,7 +330,7 @@ func (p *planner) policy(c *Compiled, ps *PolicyState) {
 	if ps == nil {
 		ps = &PolicyState{Policy: name}
 	}
-	if _, held := p.sess.Held[name]; held {
+	if _, held := p.sess.Held[name]; held || c.Doc.Policy.Rollout == RolloutCampaign && !p.sess.Released[name] {
 		return // a campaign has not reached the device yet
 	}
 	if why, ok := p.sess.Faults[name]; ok {
