@@ -5,7 +5,8 @@
 //
 // Groups (kind: Group) are named device sets, dynamic (a CEL match) or
 // static (a list of ids), that policies may name; campaign.go is the
-// engine of staged firmware campaigns.
+// engine of staged campaigns (firmware, task, policy), tz.go reads the
+// time zones devices report for device-local maintenance windows.
 //
 // The package is pure: it parses documents, checks them against
 // model.Schema lookups, compiles CEL expressions and plans over a
@@ -20,6 +21,7 @@
 //	priority: 10                 # higher wins on the same parameter
 //	match: device.productClass == "Lab Box" && Device.DeviceInfo.SoftwareVersion.startsWith("1.")
 //	groups: [gold]               # and a member of one of these groups
+//	rollout: campaign            # only where a campaign of it has started
 //	triggers:
 //	  events: [BOOTSTRAP, BOOT]  # no triggers: every session
 //	  schedule: {every: 24h, spread: 1h}   # or {cron: "0 3 * * *", spread: 30m}
