@@ -275,6 +275,14 @@ func runPolicyCampaign(t *testing.T, f *campaignFleet, nbi []*testACS, clock fun
 			t.Fatalf("P%02d got the policy of a stopped campaign", i+10)
 		}
 	}
+	// The dry run knows it too: nothing for an unreached device.
+	for sn, want := range map[string]string{"P15": "", "P00": policy.StatusConverged} {
+		var dp acsref.DevicePlan
+		if code := a.do("GET", devPath(acsref.DeviceID("00D09E", "PolicyBox", sn))+"/plan", nil, &dp); code != http.StatusOK ||
+			dp.Policy["slow-inform"].Status != want || want == "" && len(dp.RPCs) != 0 {
+			t.Fatalf("plan of %s: %d %+v", sn, code, dp)
+		}
+	}
 	var pv acsref.PolicyView
 	if code := a.do("GET", "/policies/slow-inform", nil, &pv); code != http.StatusOK || pv.Counts[policy.StatusConverged] != 8 || pv.Counts[policy.StatusFault] != 2 {
 		t.Fatalf("policy counts: %d %v", code, pv.Counts)

@@ -245,3 +245,62 @@ func (s *Server) deviceZone(ctx context.Context, d *store.Device) (policy.Device
 	}
 	return policy.DeviceTimeZone(values), nil
 }
+
+// planCampaigns are the policy campaigns as a dry run sees them: each
+// one's spec and state, read once per request.
+type planCampaigns []struct {
+	spec CampaignSpec
+	st   policy.CampaignState
+}
+
+type planCampaignsKey struct{}
+
+// loadPlanCampaigns reads the policy campaigns.
+func (s *Server) loadPlanCampaigns(ctx context.Context) (planCampaigns, error) {
+	recs, err := s.st.Campaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out planCampaigns
+	for _, rec := range recs {
+		var c struct {
+			spec CampaignSpec
+			st   policy.CampaignState
+		}
+		if json.Unmarshal(rec.Spec, &c.spec) != nil || c.spec.Policy == "" || json.Unmarshal(rec.State, &c.st) != nil {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// withCampaignPlanHolds reads the policy campaigns once for the dry runs
+// of many devices (a failed read is left to each device's own).
+func (s *Server) withCampaignPlanHolds(ctx context.Context) context.Context {
+	pc, err := s.loadPlanCampaigns(ctx)
+	if err != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, planCampaignsKey{}, pc)
+}
+
+// campaignPlanHolds gives a dry run's session what the device's next
+// session would know of policy campaigns: the policies held back from it
+// and those released to it (the campaign's own step, starting the device
+// in that session, is not foreseen).
+func (s *Server) campaignPlanHolds(ctx context.Context, id string, sess *policy.Session) error {
+	pc, ok := ctx.Value(planCampaignsKey{}).(planCampaigns)
+	if !ok {
+		var err error
+		if pc, err = s.loadPlanCampaigns(ctx); err != nil {
+			return err
+		}
+	}
+	cp := &campaignPolicies{}
+	for i := range pc {
+		cp.note(&pc[i].spec, &pc[i].st, id)
+	}
+	sess.Held, sess.Released = cp.holds(), cp.released
+	return nil
+}
