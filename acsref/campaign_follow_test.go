@@ -10,6 +10,7 @@ import (
 
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/policy"
+	"github.com/dmforge/dmforge/cwmp/cpe"
 	"github.com/dmforge/dmforge/model"
 )
 
@@ -164,5 +165,66 @@ func TestCampaignDeviceLocalWindow(t *testing.T) {
 	}
 	if d := devices(); d[zones[0]].Status != policy.DeviceSucceeded || d[zones[3]].Status != policy.DeviceSucceeded {
 		t.Fatalf("outcomes: %+v %+v", d[zones[0]], d[zones[3]])
+	}
+}
+
+// TestCampaignPolicySuccess: a policy campaign's success expression
+// (checked against the policy's model at creation) must hold as well as
+// the policy's convergence: a converged device whose expression is false
+// keeps running until it holds, or fails at the timeout.
+func TestCampaignPolicySuccess(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.NoDiscovery = true })
+	var now atomic.Pointer[time.Time]
+	setNow := func(t time.Time) { now.Store(&t) }
+	setNow(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
+	a.srv.SetCampaignClock(func() time.Time { return *now.Load() })
+	f := newCampaignFleet(t, "SuccessBox", 2, func(int) string { return a.srv.CWMPURL() }, func(_ int, c *cpe.Config) { c.SoftwareVersion = "1.0" })
+	doc := "kind: Group\nname: both\nmodel: Device:2\nmatch: device.productClass == 'SuccessBox'\n" +
+		"---\nname: success-inform\nmodel: Device:2\ngroups: [both]\nrollout: campaign\nvalues:\n  " + intervalPath + ": 600\n"
+	if code := a.do("POST", "/policies", doc, nil); code != http.StatusOK {
+		t.Fatalf("policies: %d", code)
+	}
+	f.round()
+	for body, want := range map[string]string{
+		`{"name":"s","group":"both","policy":"success-inform","success":"Device.ManagementServer.Nope == 1u","first":"100%","within":"1h"}`: "Device.ManagementServer.Nope",
+		`{"name":"s","group":"both","policy":"success-inform","success":"device.softwareVersion","first":"100%","within":"1h"}`:             "of type string",
+		`{"name":"s","group":"both","task":{"name":"reboot"},"success":"true","first":"100%","within":"1h"}`:                                "success (an expression) is for policy campaigns",
+	} {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if code := a.do("POST", "/campaigns", body, &e); code != http.StatusBadRequest || !strings.Contains(e.Error, want) {
+			t.Fatalf("%s: %d %q", body, code, e.Error)
+		}
+	}
+	body := `{"name":"s","group":"both","policy":"success-inform","first":"100%","within":"1h",
+	  "success":"device.softwareVersion == '1.1' && ` + intervalPath + ` == 600u"}`
+	if code := a.do("POST", "/campaigns", body, nil); code != http.StatusCreated {
+		t.Fatalf("create: %d", code)
+	}
+	view := func() acsref.CampaignView {
+		var v acsref.CampaignView
+		if code := a.do("GET", "/campaigns/s", nil, &v); code != http.StatusOK {
+			t.Fatalf("GET: %d", code)
+		}
+		return v
+	}
+	f.round()
+	if v := view(); v.Progress[policy.DeviceRunning] != 2 || value(f.agents[0], intervalPath) != "600" || value(f.agents[1], intervalPath) != "600" {
+		t.Fatalf("converged, success false: %v", v.Progress)
+	}
+	if err := f.agents[0].Store().Set([]model.ParameterValue{{Name: "Device.DeviceInfo.SoftwareVersion", Value: "1.1", Type: model.TypeString}}); err != nil {
+		t.Fatal(err)
+	}
+	f.round()
+	if v := view(); v.Progress[policy.DeviceSucceeded] != 1 || v.Progress[policy.DeviceRunning] != 1 {
+		t.Fatalf("one success: %v", v.Progress)
+	}
+	setNow(time.Date(2026, 12, 7, 11, 1, 0, 0, time.UTC))
+	f.round()
+	v := view()
+	d := v.State.Devices[acsref.DeviceID("00D09E", "SuccessBox", "P01")]
+	if v.Progress[policy.DeviceFailed] != 1 || d == nil || !strings.Contains(d.Reason, "did not converge with success") {
+		t.Fatalf("timeout: %v %+v", v.Progress, d)
 	}
 }

@@ -43,8 +43,11 @@ type CampaignRequest struct {
 	Task json.RawMessage `json:"task,omitempty"`
 	// Policy names a stored policy to roll out instead; PolicyVersion,
 	// when given, must be its current version (GET /campaigns shows it).
-	Policy             string  `json:"policy,omitempty"`
-	PolicyVersion      string  `json:"policyVersion,omitempty"`
+	Policy        string `json:"policy,omitempty"`
+	PolicyVersion string `json:"policyVersion,omitempty"`
+	// Success: a CEL expression that must also hold on a policy
+	// campaign's device (checked against the policy's model).
+	Success            string  `json:"success,omitempty"`
 	FollowGroup        bool    `json:"followGroup,omitempty"`
 	ConnectionRequests bool    `json:"connectionRequests,omitempty"`
 	First              string  `json:"first"`
@@ -121,7 +124,7 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec := CampaignSpec{Group: req.Group, Campaign: policy.Campaign{Name: req.Name, Firmware: req.Firmware, Task: req.Task,
-		Policy: req.Policy, FollowGroup: req.FollowGroup, ConnectionRequests: req.ConnectionRequests, First: req.First, Growth: req.Growth,
+		Policy: req.Policy, Success: req.Success, FollowGroup: req.FollowGroup, ConnectionRequests: req.ConnectionRequests, First: req.First, Growth: req.Growth,
 		MaxWave: req.MaxWave, FailureFraction: req.FailureFraction, Failures: req.Failures, Concurrency: req.Concurrency}}
 	var rerr *RuleError
 	if spec.Soak, rerr = parseDur("soak", req.Soak, false); rerr == nil {

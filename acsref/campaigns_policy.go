@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dmforge/dmforge/acsref/policy"
@@ -106,6 +107,11 @@ func (s *Server) checkPolicyCampaign(ctx context.Context, set *policy.Set, spec 
 		return &RuleError{Rule: RulePolicy, Msg: fmt.Sprintf("no policy %q (apply it first)", spec.Policy)}
 	}
 	spec.PolicyVersion = policy.PolicyVersionOf(c.Doc.Source)
+	if spec.Success != "" {
+		if _, err := policy.CompileSuccess(spec.Success, c.Doc.Model, policyCatalog); err != nil {
+			return &RuleError{Rule: RulePolicy, Msg: "success: " + err.Error()}
+		}
+	}
 	if want != "" && want != spec.PolicyVersion {
 		return &RuleError{Rule: RuleConflict, Msg: fmt.Sprintf("policy %s is at version %s, not %s", spec.Policy, spec.PolicyVersion, want)}
 	}
@@ -134,7 +140,7 @@ func (s *Server) checkPolicyCampaign(ctx context.Context, set *policy.Set, spec 
 // the policy campaigns the device runs in: converged is success, a
 // fault is failure; a policy that does not apply to the device (its
 // model, match or groups) fails it at once rather than at the timeout.
-func (s *Server) campaignPolicyEnd(id string, plan *policy.Plan, running map[string]string) {
+func (s *Server) campaignPolicyEnd(id string, plan *policy.Plan, known *policy.MapState, running map[string]string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	now := s.campaignNow()
@@ -150,6 +156,14 @@ func (s *Server) campaignPolicyEnd(id string, plan *policy.Plan, running map[str
 		var spec CampaignSpec
 		if json.Unmarshal(rec.Spec, &spec) != nil {
 			continue
+		}
+		if ok && o.Status == policy.StatusConverged && spec.Success != "" {
+			// The policy converged; the campaign's own success
+			// expression must hold too (until then the device runs,
+			// and times out as any other).
+			if !s.campaignSuccess(&spec, known, now) {
+				continue
+			}
 		}
 		var added []string
 		if err := s.st.UpdateCampaign(ctx, name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
@@ -303,4 +317,32 @@ func (s *Server) campaignPlanHolds(ctx context.Context, id string, sess *policy.
 	}
 	sess.Held, sess.Released = cp.holds(), cp.released
 	return nil
+}
+
+// successSets caches compiled success expressions by model and source
+// (a few per campaign; compiling CEL in every session would cost more).
+var successSets sync.Map
+
+// campaignSuccess evaluates a policy campaign's success expression on
+// the device's state at the end of its session.
+func (s *Server) campaignSuccess(spec *CampaignSpec, known *policy.MapState, now time.Time) bool {
+	set, err := s.policySet(context.Background())
+	if err != nil || set == nil {
+		return false
+	}
+	c, ok := set.Policy(spec.Policy)
+	if !ok {
+		return false
+	}
+	key := c.Doc.Model + "\x00" + spec.Success
+	v, ok := successSets.Load(key)
+	if !ok {
+		compiled, err := policy.CompileSuccess(spec.Success, c.Doc.Model, policyCatalog)
+		if err != nil {
+			return false // checked at creation; a newer model may refuse it
+		}
+		v, _ = successSets.LoadOrStore(key, compiled)
+	}
+	yes, _ := policy.SuccessOn(v.(*policy.Set), known, now)
+	return yes
 }

@@ -339,7 +339,7 @@ func (s *Server) policyEnd(se *session) {
 	changed := pol.sess.Finish(pol.final, pol.states, now)
 	s.observePolicyStates(changed, pol.states)
 	if len(pol.campaigns) > 0 {
-		defer s.campaignPolicyEnd(se.dev.ID, pol.final, pol.campaigns) // campaigns_policy.go
+		defer s.campaignPolicyEnd(se.dev.ID, pol.final, pol.st, pol.campaigns) // campaigns_policy.go
 	}
 	if len(changed) == 0 {
 		return

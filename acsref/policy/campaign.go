@@ -37,6 +37,10 @@ type Campaign struct {
 	// PolicyVersion is the policy's version when the campaign was
 	// created (PolicyVersionOf its source).
 	PolicyVersion string `json:"policyVersion,omitempty"`
+	// Success is a CEL expression over the device's facts and
+	// parameters (as a policy's match) that must also be true for a
+	// policy campaign's device to succeed, once its policy converged.
+	Success string `json:"success,omitempty"`
 	// FollowGroup: devices that join the group after the campaign
 	// started become targets of later waves, and targets that left the
 	// group before a wave reached them are skipped (with the reason).
@@ -160,6 +164,8 @@ func CheckCampaign(c *Campaign) error {
 	case kinds > 1:
 		errs = append(errs, "a campaign rolls out one of firmware, a task and a policy")
 	case c.Policy != "":
+	case c.Success != "":
+		errs = append(errs, "success (an expression) is for policy campaigns")
 	case len(c.Task) > 0:
 		if !json.Valid(c.Task) || c.Task[0] != '{' {
 			errs = append(errs, "task is a JSON object (a task as POST /devices/{id}/tasks takes it)")
@@ -582,6 +588,9 @@ func (st *CampaignState) Progress() map[string]int {
 }
 
 func (c *Campaign) timeoutReason() string {
+	if c.Policy != "" && c.Success != "" {
+		return fmt.Sprintf("policy %s did not converge with success (%s) within %v", c.Policy, c.Success, c.Within)
+	}
 	if c.Policy != "" {
 		return fmt.Sprintf("policy %s did not converge within %v", c.Policy, c.Within)
 	}
@@ -596,4 +605,35 @@ func (c *Campaign) timeoutReason() string {
 func PolicyVersionOf(source string) string {
 	h := sha256.Sum256([]byte(source))
 	return hex.EncodeToString(h[:6])
+}
+
+// successName is the name a campaign's success expression is checked
+// under (errors name it).
+const successName = "campaign-success"
+
+// CompileSuccess checks a campaign's success expression against the
+// model of its policy, as a policy's match is checked (a bool; paths of
+// the model, with their TR-106 types).
+func CompileSuccess(expr, model string, cat Catalog) (*Set, error) {
+	doc := &Document{Kind: KindPolicy, Name: successName, Model: model, Line: 1,
+		Policy: &Policy{Match: &Expr{Source: expr, Line: 1}, Line: 1}}
+	set, errs := Check([]*Document{doc}, cat)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return set, nil
+}
+
+// SuccessOn evaluates a compiled success expression on what the ACS
+// knows of a device: true, or false with the reason (false, or a
+// parameter it names is not known yet).
+func SuccessOn(set *Set, st DeviceState, now time.Time) (bool, string) {
+	o, ok := Compute(set, st, nil, nil, now).Outcomes[successName]
+	switch {
+	case ok && o.Status == StatusConverged:
+		return true, ""
+	case ok:
+		return false, o.Reason
+	}
+	return false, "the success expression is false"
 }
