@@ -24,13 +24,13 @@ func TestCampaignFollowGroup(t *testing.T) {
 	var now atomic.Pointer[time.Time]
 	now.Store(new(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)))
 	a.srv.SetCampaignClock(func() time.Time { return *now.Load() })
-	f := newCampaignFleet(t, "FollowBox", 6, func(int) string { return a.srv.CWMPURL() }, nil)
+	f := newCampaignFleet(t, "FollowBox", 7, func(int) string { return a.srv.CWMPURL() }, nil)
 	doc := "kind: Group\nname: fleet\nmodel: Device:2\nmatch: device.productClass == 'FollowBox' && !('out' in device.tags)\n" +
 		"---\nname: follow-inform\nmodel: Device:2\ngroups: [fleet]\nvalues:\n  " + intervalPath + ": 600\n"
 	if code := a.do("POST", "/policies", "kind: Group\nname: fleet\nmodel: Device:2\nmatch: device.productClass == 'FollowBox' && !('out' in device.tags)\n", nil); code != http.StatusOK {
 		t.Fatalf("group: %d", code)
 	}
-	for _, ag := range f.agents[:5] { // P05 informs later
+	for _, ag := range f.agents[:5] { // P05 and P06 inform later
 		f.session(ag)
 	}
 	if code := a.do("POST", "/policies", doc, nil); code != http.StatusOK {
@@ -80,6 +80,16 @@ func TestCampaignFollowGroup(t *testing.T) {
 	}
 	if value(f.agents[3], intervalPath) == "600" {
 		t.Fatal("P03 got the policy later")
+	}
+	// Aborted, it takes no one in, and the policy stays held back from
+	// the devices it never reached.
+	if code := a.do("POST", "/campaigns/follow/abort", nil, nil); code != http.StatusOK {
+		t.Fatalf("abort: %d", code)
+	}
+	f.session(f.agents[6])
+	f.session(f.agents[3])
+	if v = view(); v.Status != policy.CampaignAborted || v.State.Devices[id(6)] != nil || value(f.agents[6], intervalPath) == "600" || value(f.agents[3], intervalPath) == "600" {
+		t.Fatalf("after the abort: %s %v, P06 %q", v.Status, v.Progress, value(f.agents[6], intervalPath))
 	}
 }
 

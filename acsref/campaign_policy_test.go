@@ -326,7 +326,18 @@ func runPolicyCampaign(t *testing.T, f *campaignFleet, nbi []*testACS, clock fun
 	if applied() != 30 {
 		t.Fatalf("%d applied in the soak after the restart", applied())
 	}
+	// Paused: the soak ends, and nothing moves until the resume.
+	if code := a.do("POST", "/campaigns/roll/pause", nil, nil); code != http.StatusOK {
+		t.Fatalf("pause: %d", code)
+	}
 	setNow(clock().Add(31 * time.Minute))
+	f.round()
+	if v = view(); v.Status != policy.CampaignPaused || v.Wave != 2 || applied() != 30 {
+		t.Fatalf("paused: %s wave %d, %d applied", v.Status, v.Wave, applied())
+	}
+	if code := a.do("POST", "/campaigns/roll/resume", nil, nil); code != http.StatusOK {
+		t.Fatalf("resume: %d", code)
+	}
 	f.round() // wave 3: the last 20
 	if v = view(); v.Status != policy.CampaignRunning || v.Wave != 3 || v.Progress[policy.DeviceSucceeded] != 50 {
 		t.Fatalf("after wave 3: %s (%s) wave %d %v", v.Status, v.Reason, v.Wave, v.Progress)
