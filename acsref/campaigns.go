@@ -322,7 +322,21 @@ func (s *Server) campaignSession(ctx context.Context, se *session) (*campaignPol
 	id := se.dev.ID
 	now := s.campaignNow()
 	cp := &campaignPolicies{}
-	var zone *policy.DeviceZone // read once, when a device-local window needs it
+	// The device's time zone, read once, when a device-local window is
+	// about to judge it (a device of the current wave not started yet).
+	var zone *policy.DeviceZone
+	zoneOf := func(st *policy.CampaignState, c *policy.Campaign) (*policy.DeviceZone, error) {
+		d := st.Devices[id]
+		if zone != nil || !c.DeviceLocal() || d == nil || d.Status != policy.DeviceRunning || !d.Started.IsZero() {
+			return zone, nil
+		}
+		z, err := s.deviceZone(ctx, &se.dev)
+		if err != nil {
+			return nil, err
+		}
+		zone = &z
+		return zone, nil
+	}
 	for _, rec := range recs {
 		var spec CampaignSpec
 		if err := json.Unmarshal(rec.Spec, &spec); err != nil {
@@ -341,13 +355,6 @@ func (s *Server) campaignSession(ctx context.Context, se *session) (*campaignPol
 		members, err := s.campaignMembers(ctx, se, &spec, rec, now)
 		if err != nil {
 			return nil, err
-		}
-		if zone == nil && c.DeviceLocal() {
-			z, err := s.deviceZone(ctx, &se.dev)
-			if err != nil {
-				return nil, err
-			}
-			zone = &z
 		}
 		curVersion := ""
 		if c.Policy != "" {
@@ -383,7 +390,11 @@ func (s *Server) campaignSession(ctx context.Context, se *session) (*campaignPol
 				st.Follow(members.ids, spec.Group, members.complete, now)
 			}
 			added = st.Advance(c, now)
-			start = st.ShouldStartIn(c, id, now, zone)
+			z, err := zoneOf(&st, c)
+			if err != nil {
+				return nil, err
+			}
+			start = st.ShouldStartIn(c, id, now, z)
 			if c.Policy != "" {
 				cp.note(&spec, &st, id)
 				if start {
