@@ -40,24 +40,16 @@ type CampaignRequest struct {
 	Firmware policy.Firmware `json:"firmware,omitzero"`
 	// Task is a task as POST /devices/{id}/tasks takes it, instead of
 	// firmware; checked against the first target's data model.
-	Task json.RawMessage `json:"task,omitempty"`
-	// Policy names a stored policy to roll out instead; PolicyVersion,
-	// when given, must be its current version (GET /campaigns shows it).
-	Policy        string `json:"policy,omitempty"`
-	PolicyVersion string `json:"policyVersion,omitempty"`
-	// Success: a CEL expression that must also hold on a policy
-	// campaign's device (checked against the policy's model).
-	Success            string  `json:"success,omitempty"`
-	FollowGroup        bool    `json:"followGroup,omitempty"`
-	ConnectionRequests bool    `json:"connectionRequests,omitempty"`
-	First              string  `json:"first"`
-	Growth             float64 `json:"growth,omitempty"`
-	MaxWave            int     `json:"maxWave,omitempty"`
-	Soak               string  `json:"soak,omitempty"`
-	Within             string  `json:"within"`
-	FailureFraction    float64 `json:"failureFraction,omitempty"`
-	Failures           int     `json:"failures,omitempty"`
-	Concurrency        int     `json:"concurrency,omitempty"`
+	Task               json.RawMessage `json:"task,omitempty"`
+	ConnectionRequests bool            `json:"connectionRequests,omitempty"`
+	First              string          `json:"first"`
+	Growth             float64         `json:"growth,omitempty"`
+	MaxWave            int             `json:"maxWave,omitempty"`
+	Soak               string          `json:"soak,omitempty"`
+	Within             string          `json:"within"`
+	FailureFraction    float64         `json:"failureFraction,omitempty"`
+	Failures           int             `json:"failures,omitempty"`
+	Concurrency        int             `json:"concurrency,omitempty"`
 	Windows            []struct {
 		Cron     string `json:"cron"`
 		Duration string `json:"duration"`
@@ -66,6 +58,18 @@ type CampaignRequest struct {
 		// that reports none (UTC if empty).
 		FallbackTimeZone string `json:"fallbackTimeZone,omitempty"`
 	} `json:"windows,omitempty"`
+
+	// Policy names a stored policy to roll out instead of firmware or a
+	// task; PolicyVersion, when given, must be its current version (GET
+	// /campaigns/{name} shows the one rolled out). Success: a CEL
+	// expression that must hold too on a policy campaign's device
+	// (checked against the policy's model). FollowGroup: devices that
+	// join the group later become targets, those that leave it before
+	// their wave are skipped (campaigns_policy.go).
+	Policy        string `json:"policy,omitempty"`
+	PolicyVersion string `json:"policyVersion,omitempty"`
+	Success       string `json:"success,omitempty"`
+	FollowGroup   bool   `json:"followGroup,omitempty"`
 }
 
 // CampaignSpec is a stored campaign's spec.
