@@ -177,3 +177,18 @@ func FuzzParsePOSIXTZ(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDeviceLocalWindow: what judging a device-local window costs
+// per session (reading the zone from the reported string, then the
+// window's cron in that zone).
+func BenchmarkDeviceLocalWindow(b *testing.B) {
+	c := &policy.Campaign{Name: "c", Policy: "p", First: "1", Within: time.Hour,
+		Windows: []policy.Window{{Cron: "0 2 * * *", Duration: 2 * time.Hour, TimeZone: policy.TimeZoneDevice}}}
+	values := map[string]string{policy.TZParamTR181: "CET-1CEST,M3.5.0,M10.5.0/3"}
+	now := time.Date(2027, 3, 28, 1, 30, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		z := policy.DeviceTimeZone(values)
+		c.InWindowFor(now, &z)
+	}
+}
