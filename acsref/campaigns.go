@@ -14,8 +14,9 @@ import (
 	"github.com/dmforge/dmforge/acsref/store"
 )
 
-// Campaigns: a campaign rolls a firmware version, or a task (any NBI
-// task: a configuration change, a reboot), out to a group in waves (the
+// Campaigns: a campaign rolls a firmware version, a task (any NBI
+// task: a configuration change, a reboot) or a policy (campaigns_policy.go)
+// out to a group in waves (the
 // engine is policy/campaign.go). The ACS stores each campaign's spec and
 // state; every session of a device looks at the running campaigns: it
 // records what the device now runs (success is the new SoftwareVersion in
@@ -53,7 +54,22 @@ type CampaignRequest struct {
 		Cron     string `json:"cron"`
 		Duration string `json:"duration"`
 		TimeZone string `json:"timeZone,omitempty"`
+		// FallbackTimeZone: for timeZone "device", the zone of a device
+		// that reports none (UTC if empty).
+		FallbackTimeZone string `json:"fallbackTimeZone,omitempty"`
 	} `json:"windows,omitempty"`
+
+	// Policy names a stored policy to roll out instead of firmware or a
+	// task; PolicyVersion, when given, must be its current version (GET
+	// /campaigns/{name} shows the one rolled out). Success: a CEL
+	// expression that must hold too on a policy campaign's device
+	// (checked against the policy's model). FollowGroup: devices that
+	// join the group later become targets, those that leave it before
+	// their wave are skipped (campaigns_policy.go).
+	Policy        string `json:"policy,omitempty"`
+	PolicyVersion string `json:"policyVersion,omitempty"`
+	Success       string `json:"success,omitempty"`
+	FollowGroup   bool   `json:"followGroup,omitempty"`
 }
 
 // CampaignSpec is a stored campaign's spec.
@@ -112,7 +128,7 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec := CampaignSpec{Group: req.Group, Campaign: policy.Campaign{Name: req.Name, Firmware: req.Firmware, Task: req.Task,
-		ConnectionRequests: req.ConnectionRequests, First: req.First, Growth: req.Growth,
+		Policy: req.Policy, Success: req.Success, FollowGroup: req.FollowGroup, ConnectionRequests: req.ConnectionRequests, First: req.First, Growth: req.Growth,
 		MaxWave: req.MaxWave, FailureFraction: req.FailureFraction, Failures: req.Failures, Concurrency: req.Concurrency}}
 	var rerr *RuleError
 	if spec.Soak, rerr = parseDur("soak", req.Soak, false); rerr == nil {
@@ -124,13 +140,13 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		}
 		var d time.Duration
 		d, rerr = parseDur("windows.duration", win.Duration, true)
-		spec.Windows = append(spec.Windows, policy.Window{Cron: win.Cron, Duration: d, TimeZone: win.TimeZone})
+		spec.Windows = append(spec.Windows, policy.Window{Cron: win.Cron, Duration: d, TimeZone: win.TimeZone, FallbackTimeZone: win.FallbackTimeZone})
 	}
 	if rerr != nil {
 		writeErr(w, http.StatusBadRequest, rerr)
 		return
 	}
-	if len(spec.Task) == 0 && spec.Firmware.FileType == "" {
+	if len(spec.Task) == 0 && spec.Policy == "" && spec.Firmware.FileType == "" {
 		spec.Firmware.FileType = "1 Firmware Upgrade Image"
 	}
 	if req.Name == "" || !validCampaignName(req.Name) {
@@ -141,9 +157,10 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
 		return
 	}
-	if len(spec.Task) > 0 {
-		// Checked at each device too (its bound model); here against
-		// the first target's, so that a wrong task is refused now.
+	if len(spec.Task) > 0 || spec.Policy != "" {
+		// A task is checked at each device too (its bound model); here
+		// against the first target's, so that a wrong task is refused
+		// now. A policy is checked against every target below.
 	} else if _, err := s.st.FileInfo(ctx, spec.Firmware.File); err != nil {
 		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleFile, Msg: fmt.Sprintf("the ACS has no file %q (PUT /files/%s first)", spec.Firmware.File, spec.Firmware.File)})
 		return
@@ -169,8 +186,19 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if spec.Policy != "" {
+		if rerr := s.checkPolicyCampaign(ctx, set, &spec, req.PolicyVersion, gv.MemberIDs); rerr != nil {
+			writeErr(w, http.StatusBadRequest, rerr)
+			return
+		}
+	}
 	st := policy.StartCampaign(gv.MemberIDs)
-	added := st.Advance(&spec.Campaign, s.campaignNow())
+	st.PolicyVersion = spec.PolicyVersion
+	now := s.campaignNow()
+	if spec.FollowGroup {
+		st.Followed = now
+	}
+	added := st.Advance(&spec.Campaign, now)
 	specJSON, _ := json.Marshal(spec)
 	stateJSON, _ := json.Marshal(st)
 	rec := &store.CampaignRecord{Name: req.Name, Spec: specJSON, State: stateJSON, Status: st.Status, Updated: time.Now().UTC()}
@@ -286,32 +314,69 @@ func (s *Server) deleteCampaign(w http.ResponseWriter, r *http.Request) {
 }
 
 // campaignSession runs the campaigns' step for a device whose Inform was
-// just handled; a download it queues is sent in this session.
-func (s *Server) campaignSession(ctx context.Context, se *session) error {
+// just handled; a download or task it queues is sent in this session.
+// It returns what the session's policy planning must know of policy
+// campaigns (which policies are held back from the device, which it
+// runs in).
+func (s *Server) campaignSession(ctx context.Context, se *session) (*campaignPolicies, error) {
 	recs, err := s.st.Campaigns(ctx)
 	if err != nil || len(recs) == 0 {
-		return err
+		return nil, err
 	}
 	id := se.dev.ID
 	now := s.campaignNow()
-	for _, rec := range recs {
-		if rec.Status != policy.CampaignRunning {
-			continue
+	cp := &campaignPolicies{}
+	// The device's time zone, read once, when a device-local window is
+	// about to judge it (a device of the current wave not started yet).
+	var zone *policy.DeviceZone
+	zoneOf := func(st *policy.CampaignState, c *policy.Campaign) (*policy.DeviceZone, error) {
+		d := st.Devices[id]
+		if zone != nil || !c.DeviceLocal() || d == nil || d.Status != policy.DeviceRunning || !d.Started.IsZero() {
+			return zone, nil
 		}
+		z, err := s.deviceZone(ctx, &se.dev)
+		if err != nil {
+			return nil, err
+		}
+		zone = &z
+		return zone, nil
+	}
+	for _, rec := range recs {
 		var spec CampaignSpec
 		if err := json.Unmarshal(rec.Spec, &spec); err != nil {
 			continue
 		}
+		if rec.Status != policy.CampaignRunning {
+			if spec.Policy != "" {
+				var st policy.CampaignState
+				if json.Unmarshal(rec.State, &st) == nil {
+					cp.note(&spec, &st, id)
+				}
+			}
+			continue
+		}
+		c := &spec.Campaign
+		members, err := s.campaignMembers(ctx, se, &spec, rec, now)
+		if err != nil {
+			return nil, err
+		}
+		curVersion := ""
+		if c.Policy != "" {
+			curVersion = s.policyVersion(ctx, c.Policy)
+		}
 		start := false
 		var added []string
-		err := s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
+		err = s.st.UpdateCampaign(ctx, rec.Name, func(cur *store.CampaignRecord) (json.RawMessage, error) {
 			var st policy.CampaignState
 			if err := json.Unmarshal(cur.State, &st); err != nil {
 				return nil, err
 			}
-			c := &spec.Campaign
+			if c.Policy != "" && !st.CheckPolicyVersion(c, curVersion) {
+				cp.note(&spec, &st, id)
+				return json.Marshal(&st)
+			}
 			if d := st.Devices[id]; d != nil && d.Status == policy.DeviceRunning {
-				if len(c.Task) == 0 {
+				if len(c.Task) == 0 && c.Policy == "" {
 					st.Observe(c, id, se.dev.SoftwareVer, now)
 				}
 				if d.Status == policy.DeviceRunning && d.Task != 0 {
@@ -325,20 +390,35 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 					}
 				}
 			}
+			if members != nil && st.Ready(c, now) {
+				st.Follow(members.ids, spec.Group, members.complete, now)
+			}
 			added = st.Advance(c, now)
-			start = st.ShouldStart(c, id, now)
+			z, err := zoneOf(&st, c)
+			if err != nil {
+				return nil, err
+			}
+			start = st.ShouldStartIn(c, id, now, z)
+			if c.Policy != "" {
+				cp.note(&spec, &st, id)
+				if start {
+					cp.retry(c.Policy)
+				}
+			}
 			return json.Marshal(&st)
 		})
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				continue
 			}
-			return err
+			return nil, err
 		}
 		if spec.ConnectionRequests {
 			s.campaignKick(added)
 		}
-		if !start {
+		if !start || c.Policy != "" {
+			// A policy campaign's device converges in this session's
+			// policy planning (policies.go), judged when it ends.
 			continue
 		}
 		var t *store.Task
@@ -347,7 +427,7 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 			if t, rerr = s.campaignTask(ctx, &spec, id); rerr != nil {
 				// The device's model refuses the task: it fails.
 				if err := s.campaignFail(ctx, rec.Name, id, "task refused: "+rerr.Error(), now); err != nil {
-					return err
+					return nil, err
 				}
 				continue
 			}
@@ -361,14 +441,14 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 			}
 			if rerr != nil {
 				if err := s.campaignFail(ctx, rec.Name, id, rerr.Error(), now); err != nil {
-					return err
+					return nil, err
 				}
 				continue
 			}
 			t = storedTask(id, prep)
 		}
 		if err := s.addTask(ctx, t); err != nil {
-			return err
+			return nil, err
 		}
 		if len(spec.Task) > 0 {
 			if se.campaignTasks == nil {
@@ -386,10 +466,10 @@ func (s *Server) campaignSession(ctx context.Context, se *session) error {
 			}
 			return json.Marshal(&st)
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return cp, nil
 }
 
 // campaignTask prepares a task campaign's task for a device, checked

@@ -218,7 +218,11 @@ func (s *Server) planFor(ctx context.Context, set *policy.Set, d *store.Device, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return policy.Compute(set, st, states, policy.NewSession(events), time.Now().UTC()), states, nil
+	sess := policy.NewSession(events)
+	if err := s.campaignPlanHolds(ctx, d.ID, sess); err != nil { // campaigns_policy.go
+		return nil, nil, err
+	}
+	return policy.Compute(set, st, states, sess, time.Now().UTC()), states, nil
 }
 
 func (s *Server) planDevice(w http.ResponseWriter, r *http.Request) error {
@@ -295,6 +299,7 @@ func (s *Server) planPolicy(w http.ResponseWriter, r *http.Request) error {
 		return storeError(err, "devices")
 	}
 	out := PolicyPlan{Policy: name, Outcomes: map[string]int{}, RPCs: map[string]int{}}
+	ctx = s.withCampaignPlanHolds(ctx) // the campaigns read once for all devices
 	if len(devs) > maxPlanDevices {
 		devs, out.Truncated = devs[:maxPlanDevices], true
 	}

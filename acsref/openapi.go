@@ -204,7 +204,7 @@ func (g *schemaGen) input() *schemaGen {
 var requiredInput = map[reflect.Type][]string{
 	reflect.TypeFor[TaskSpec]():          {"name"},
 	reflect.TypeFor[CredentialRequest](): {"password"},
-	reflect.TypeFor[CampaignRequest]():   {"firmware", "group", "name", "within"},
+	reflect.TypeFor[CampaignRequest]():   {"first", "group", "name", "within"},
 }
 
 var (

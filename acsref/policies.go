@@ -118,13 +118,17 @@ type policySession struct {
 	states map[string]*policy.PolicyState
 	final  *policy.Plan
 	seq    int
+	// campaigns: the policy campaigns the device runs in (campaign →
+	// policy), judged when the session ends.
+	campaigns map[string]string
 }
 
 // policyOpen prepares the session's auto-configuration once the Inform
 // is handled: the device's known state (the store's values, or none
 // after a BOOTSTRAP, and the Inform's), and its policy states.
 func (s *Server) policyOpen(ctx context.Context, se *session, inf *cwmp.Inform) error {
-	if err := s.campaignSession(ctx, se); err != nil {
+	cp, err := s.campaignSession(ctx, se)
+	if err != nil {
 		return err
 	}
 	set, err := s.policySet(ctx)
@@ -143,7 +147,14 @@ func (s *Server) policyOpen(ctx context.Context, se *session, inf *cwmp.Inform) 
 	for _, ev := range inf.Event {
 		events = append(events, ev.EventCode)
 	}
-	se.pol = &policySession{set: set, st: st, sess: policy.NewSession(events), states: ps}
+	sess := policy.NewSession(events)
+	if cp != nil {
+		sess.Held, sess.Released, sess.Retry = cp.holds(), cp.released, cp.retries
+	}
+	se.pol = &policySession{set: set, st: st, sess: sess, states: ps}
+	if cp != nil {
+		se.pol.campaigns = cp.running
+	}
 	return nil
 }
 
@@ -327,6 +338,9 @@ func (s *Server) policyEnd(se *session) {
 	now := time.Now().UTC()
 	changed := pol.sess.Finish(pol.final, pol.states, now)
 	s.observePolicyStates(changed, pol.states)
+	if len(pol.campaigns) > 0 {
+		defer s.campaignPolicyEnd(se.dev.ID, pol.final, pol.st, pol.campaigns) // campaigns_policy.go
+	}
 	if len(changed) == 0 {
 		return
 	}

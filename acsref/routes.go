@@ -243,7 +243,7 @@ var nbiRoutes = []Route{
 		Params: []Param{{Name: "limit", Type: 0, Description: "at most this many member ids (default 1000)"}}, Responses: []Response{ok(200, GroupView{}), fail(404, "no such group")},
 		Handle: (*Server).getGroup},
 
-	{Method: "POST", Pattern: "/campaigns", OperationID: "postCampaign", Summary: "Start a campaign (firmware or a task) over a group's members, in growing waves", Tag: "campaigns",
+	{Method: "POST", Pattern: "/campaigns", OperationID: "postCampaign", Summary: "Start a campaign (firmware, a task or a policy) over a group's members, in growing waves", Tag: "campaigns",
 		Body:      jsonBody(CampaignRequest{}),
 		Responses: []Response{ok(201, CampaignView{}), fail(400, "a bad field, an unknown file or group")}, Handle: handler((*Server).postCampaign)},
 	{Method: "GET", Pattern: "/campaigns", OperationID: "listCampaigns", Summary: "Campaigns and their progress", Tag: "campaigns",

@@ -5,7 +5,8 @@
 //
 // Groups (kind: Group) are named device sets, dynamic (a CEL match) or
 // static (a list of ids), that policies may name; campaign.go is the
-// engine of staged firmware campaigns.
+// engine of staged campaigns (firmware, task, policy), tz.go reads the
+// time zones devices report for device-local maintenance windows.
 //
 // The package is pure: it parses documents, checks them against
 // model.Schema lookups, compiles CEL expressions and plans over a
@@ -20,6 +21,7 @@
 //	priority: 10                 # higher wins on the same parameter
 //	match: device.productClass == "Lab Box" && Device.DeviceInfo.SoftwareVersion.startsWith("1.")
 //	groups: [gold]               # and a member of one of these groups
+//	rollout: campaign            # only where a campaign of it has started
 //	triggers:
 //	  events: [BOOTSTRAP, BOOT]  # no triggers: every session
 //	  schedule: {every: 24h, spread: 1h}   # or {cron: "0 3 * * *", spread: 30m}
@@ -77,9 +79,12 @@ type Group struct {
 
 // Policy is a provisioning policy's desired state.
 type Policy struct {
-	Priority   int         `json:"priority"`
-	Match      *Expr       `json:"match,omitempty"`
-	Groups     []string    `json:"groups,omitempty"` // and the device is in one of them
+	Priority int      `json:"priority"`
+	Match    *Expr    `json:"match,omitempty"`
+	Groups   []string `json:"groups,omitempty"` // and the device is in one of them
+	// Rollout "campaign": the policy reaches a device only once a
+	// campaign of it has started there (applying it changes nothing).
+	Rollout    string      `json:"rollout,omitempty"`
 	Triggers   Triggers    `json:"triggers"`
 	Vendor     []string    `json:"vendor,omitempty"`
 	Values     []Value     `json:"values,omitempty"`

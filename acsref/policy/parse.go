@@ -350,9 +350,14 @@ func parseDoc(n *yaml.Node) (*Document, Errors) {
 		"match":    func(_, v *yaml.Node) { pol.Match = p.expr(v, "match") },
 		"vendor":   func(_, v *yaml.Node) { pol.Vendor = p.strings(v, "vendor") },
 		"groups":   func(_, v *yaml.Node) { pol.Groups = p.strings(v, "groups") },
-		"devices":  func(_, v *yaml.Node) { devices, hasDevices = p.strings(v, "devices"), true },
-		"type":     func(_, v *yaml.Node) { vir.Type = p.str(v, "type") },
-		"expr":     func(_, v *yaml.Node) { vir.Expr = p.expr(v, "expr") },
+		"rollout": func(_, v *yaml.Node) {
+			if pol.Rollout = p.str(v, "rollout"); pol.Rollout != RolloutCampaign {
+				p.fail(v, "", RuleSyntax, "rollout is %q (the policy reaches a device only once a campaign of it has started there), not %q", RolloutCampaign, pol.Rollout)
+			}
+		},
+		"devices": func(_, v *yaml.Node) { devices, hasDevices = p.strings(v, "devices"), true },
+		"type":    func(_, v *yaml.Node) { vir.Type = p.str(v, "type") },
+		"expr":    func(_, v *yaml.Node) { vir.Expr = p.expr(v, "expr") },
 		"triggers": func(_, v *yaml.Node) {
 			pol.Triggers.Line = v.Line
 			p.fields(v, "triggers", map[string]func(k, v *yaml.Node){

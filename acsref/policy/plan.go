@@ -73,6 +73,15 @@ type Session struct {
 	AttrsDone  map[string]string // policy → attribute digest set in this session
 	Downloaded map[string]bool   // policy → download accepted in this session
 	RPCs       int               // RPCs sent for policies in this session
+	// Held are the policies a campaign holds back from this device (it
+	// has not reached it yet), with the reason: they are not planned.
+	Held map[string]string
+	// Released are the policies a campaign has started on this device:
+	// a policy with rollout "campaign" is planned only where released.
+	Released map[string]bool
+	// Retry are the policies a campaign (re)started on this device in
+	// this session: a fault's backoff does not delay them.
+	Retry map[string]bool
 }
 
 // NewSession starts the memory of a session with its events.
@@ -245,8 +254,12 @@ func appendUnique(s []string, v string) []string {
 }
 
 // applies reports whether a policy's target covers the device's root.
-func (p *planner) applies(c *Compiled) bool {
-	root := p.st.Root()
+func (p *planner) applies(c *Compiled) bool { return c.CoversRoot(p.st.Root()) }
+
+// CoversRoot reports whether a policy's target model covers a device
+// whose root object is root ("Device.", "" for a standalone service
+// CPE whose Inform names no parameter).
+func (c *Compiled) CoversRoot(root string) bool {
 	if root == "" {
 		// A device whose Inform names no parameter (a standalone service
 		// CPE: VoiceService.1.…) has no known root: a service policy
@@ -317,6 +330,9 @@ func (p *planner) policy(c *Compiled, ps *PolicyState) {
 	if ps == nil {
 		ps = &PolicyState{Policy: name}
 	}
+	if _, held := p.sess.Held[name]; held || c.Doc.Policy.Rollout == RolloutCampaign && !p.sess.Released[name] {
+		return // a campaign has not reached the device yet
+	}
 	if why, ok := p.sess.Faults[name]; ok {
 		p.out[name] = Outcome{Status: StatusFault, Reason: why, Match: true}
 		return
@@ -368,7 +384,7 @@ func (p *planner) policy(c *Compiled, ps *PolicyState) {
 			p.read(f.Path, name)
 		}
 	}
-	if ps.Status == StatusFault && p.now.Before(ps.NextRetry) {
+	if ps.Status == StatusFault && p.now.Before(ps.NextRetry) && !p.sess.Retry[name] {
 		p.out[name] = Outcome{Status: StatusFault, Reason: ps.Reason, Match: true}
 		return
 	}

@@ -20,11 +20,13 @@ func init() { rootCmd.AddCommand(newCampaignCmd()) }
 func newCampaignCmd() *cobra.Command {
 	cmd, c := nbiCommand(&cobra.Command{
 		Use:   "campaign",
-		Short: "Start and steer the reference ACS's firmware campaigns through its NBI",
-		Long: `Campaign starts a firmware campaign from a JSON file (the body of POST
-/campaigns: name, group, firmware, first, growth, soak, within, stop rules,
-concurrency, windows), lists campaigns with their progress, shows one with
-every device's outcome, and pauses, resumes or aborts one.
+		Short: "Start and steer the reference ACS's campaigns (firmware, task, policy) through its NBI",
+		Long: `Campaign starts a campaign from a JSON file (the body of POST /campaigns:
+name, group, one of firmware, task or policy (with an optional
+policyVersion), first, growth, soak, within, stop rules, concurrency,
+followGroup, windows with timeZone "device" and fallbackTimeZone), lists
+campaigns with their progress, shows one with every device's outcome, and
+pauses, resumes or aborts one.
 
 The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 	}, 5*time.Minute)
@@ -33,6 +35,12 @@ The NBI is --nbi (or $DMFORGE_NBI); its token --token (or $DMFORGE_NBI_TOKEN).`,
 		fmt.Fprintf(w, "%s: %s, wave %d", v.Name, v.Status, v.Wave)
 		for _, k := range []string{"targets", "unassigned", "running", "succeeded", "failed"} {
 			fmt.Fprintf(w, ", %s %d", k, v.Progress[k])
+		}
+		if n := v.Progress["skipped"]; n > 0 {
+			fmt.Fprintf(w, ", skipped %d", n)
+		}
+		if v.Spec.Policy != "" {
+			fmt.Fprintf(w, " (policy %s, version %s)", v.Spec.Policy, v.Spec.PolicyVersion)
 		}
 		fmt.Fprintln(w)
 		if v.Reason != "" {
