@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"net/http"
 	"os"
 	"runtime"
@@ -182,6 +183,42 @@ func (s *Server) maxSessions() int {
 // sessionsFullLocked reports whether a new session would pass
 // MaxSessions. Called with s.mu held.
 func (s *Server) sessionsFullLocked() bool { return len(s.sessions) >= s.maxSessions() }
+
+// firstContactsPerCPU is the default of Config.MaxFirstContacts.
+const firstContactsPerCPU = 32
+
+// bootstraps reports whether an Inform carries "0 BOOTSTRAP": the CPE's
+// first contact (or one after a factory reset), which runs discovery.
+func bootstraps(inf *cwmp.Inform) bool {
+	for _, e := range inf.Event {
+		if e.EventCode == cwmp.EventBootstrap {
+			return true
+		}
+	}
+	return false
+}
+
+// firstContactsFullLocked reports whether another bootstrapping session
+// would pass MaxFirstContacts. Called with s.mu held.
+func (s *Server) firstContactsFullLocked() bool {
+	n := s.cfg.MaxFirstContacts
+	if n < 0 {
+		return false
+	}
+	if n == 0 {
+		n = firstContactsPerCPU * runtime.NumCPU()
+	}
+	return s.firstContacts >= n
+}
+
+// busyFirstContact refuses a bootstrapping CPE while the ACS is at
+// MaxFirstContacts. Its wait is short and spread over 2-9 s: a first
+// contact takes a few seconds, and a burst of CPEs told the same
+// Retry-After would come back together.
+func busyFirstContact(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", strconv.Itoa(2+mathrand.IntN(8)))
+	http.Error(w, "the ACS is at its bound of concurrent first contacts", http.StatusServiceUnavailable)
+}
 
 // busy answers 503 with Retry-After: the client comes back later.
 func busy(w http.ResponseWriter, why string) {

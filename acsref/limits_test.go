@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -144,5 +145,43 @@ func BenchmarkPutFile64MiB(b *testing.B) {
 		if w.Code != http.StatusCreated {
 			b.Fatalf("HTTP %d %s", w.Code, w.Body)
 		}
+	}
+}
+
+// TestFirstContactBound: past MaxFirstContacts a bootstrapping CPE's
+// Inform gets 503 with a short Retry-After, while a CPE that does not
+// bootstrap is still admitted; once a first contact ends, the next one
+// is admitted.
+func TestFirstContactBound(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.NoDiscovery = true
+		c.MaxFirstContacts = 1
+	})
+	ctx := context.Background()
+	boot := []cwmp.EventStruct{{EventCode: cwmp.EventBootstrap}, {EventCode: cwmp.EventBoot}}
+	first := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
+	if _, err := first.Post(ctx, informOf("F1", cwmp.Namespace12, boot...)); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := cwmp.NewRequest(ctx, a.srv.CWMPURL(), informOf("F2", cwmp.Namespace12, boot...))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusServiceUnavailable || wait < 2 || wait > 9 {
+		t.Fatalf("second first contact: HTTP %d Retry-After %q, want 503 with 2-9 s", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// A periodic session is not a first contact.
+	periodic := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
+	if _, err := periodic.Post(ctx, informOf("P1", cwmp.Namespace12)); err != nil {
+		t.Fatalf("a periodic Inform during a first contact: %v", err)
+	}
+	if reply, err := first.Post(ctx, &cwmp.Envelope{}); err != nil || !reply.IsEmpty() {
+		t.Fatalf("ending F1: %v %v", reply, err)
+	}
+	if _, err := cwmp.NewSessionClient(a.srv.CWMPURL(), nil).Post(ctx, informOf("F2", cwmp.Namespace12, boot...)); err != nil {
+		t.Fatalf("second first contact after the first ended: %v", err)
 	}
 }

@@ -78,6 +78,14 @@ type Config struct {
 	// MaxSessions bounds concurrent CWMP sessions: beyond it an Inform
 	// gets 503 with Retry-After. Default 256 per CPU.
 	MaxSessions int
+	// MaxFirstContacts bounds, within MaxSessions, the concurrent
+	// sessions of CPEs that bootstrap ("0 BOOTSTRAP"): a first contact
+	// runs discovery, by far the heaviest session, and a burst of them
+	// admitted at once makes every one slow. Beyond it the Inform gets
+	// 503 with a short, spread Retry-After (TR-069 3.7.1.5), so admitted
+	// first contacts stay quick and the rest come back soon. Default 32
+	// per CPU; negative: no separate bound.
+	MaxFirstContacts int
 	// DecodeMemory bounds the memory of the SOAP decodes running at once
 	// (a request waits, then gets 503); default a quarter of the
 	// machine's memory.
@@ -158,9 +166,11 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session // by cookie
-	byDevice map[string]*session
-	byConn   map[string]*session // by the CPE's remote address (CPEs without cookies)
-	devices  *deviceCache        // recent devices (no tags), bounded; unused when shared
+	// firstContacts counts the sessions admitted under MaxFirstContacts.
+	firstContacts int
+	byDevice      map[string]*session
+	byConn        map[string]*session // by the CPE's remote address (CPEs without cookies)
+	devices       *deviceCache        // recent devices (no tags), bounded; unused when shared
 	// pending holds the devices that may have pending tasks, with a
 	// count bumped by every addTask; sessions of the others skip the task
 	// query (not when shared).

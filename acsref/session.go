@@ -28,11 +28,13 @@ const SessionCookie = "dmforge_session"
 const commandKeyPrefix = "dmf-"
 
 type session struct {
-	id   string
-	dev  store.Device
-	bind *Binding
-	ns   cwmp.Namespace
-	seen atomic.Int64 // unix nanos of the last request
+	id string
+	// firstContact: the session counts under Config.MaxFirstContacts.
+	firstContact bool
+	dev          store.Device
+	bind         *Binding
+	ns           cwmp.Namespace
+	seen         atomic.Int64 // unix nanos of the last request
 	// user is the name the CPE authenticated with ("" without CPE
 	// authentication): it fetches the ACS's files with the same
 	// credentials.
@@ -349,6 +351,16 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		s.mu.Unlock()
 		busy(w, "the ACS is at its bound of concurrent sessions")
 		return
+	}
+	if bootstraps(inf) {
+		if s.firstContactsFullLocked() {
+			s.mu.Unlock()
+			s.observeRefused()
+			busyFirstContact(w)
+			return
+		}
+		s.firstContacts++
+		se.firstContact = true
 	}
 	if old, ok := s.byDevice[id]; ok {
 		if old.committing.Load() {
@@ -955,6 +967,9 @@ func (s *Server) dropSession(se *session) {
 	s.mu.Lock()
 	if s.sessions[se.id] == se {
 		delete(s.sessions, se.id)
+		if se.firstContact {
+			s.firstContacts--
+		}
 	}
 	if s.byDevice[se.dev.ID] == se {
 		delete(s.byDevice, se.dev.ID)

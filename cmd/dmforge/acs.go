@@ -41,6 +41,7 @@ type acsOptions struct {
 	crAllowedNets                   []string
 	crBasic                         bool
 	maxSessions                     int
+	maxFirstContacts                int
 	maxSessionTimeout               time.Duration
 	maxNoAnswer                     int
 	retryBackoff                    time.Duration
@@ -125,6 +126,7 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	f.StringSliceVar(&o.crAllowedNets, "cr-allowed-net", nil, "networks (CIDR) the global --cr-username/--cr-password may be sent to (default "+strings.Join(acsref.DefaultConnReqNets, ",")+"; add 127.0.0.0/8 for CPEs on this host)")
 	f.BoolVar(&o.crBasic, "cr-basic-auth", false, "answer a CPE's Basic challenge on connection requests (sends the password in clear); Digest only if false")
 	f.IntVar(&o.maxSessions, "max-sessions", 0, "concurrent CWMP sessions before an Inform gets 503 + Retry-After (default 256 per CPU)")
+	f.IntVar(&o.maxFirstContacts, "max-first-contacts", 0, "concurrent sessions of bootstrapping CPEs (discovery) before their Inform gets 503 + a short Retry-After (default 32 per CPU; -1: no separate bound)")
 	f.DurationVar(&o.maxSessionTimeout, "max-session-timeout", 0, "longest session timeout a CPE may propose in its Inform (default 2m, or --session-timeout if longer)")
 	f.BoolVar(&o.allowUnauthCPEs, "allow-unauthenticated-cpes", false, "let the CWMP endpoint listen beyond loopback without CPE authentication: anyone can create devices")
 	f.StringVar(&o.cpeUser, "cpe-username", "", "username CPEs authenticate with (no CPE authentication if empty and no --per-device-auth)")
@@ -185,7 +187,7 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 		NBIAccess:                acsref.NBIAccess{Open: o.nbiOpen, ResetKey: o.nbiResetKey, AllowedHosts: o.nbiAllowedHosts, AllowedOrigins: o.nbiAllowedOrigins},
 		AllowUnauthenticatedCPEs: o.allowUnauthCPEs,
 		ConnReqAllowedNets:       o.crAllowedNets, ConnReqBasic: o.crBasic,
-		MaxSessions: o.maxSessions, MaxSessionTimeout: o.maxSessionTimeout,
+		MaxSessions: o.maxSessions, MaxFirstContacts: o.maxFirstContacts, MaxSessionTimeout: o.maxSessionTimeout,
 	})
 	if err != nil {
 		return err
