@@ -86,7 +86,7 @@ func (s *Server) authorize(r *http.Request, rt *Route, p *Principal) error {
 		}
 		t, err := s.st.Task(ctx, id)
 		if err != nil {
-			return nil // 404
+			return storeError(err, "task") // 404 for an unknown task, as for another device's
 		}
 		dev = t.DeviceID
 	case rt.OperationID == "listTasks" || rt.OperationID == "listFaults":
@@ -98,9 +98,16 @@ func (s *Server) authorize(r *http.Request, rt *Route, p *Principal) error {
 	default:
 		return apiErr(http.StatusForbidden, RuleScope, "user "+p.Name+" is scoped to group "+p.Scope+": "+rt.Method+" "+rt.Pattern+" is not for scoped users")
 	}
+	// A device outside the scope is answered as an unknown one, from
+	// this one place for both: a scoped user cannot tell that a device
+	// exists outside its group.
+	unknown := storeError(store.ErrNotFound, "device")
+	if strings.Contains(rt.Pattern, "{tid}") {
+		unknown = storeError(store.ErrNotFound, "task")
+	}
 	d, err := s.st.Device(ctx, dev)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil // the handler answers 404
+		return unknown
 	}
 	if err != nil {
 		return storeError(err, "device")
@@ -110,7 +117,7 @@ func (s *Server) authorize(r *http.Request, rt *Route, p *Principal) error {
 		return err
 	}
 	if !in {
-		return apiErr(http.StatusForbidden, RuleScope, "device "+dev+" is outside the scope of user "+p.Name+" (group "+p.Scope+")")
+		return unknown
 	}
 	return nil
 }
