@@ -79,9 +79,6 @@ func countBy(ds []*store.Device, key func(*store.Device) string) []countRow {
 	return out
 }
 
-// uiOnlineWindow: a device that informed within it counts as online.
-const uiOnlineWindow = time.Hour
-
 func (s *Server) uiOverview(w http.ResponseWriter, r *http.Request, se *uiSession) {
 	ds, err := s.uiDeviceList(r, se, uiDeviceQuery{})
 	if err != nil {
@@ -89,15 +86,16 @@ func (s *Server) uiOverview(w http.ResponseWriter, r *http.Request, se *uiSessio
 		return
 	}
 	online, lastMinute := 0, 0
+	now := time.Now()
 	for _, d := range ds {
-		if time.Since(d.LastInform) < uiOnlineWindow {
+		if on, err := s.deviceOnline(r.Context(), d, now); err == nil && on {
 			online++
 		}
-		if time.Since(d.LastInform) < time.Minute {
+		if now.Sub(d.LastInform) < time.Minute {
 			lastMinute++
 		}
 	}
-	data := map[string]any{"Devices": len(ds), "Online": online, "Window": uiOnlineWindow.String(), "LastMinute": lastMinute,
+	data := map[string]any{"Devices": len(ds), "Online": online, "LastMinute": lastMinute,
 		"ByModel":   countBy(ds, func(d *store.Device) string { return d.Model }),
 		"ByClass":   countBy(ds, func(d *store.Device) string { return d.ProductClass }),
 		"BySoftVer": countBy(ds, func(d *store.Device) string { return d.SoftwareVer })}
@@ -122,12 +120,18 @@ type uiDeviceQuery struct {
 	Query string
 	// Group is a device group (a saved filter: kind Group documents).
 	Group string
+	// VName and VValue filter by a virtual parameter's value (policy
+	// documents of kind Virtual), as the device's known state gives it.
+	VName, VValue string
+	// Online is "online", "offline" or "" (ui_online.go's rule).
+	Online string
 }
 
 func deviceQueryOf(r *http.Request) uiDeviceQuery {
 	q := r.URL.Query()
 	return uiDeviceQuery{ID: strings.TrimSpace(q.Get("id")), Tag: q.Get("tag"), Model: q.Get("model"),
-		ProductClass: q.Get("productClass"), Software: q.Get("software"), Query: strings.TrimSpace(q.Get("query")), Group: q.Get("group")}
+		ProductClass: q.Get("productClass"), Software: q.Get("software"), Query: strings.TrimSpace(q.Get("query")), Group: q.Get("group"),
+		VName: q.Get("vparam"), VValue: q.Get("vvalue"), Online: q.Get("online")}
 }
 
 // uiDeviceList is the devices the session's user may see that match q:
@@ -175,7 +179,7 @@ func (s *Server) uiDeviceList(r *http.Request, se *uiSession, q uiDeviceQuery) (
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	return s.uiFilterMore(r, q, out)
 }
 
 // uiDeviceRows bounds the rows of the devices page (the CSV has all).
@@ -218,7 +222,18 @@ func (s *Server) uiDevices(w http.ResponseWriter, r *http.Request, se *uiSession
 	if len(ds) > uiDeviceRows {
 		ds = ds[:uiDeviceRows]
 	}
-	s.render(w, r, se, "devices", map[string]any{"Q": q, "List": ds, "Total": total, "Shown": len(ds), "Query": r.URL.RawQuery, "Groups": groups})
+	rows := make([]uiDeviceRow, len(ds))
+	now := time.Now()
+	for i, d := range ds {
+		rows[i].Device = d
+		rows[i].Online, _ = s.deviceOnline(r.Context(), d, now)
+	}
+	filters, err := s.st.SavedFilters(r.Context(), se.p.Name)
+	if err != nil {
+		s.log.Error("acs: ui: saved filters", "err", err)
+	}
+	s.render(w, r, se, "devices", map[string]any{"Q": q, "List": rows, "Total": total, "Shown": len(ds), "Query": savedQuery(r.URL.Query()),
+		"Groups": groups, "Virtuals": s.virtualNames(r), "Filters": filters})
 }
 
 // uiBulk runs an action on the selected devices, each through the route
@@ -238,6 +253,10 @@ func (s *Server) uiBulk(w http.ResponseWriter, r *http.Request, se *uiSession) {
 			back(w, r, ret, "", fmt.Errorf("the task is not JSON"))
 			return
 		}
+	}
+	if action == "campaign" {
+		s.uiBulkCampaign(w, r, se, ids, ret)
+		return
 	}
 	if (action == "tag" || action == "untag") && tag == "" {
 		back(w, r, ret, "", fmt.Errorf("no tag given"))
@@ -420,8 +439,14 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 	if b != nil {
 		modelName = b.ModelName()
 	}
-	s.render(w, r, se, "device", map[string]any{"D": d, "ID": id, "Prefix": prefix, "Params": rows, "Tasks": tasks,
-		"Faults": faults, "Model": modelName, "Findings": conf.Findings, "Files": files, "Probe": probe})
+	data := map[string]any{"D": d, "ID": id, "Prefix": prefix, "Params": rows, "Tasks": tasks,
+		"Faults": faults, "Model": modelName, "Findings": conf.Findings, "Files": files, "Probe": probe}
+	if plan, outcomes, err := s.devicePlanRows(r, se, d.ID); err != nil {
+		data["PlanErr"] = err.Error()
+	} else {
+		data["Plan"], data["Outcomes"] = plan, outcomes
+	}
+	s.render(w, r, se, "device", data)
 }
 
 // uiDeviceAction queues a task from the device page: set, add, delete,
