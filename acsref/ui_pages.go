@@ -51,6 +51,19 @@ var uiFuncs = template.FuncMap{
 		return string(b)
 	},
 	"isAdmin": func(p Principal) bool { return p.Role == store.RoleAdmin },
+	// devicesURL is the devices page with a query string (a saved filter,
+	// the CSV link): parsed and encoded again here, so that it is whole
+	// (html/template would escape its = and & as one query value).
+	"devicesURL": func(query string, extra ...string) template.URL {
+		q, _ := url.ParseQuery(query)
+		for i := 0; i+1 < len(extra); i += 2 {
+			q.Set(extra[i], extra[i+1])
+		}
+		if len(q) == 0 {
+			return "/ui/devices"
+		}
+		return template.URL("/ui/devices?" + q.Encode())
+	},
 	"actions": func() []string { return []string{"pause", "resume", "abort"} },
 }
 
@@ -191,12 +204,12 @@ func (s *Server) uiDevices(w http.ResponseWriter, r *http.Request, se *uiSession
 	if err != nil {
 		msg := "devices: store error (details in the ACS log)"
 		if ue, ok := err.(*uiError); ok {
-			msg = "query: " + ue.Error()
+			msg = "filter: " + ue.Error()
 		} else {
 			s.log.Error("acs: ui: devices", "err", err)
 		}
 		w.WriteHeader(http.StatusBadRequest)
-		s.render(w, r, se, "devices", map[string]any{"Q": q, "LoadErr": msg, "Total": 0, "Shown": 0})
+		s.render(w, r, se, "devices", map[string]any{"Q": q, "LoadErr": msg, "Total": 0, "Shown": 0, "Query": savedQuery(r.URL.Query())})
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {

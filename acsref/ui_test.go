@@ -119,8 +119,8 @@ func TestUILoginCSRFAndLimits(t *testing.T) {
 	_, none := u.do("GET", "/ui/devices?query="+url.QueryEscape(`{"Device.DeviceInfo.SerialNumber":"U2"}`), nil, nil)
 	resp, badQ := u.do("GET", "/ui/devices?query="+url.QueryEscape(`{"$where":"1"}`), nil, nil)
 	if !strings.Contains(page, `<span id="total">1</span>`) || !strings.Contains(none, `<span id="total">0</span>`) ||
-		resp.StatusCode != http.StatusBadRequest || !strings.Contains(badQ, "query: ") {
-		t.Fatalf("parameter-value filter: %v %v %d %v %s", strings.Contains(page, `<span id="total">1</span>`), strings.Contains(none, `<span id="total">0</span>`), resp.StatusCode, strings.Contains(badQ, "query: "), badQ)
+		resp.StatusCode != http.StatusBadRequest || !strings.Contains(badQ, "filter: ") {
+		t.Fatalf("parameter-value filter: %v %v %d %v %s", strings.Contains(page, `<span id="total">1</span>`), strings.Contains(none, `<span id="total">0</span>`), resp.StatusCode, strings.Contains(badQ, "filter: "), badQ)
 	}
 	// A group (a saved filter) selects its members.
 	grp := "kind: Group\nname: uiboxes\nmodel: Device:2\nmatch: device.productClass == 'UIBox'\n"
