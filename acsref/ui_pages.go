@@ -328,6 +328,7 @@ type uiParam struct {
 	Sizes    string
 	Type     string // base type for the page's check
 	List     bool
+	Patterns string // JSON: the patterns for the page's check (uiPatterns)
 }
 
 func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
@@ -342,7 +343,11 @@ func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
 	parts = append(parts, t)
 	var rs []string
 	for _, r := range sx.Ranges {
-		rs = append(rs, r.Min+":"+r.Max)
+		if r.Step != "" && r.Step != "1" {
+			rs = append(rs, r.Min+":"+r.Max+":"+r.Step)
+		} else {
+			rs = append(rs, r.Min+":"+r.Max)
+		}
 	}
 	if len(rs) > 0 {
 		ranges = strings.Join(rs, ",")
@@ -422,6 +427,7 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 					row.Wire = "xsd:" + string(e.Syntax.WireType())
 					row.Facets, row.Ranges, row.Sizes, row.Enums = facets(e.Syntax)
 					row.Type, row.List = string(e.Syntax.Type), e.Syntax.List != nil
+					row.Patterns = uiPatterns(e.Syntax)
 				}
 				row.Writable = !e.Object && e.Access != model.ReadOnly
 			}
