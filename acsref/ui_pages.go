@@ -369,7 +369,9 @@ func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
 		parts = append(parts, "size ["+strings.Join(ss, "] [")+"]")
 	}
 	for _, e := range sx.Enums {
-		if e.Access != model.ReadOnly {
+		// The values the ACS may write: not read-only, not deleted
+		// (model.CheckValue refuses a deleted one).
+		if e.Access != model.ReadOnly && e.Status != model.Deleted {
 			enums = append(enums, e.Value)
 		}
 	}

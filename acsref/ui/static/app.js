@@ -167,21 +167,23 @@ function checkItem(v, d) {
   return null;
 }
 
+// checkValue is CheckValue: a list's items one by one, else the value;
+// [rule, message] or null. d is the input's dataset.
+function checkValue(v, d) {
+  if (d.list !== "true") return checkItem(v, d);
+  if (v === "") return null;
+  const items = v.split(",");
+  for (let i = 0; i < items.length; i++) {
+    const p = checkItem(items[i].trim(), d);
+    if (p) return [p[0], "list item " + (i + 1) + ": " + p[1]];
+  }
+  return null;
+}
+
 function check(input) {
   const d = input.dataset;
   const v = input.value;
-  let problem = null;
-  if (d.list === "true") {
-    if (v !== "") {
-      const items = v.split(",");
-      for (let i = 0; i < items.length && !problem; i++) {
-        const p = checkItem(items[i].trim(), d);
-        if (p) problem = [p[0], "list item " + (i + 1) + ": " + p[1]];
-      }
-    }
-  } else {
-    problem = checkItem(v, d);
-  }
+  const problem = checkValue(v, d);
   const out = input.form.querySelector(".check");
   const button = input.form.querySelector("button");
   if (problem) {
