@@ -20,54 +20,60 @@ const (
 	onlineFallback = time.Hour
 )
 
-// onlineWindow is how long after its last Inform the device counts as
-// online, and the periodic interval it is based on (0: unknown, the
-// fallback).
-func (s *Server) onlineWindow(ctx context.Context, d *store.Device) (window, interval time.Duration, err error) {
+// onlineRoots are the roots whose ManagementServer the rule reads.
+var onlineRoots = []string{"Device.", "InternetGatewayDevice."}
+
+// onlineNames are the parameters the rule reads, of every root.
+var onlineNames = func() []string {
+	var out []string
+	for _, r := range onlineRoots {
+		out = append(out, r+"ManagementServer.PeriodicInformEnable", r+"ManagementServer.PeriodicInformInterval")
+	}
+	return out
+}()
+
+// onlineWindow is how long after its last Inform a device counts as
+// online, from its stored values of its root's ManagementServer.
+func onlineWindow(d *store.Device, values map[string]string) time.Duration {
 	root := d.Root
 	if root == "" {
 		root = "Device."
 	}
-	prefix := root + "ManagementServer.PeriodicInform"
-	ps, err := s.st.Parameters(ctx, d.ID, prefix)
-	if err != nil {
-		return 0, 0, err
+	enable, interval := values[root+"ManagementServer.PeriodicInformEnable"], values[root+"ManagementServer.PeriodicInformInterval"]
+	n, err := strconv.ParseUint(strings.TrimSpace(interval), 10, 32)
+	if err != nil || n == 0 || enable == "false" || enable == "0" {
+		return onlineFallback
 	}
-	enabled := true
-	for _, p := range ps {
-		switch strings.TrimPrefix(p.Name, prefix) {
-		case "Interval":
-			if n, err := strconv.ParseUint(strings.TrimSpace(p.Value), 10, 32); err == nil && n > 0 {
-				interval = time.Duration(n) * time.Second
-			}
-		case "Enable":
-			enabled = p.Value != "false" && p.Value != "0"
-		}
-	}
-	if !enabled || interval == 0 {
-		return onlineFallback, 0, nil
-	}
-	return 2*interval + onlineSlack, interval, nil
+	return 2*time.Duration(n)*time.Second + onlineSlack
 }
 
-// deviceOnline tells whether d is online at now by the rule above.
-func (s *Server) deviceOnline(ctx context.Context, d *store.Device, now time.Time) (bool, error) {
-	w, _, err := s.onlineWindow(ctx, d)
-	if err != nil {
-		return false, err
+// onlineOf tells which of ds are online at now (one store query per 500
+// devices).
+func (s *Server) onlineOf(ctx context.Context, ds []*store.Device, now time.Time) ([]bool, error) {
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
 	}
-	return !d.LastInform.IsZero() && now.Sub(d.LastInform) <= w, nil
+	values, err := s.st.ParameterValues(ctx, ids, onlineNames)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(ds))
+	for i, d := range ds {
+		out[i] = !d.LastInform.IsZero() && now.Sub(d.LastInform) <= onlineWindow(d, values[d.ID])
+	}
+	return out, nil
 }
 
 // filterOnline keeps the devices whose online status is want.
 func (s *Server) filterOnline(ctx context.Context, ds []*store.Device, want bool, now time.Time) ([]*store.Device, error) {
+	on, err := s.onlineOf(ctx, ds, now)
+	if err != nil {
+		return nil, err
+	}
 	out := ds[:0:0]
-	for _, d := range ds {
-		on, err := s.deviceOnline(ctx, d, now)
-		if err != nil {
-			return nil, err
-		}
-		if on == want {
+	for i, d := range ds {
+		if on[i] == want {
 			out = append(out, d)
 		}
 	}

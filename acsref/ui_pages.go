@@ -100,8 +100,12 @@ func (s *Server) uiOverview(w http.ResponseWriter, r *http.Request, se *uiSessio
 	}
 	online, lastMinute := 0, 0
 	now := time.Now()
-	for _, d := range ds {
-		if on, err := s.deviceOnline(r.Context(), d, now); err == nil && on {
+	on, err := s.onlineOf(r.Context(), ds, now)
+	if err != nil {
+		s.log.Error("acs: ui: online status", "err", err)
+	}
+	for i, d := range ds {
+		if on != nil && on[i] {
 			online++
 		}
 		if now.Sub(d.LastInform) < time.Minute {
@@ -236,10 +240,13 @@ func (s *Server) uiDevices(w http.ResponseWriter, r *http.Request, se *uiSession
 		ds = ds[:uiDeviceRows]
 	}
 	rows := make([]uiDeviceRow, len(ds))
-	now := time.Now()
+	on, err := s.onlineOf(r.Context(), ds, time.Now())
+	if err != nil {
+		s.log.Error("acs: ui: online status", "err", err)
+	}
 	for i, d := range ds {
 		rows[i].Device = d
-		rows[i].Online, _ = s.deviceOnline(r.Context(), d, now)
+		rows[i].Online = on != nil && on[i]
 	}
 	filters, err := s.st.SavedFilters(r.Context(), se.p.Name)
 	if err != nil {

@@ -57,6 +57,51 @@ type UIState interface {
 	// DeleteSavedFilter drops one; ErrNotFound if the user has none of
 	// that name.
 	DeleteSavedFilter(ctx context.Context, user, name string) error
+
+	// ParameterValues reads the stored values of a few named parameters
+	// of many devices at once (the online status of a device list reads
+	// each one's periodic inform interval): device → name → value, the
+	// devices and names without a stored value left out.
+	ParameterValues(ctx context.Context, ids, names []string) (map[string]map[string]string, error)
+}
+
+// parameterValuesChunk bounds the device ids of one ParameterValues
+// query (SQLite allows 32766 placeholders; PostgreSQL 65535).
+const parameterValuesChunk = 500
+
+// parameterValuesSQL is the query of ids × names with ? placeholders.
+func parameterValuesSQL(nIDs, nNames int) string {
+	return `SELECT device_id, name, value FROM parameters WHERE device_id IN (` + strings.Repeat("?,", nIDs-1) + `?) AND name IN (` +
+		strings.Repeat("?,", nNames-1) + `?)`
+}
+
+// parameterValues runs the chunked queries through query, which answers
+// the rows of one.
+func parameterValues(ids, names []string, query func(q string, args []any, add func(id, name, value string)) error) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	if len(ids) == 0 || len(names) == 0 {
+		return out, nil
+	}
+	for start := 0; start < len(ids); start += parameterValuesChunk {
+		chunk := ids[start:min(start+parameterValuesChunk, len(ids))]
+		args := make([]any, 0, len(chunk)+len(names))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		for _, n := range names {
+			args = append(args, n)
+		}
+		err := query(parameterValuesSQL(len(chunk), len(names)), args, func(id, name, value string) {
+			if out[id] == nil {
+				out[id] = map[string]string{}
+			}
+			out[id][name] = value
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // uiStateMigrationSQL creates the UI's tables (the same statement for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -128,4 +129,24 @@ func (s *Postgres) DeleteSavedFilter(ctx context.Context, user, name string) err
 		return ErrNotFound
 	}
 	return nil
+}
+
+// ParameterValues implements UIState.
+func (s *Postgres) ParameterValues(ctx context.Context, ids, names []string) (map[string]map[string]string, error) {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !storable(id) })
+	return parameterValues(ids, names, func(q string, args []any, add func(id, name, value string)) error {
+		rows, err := s.pool.Query(ctx, dollarPlaceholders(q), args...)
+		if err != nil {
+			return pgErr("parameters", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, name, value string
+			if err := rows.Scan(&id, &name, &value); err != nil {
+				return pgErr("parameters", err)
+			}
+			add(id, name, value)
+		}
+		return pgErr("parameters", rows.Err())
+	})
 }

@@ -93,3 +93,22 @@ func (s *SQLite) DeleteSavedFilter(ctx context.Context, user, name string) error
 	}
 	return nil
 }
+
+// ParameterValues implements UIState.
+func (s *SQLite) ParameterValues(ctx context.Context, ids, names []string) (map[string]map[string]string, error) {
+	return parameterValues(ids, names, func(q string, args []any, add func(id, name, value string)) error {
+		rows, err := s.r.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, name, value string
+			if err := rows.Scan(&id, &name, &value); err != nil {
+				return err
+			}
+			add(id, name, value)
+		}
+		return rows.Err()
+	})
+}

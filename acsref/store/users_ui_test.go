@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"path/filepath"
 	"testing"
 	"time"
@@ -124,5 +126,28 @@ func testUIState(t *testing.T, open func() (store.Store, error)) {
 	}
 	if fs, _ := st.SavedFilters(ctx, "ro"); len(fs) != 1 || fs[0].Query != "tag=ro" {
 		t.Fatalf("ro's filters after op deleted its own of the same name: %+v", fs)
+	}
+
+	// ParameterValues: a few names of many devices, over more than one
+	// chunk of ids.
+	var ids []string
+	for i := range 1200 {
+		id := fmt.Sprintf("PV-%04d", i)
+		ids = append(ids, id)
+		b := &store.Batch{Device: &store.Device{ID: id, Root: "Device.", Model: "Device:2.19", FirstSeen: now, LastInform: now}}
+		if i%3 != 0 { // every third has none
+			b.Parameters = []store.Parameter{
+				{Name: "Device.ManagementServer.PeriodicInformInterval", Value: strconv.Itoa(i), Updated: now, HasValue: true},
+				{Name: "Device.ManagementServer.URL", Value: "http://acs", Updated: now, HasValue: true},
+			}
+		}
+		if err := st.Commit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vals, err := st.ParameterValues(ctx, append(ids, "PV-none", "bad\x00id"), []string{"Device.ManagementServer.PeriodicInformInterval", "Device.ManagementServer.PeriodicInformEnable"})
+	if err != nil || len(vals) != 800 || vals["PV-0001"]["Device.ManagementServer.PeriodicInformInterval"] != "1" ||
+		vals["PV-1198"]["Device.ManagementServer.PeriodicInformInterval"] != "1198" || len(vals["PV-0001"]) != 1 || vals["PV-0003"] != nil {
+		t.Fatalf("ParameterValues: %d devices, %v; PV-0001 %v, PV-1198 %v", len(vals), err, vals["PV-0001"], vals["PV-1198"])
 	}
 }
