@@ -35,6 +35,10 @@ model: Device:2
 match: v.site == "lab"
 values:
   Device.ManagementServer.PeriodicInformInterval: 321
+objects:
+  - table: Device.IP.Interface.
+    key: {Alias: wan}
+    values: {MaxMTUSize: 1492}
 `
 	if code, body := nbiCall(t, "POST", a.nbi+"/policies", docs, map[string]string{"Authorization": "Bearer " + a.tok, "Content-Type": "application/yaml"}); code != 200 {
 		t.Fatalf("documents: %d %s", code, body)
@@ -104,7 +108,12 @@ values:
 		strings.Contains(pp, o1+"</a></td><td>set") || !strings.Contains(pp, `id="plan-summary">3 devices of the model looked at, 2 matching`) {
 		t.Fatalf("policy page's plan:\n%s", pp)
 	}
-	if _, dp := u.do("GET", "/ui/devices/"+url.PathEscape(v1), nil, nil); !strings.Contains(dp, `<tr class="plan-set">`+setRow) || !strings.Contains(dp, "fast</a>: pending") {
+	addRow := `<td>add</td><td>Device.IP.Interface.</td><td>Alias = wan; MaxMTUSize = 1492</td>`
+	if strings.Count(pp, addRow) != 2 {
+		t.Fatalf("policy page's plan lacks the instance to add:\n%s", pp)
+	}
+	if _, dp := u.do("GET", "/ui/devices/"+url.PathEscape(v1), nil, nil); !strings.Contains(dp, `<tr class="plan-set">`+setRow) || !strings.Contains(dp, "fast</a>: pending") ||
+		!strings.Contains(dp, `<tr class="plan-add">`+addRow) {
 		t.Fatalf("device page's plan:\n%s", dp)
 	}
 	if _, dp := u.do("GET", "/ui/devices/"+url.PathEscape(o1), nil, nil); !strings.Contains(dp, `id="plan-none"`) {
