@@ -82,6 +82,18 @@ func TestScopedUnknownAndOutside(t *testing.T) {
 			t.Errorf("GET %s: outside %d %s, unknown %d %s", q, c1, b1, c2, b2)
 		}
 	}
+	// The audit log tells the admin which was which.
+	results := map[string]string{}
+	for _, e := range a.audit(t, "actor=soperator&action=postTask") {
+		results[e.Target] = e.Result
+		if e.Status != http.StatusNotFound {
+			t.Errorf("audit of a scoped task on %s: status %d", e.Target, e.Status)
+		}
+	}
+	if !strings.HasPrefix(results[out], "scope: device "+out+" is outside the scope of user soperator") ||
+		!strings.HasPrefix(results[unknown], "not-found: device "+unknown+" not found") {
+		t.Errorf("audit results of the scoped tasks: %q", results)
+	}
 	// Unscoped, the device is there.
 	if code, body := nbiCall(t, "GET", a.nbi+"/devices/"+url.PathEscape(out), "", bearer(a.tok)); code != 200 {
 		t.Fatalf("the admin key on the outside device: %d %s", code, body)
