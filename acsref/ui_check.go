@@ -2,6 +2,7 @@ package acsref
 
 import (
 	"encoding/json"
+	"strconv"
 
 	"github.com/dmforge/dmforge/model"
 )
@@ -40,4 +41,29 @@ func uiPatterns(sx *model.Syntax) string {
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
+}
+
+// ListFacets are a list's facets for the page: the whole string's size
+// ("min:max") and the item counts ("" when unbounded).
+type ListFacets struct {
+	ListSize, MinItems, MaxItems string
+}
+
+func uiListFacets(sx *model.Syntax) ListFacets {
+	var f ListFacets
+	l := sx.List
+	if l == nil {
+		return f
+	}
+	u := func(p *uint64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatUint(*p, 10)
+	}
+	if l.Size != nil {
+		f.ListSize = u(l.Size.Min) + ":" + u(l.Size.Max)
+	}
+	f.MinItems, f.MaxItems = u(l.MinItems), u(l.MaxItems)
+	return f
 }

@@ -12,6 +12,13 @@ import (
 func UIInputData(sx *model.Syntax) map[string]string {
 	_, ranges, sizes, enums := facets(sx)
 	e, _ := json.Marshal(enums)
-	return map[string]string{"type": string(sx.Type), "ranges": ranges, "sizes": sizes, "enums": string(e),
+	m := map[string]string{"type": string(sx.Type), "ranges": ranges, "sizes": sizes, "enums": string(e),
 		"list": strconv.FormatBool(sx.List != nil), "patterns": uiPatterns(sx)}
+	lf := uiListFacets(sx)
+	for k, v := range map[string]string{"listSize": lf.ListSize, "minItems": lf.MinItems, "maxItems": lf.MaxItems} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
 }

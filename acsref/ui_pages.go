@@ -336,6 +336,7 @@ type uiParam struct {
 	Type     string // base type for the page's check
 	List     bool
 	Patterns string // JSON: the patterns for the page's check (uiPatterns)
+	ListFacets       // a list's size and item counts
 }
 
 func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
@@ -350,7 +351,7 @@ func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
 	parts = append(parts, t)
 	var rs []string
 	for _, r := range sx.Ranges {
-		if r.Step != "" && r.Step != "1" {
+		if r.Step != "" {
 			rs = append(rs, r.Min+":"+r.Max+":"+r.Step)
 		} else {
 			rs = append(rs, r.Min+":"+r.Max)
@@ -437,6 +438,7 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 					row.Facets, row.Ranges, row.Sizes, row.Enums = facets(e.Syntax)
 					row.Type, row.List = string(e.Syntax.Type), e.Syntax.List != nil
 					row.Patterns = uiPatterns(e.Syntax)
+					row.ListFacets = uiListFacets(e.Syntax)
 				}
 				row.Writable = !e.Object && e.Access != model.ReadOnly
 			}

@@ -15,7 +15,7 @@ function fmtBounds(lo, hi) {
 function rangeList(ranges) {
   return ranges.split(",").map(function (r) {
     const [lo, hi, step] = r.split(":");
-    return fmtBounds(lo, hi) + (step ? " step " + step : "");
+    return fmtBounds(lo, hi) + (step && step !== "1" ? " step " + step : "");
   }).join(" or ");
 }
 
@@ -98,6 +98,50 @@ function base64Len(v) {
   return v.length / 4 * 3 - pad;
 }
 
+// decimalParts is a decimal's sign, integer and fraction digits (as
+// splitDecimal), for exact comparisons.
+function decimalParts(v) {
+  v = v.trim();
+  let neg = false;
+  if (v[0] === "-" || v[0] === "+") { neg = v[0] === "-"; v = v.substring(1); }
+  let [ip, fp] = v.split(".");
+  ip = (ip || "").replace(/^0+/, "");
+  fp = (fp || "").replace(/0+$/, "");
+  if (ip === "" && fp === "") neg = false;
+  return [neg, ip, fp];
+}
+
+// compareDecimal is CompareDecimal: -1, 0 or +1, exactly.
+function compareDecimal(a, b) {
+  const [an, ai, af] = decimalParts(a), [bn, bi, bf] = decimalParts(b);
+  if (an !== bn) return an ? -1 : 1;
+  let c = ai.length !== bi.length ? (ai.length < bi.length ? -1 : 1) : (ai < bi ? -1 : ai > bi ? 1 : (af < bf ? -1 : af > bf ? 1 : 0));
+  return an ? -c : c;
+}
+
+// scaled is a decimal times 10^scale as a BigInt.
+function scaled(v, scale) {
+  const [neg, ip, fp] = decimalParts(v);
+  const n = BigInt((ip || "0") + fp.padEnd(scale, "0"));
+  return neg ? -n : n;
+}
+
+// decimalInRanges is checkRanges of a decimal: inside some range and on
+// its step (counted from its minimum, or 0).
+function decimalInRanges(v, ranges) {
+  if (!ranges) return true;
+  return ranges.split(",").some(function (r) {
+    const [lo, hi, step] = r.split(":");
+    if (lo !== "" && compareDecimal(v, lo) < 0) return false;
+    if (hi !== "" && compareDecimal(v, hi) > 0) return false;
+    if (step && compareDecimal(step, "0") > 0) {
+      const scale = Math.max(...[v, lo || "0", step].map(function (x) { return decimalParts(x)[2].length; }));
+      if ((scaled(v, scale) - scaled(lo || "0", scale)) % scaled(step, scale) !== 0n) return false;
+    }
+    return true;
+  });
+}
+
 function decimalOK(v) {
   return /^[+-]?[0-9]*\.?[0-9]*$/.test(v) && /[0-9]/.test(v);
 }
@@ -139,6 +183,7 @@ function checkItem(v, d) {
       break;
     case "decimal":
       if (!decimalOK(v)) p = ["type", "not a decimal"];
+      else if (!decimalInRanges(v, d.ranges)) p = ["range", "outside the range " + rangeList(d.ranges)];
       break;
     case "dateTime": {
       const m = dateTimeProblem(v);
@@ -171,12 +216,21 @@ function checkItem(v, d) {
 // [rule, message] or null. d is the input's dataset.
 function checkValue(v, d) {
   if (d.list !== "true") return checkItem(v, d);
-  if (v === "") return null;
-  const items = v.split(",");
-  for (let i = 0; i < items.length; i++) {
-    const p = checkItem(items[i].trim(), d);
-    if (p) return [p[0], "list item " + (i + 1) + ": " + p[1]];
+  if (d.listSize) {
+    const p = sizeProblem([...v].length, d.listSize, "characters");
+    if (p) return ["list", "list " + p[1]];
   }
+  let n = 0;
+  if (v !== "") {
+    const items = v.split(",");
+    for (let i = 0; i < items.length; i++) {
+      const p = checkItem(items[i].trim(), d);
+      if (p) return [p[0], "list item " + (i + 1) + ": " + p[1]];
+    }
+    n = items.length;
+  }
+  if (d.minItems && n < Number(d.minItems)) return ["list", "has " + n + " items, fewer than minItems " + d.minItems];
+  if (d.maxItems && n > Number(d.maxItems)) return ["list", "has " + n + " items, more than maxItems " + d.maxItems];
   return null;
 }
 
