@@ -321,22 +321,22 @@ func (s *Server) uiBulk(w http.ResponseWriter, r *http.Request, se *uiSession) {
 // uiParam is one row of the parameter tree.
 type uiParam struct {
 	store.Parameter
-	Depth    int
-	Leaf     string // the last name segment
-	Instance bool   // an instance object (…Table.3.): it may be deleted
-	Table    bool   // a table's object (…Table.{i}. in the model): instances may be added
-	Entry    *model.Entry
-	Model    string
-	Wire     string // the model's wire type
-	Facets   string // the model's type with ranges, sizes, enumerations, units
-	Writable bool
-	Enums    []string
-	Ranges   string // "min:max,min:max" for the page's check
-	Sizes    string
-	Type     string // base type for the page's check
-	List     bool
-	Patterns string // JSON: the patterns for the page's check (uiPatterns)
-	ListFacets       // a list's size and item counts
+	Depth      int
+	Leaf       string // the last name segment
+	Instance   bool   // an instance object (…Table.3.): it may be deleted
+	Table      bool   // a table's object (…Table.{i}. in the model): instances may be added
+	Entry      *model.Entry
+	Model      string
+	Wire       string // the model's wire type
+	Facets     string // the model's type with ranges, sizes, enumerations, units
+	Writable   bool
+	Enums      []string
+	Ranges     string // "min:max,min:max" for the page's check
+	Sizes      string
+	Type       string // base type for the page's check
+	List       bool
+	Patterns   string // JSON: the patterns for the page's check (uiPatterns)
+	ListFacets        // a list's size and item counts
 }
 
 func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
