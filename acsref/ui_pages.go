@@ -349,8 +349,13 @@ func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
 		t = "list of " + t
 	}
 	parts = append(parts, t)
-	var rs []string
+	var rs, shown []string // for the page's check (with any step), for people
 	for _, r := range sx.Ranges {
+		text := r.Min + ":" + r.Max
+		if r.Step != "" && r.Step != "1" {
+			text += " step " + r.Step
+		}
+		shown = append(shown, text)
 		if r.Step != "" {
 			rs = append(rs, r.Min+":"+r.Max+":"+r.Step)
 		} else {
@@ -359,7 +364,7 @@ func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
 	}
 	if len(rs) > 0 {
 		ranges = strings.Join(rs, ",")
-		parts = append(parts, "range ["+strings.Join(rs, "] [")+"]")
+		parts = append(parts, "range ["+strings.Join(shown, "] [")+"]")
 	}
 	var ss []string
 	for _, z := range sx.Sizes {
