@@ -182,10 +182,14 @@ func (b *browser) clean(acsHost string) {
 // requests): log in as an operator, find the device in the filtered
 // list, open its parameter tree, type an out-of-range value and see the
 // model's rule in the page (the button disabled), type a valid one and
-// see the task complete against the agent; tag the filtered selection in
-// bulk; then as a read-only user find the change refused in the page;
-// every page is free of console errors and loads nothing from another
-// host.
+// see the task complete against the agent; a bad dateTime, a value
+// breaking a pattern and a bad hexBinary each disable the button with the
+// rule shown; save the filter and apply it with one click; tag the
+// filtered selection in bulk; then as a read-only user find the change
+// refused in the page; as the admin, see a policy's plan as a table and
+// start a campaign on a filtered selection, answered by the campaign's
+// page; every page is free of console errors and loads nothing from
+// another host.
 func TestUIBrowser(t *testing.T) {
 	b := newBrowser(t, 150*time.Second)
 	crs := cpe.NewConnReqServer("")
@@ -441,5 +445,45 @@ func TestUIBrowser(t *testing.T) {
 		}
 	}
 	b.shot("admin-audit")
+
+	// A policy's page: its plan as a table (the agent has 777, the
+	// policy wants 300).
+	fast := "name: browser-fast\nmodel: Device:2\nmatch: device.productClass == 'BrowserBox'\nvalues:\n  " + param + ": 300\n"
+	if code := a.do("POST", "/policies", fast, nil); code != 200 {
+		t.Fatalf("applying a policy: %d", code)
+	}
+	b.run("policy page", chromedp.Navigate(base+"/ui/policies/browser-fast"), chromedp.WaitVisible(chromedp.ID("plan")))
+	if plan := get(b, "plan", chromedp.Text(chromedp.ID("plan"))); !strings.Contains(plan, dev) || !strings.Contains(plan, param) ||
+		!strings.Contains(plan, "300") || strings.Contains(plan, "BR2") {
+		t.Fatalf("the policy's plan: %q", plan)
+	}
+	b.shot("policy-plan")
+
+	// A campaign on the filtered selection: the form's campaign fields
+	// appear for that action; the answer is the campaign's page.
+	if code := a.do("PUT", "/files/fw.bin", "firmware", nil); code != 201 {
+		t.Fatalf("storing a file: %d", code)
+	}
+	b.run("devices for a campaign", chromedp.Navigate(base+"/ui/devices?productClass=BrowserBox"), chromedp.WaitVisible(chromedp.ID("devices")))
+	if !get(b, "campaign fields hidden", chromedp.Evaluate[bool](`document.getElementById('bulk-campaign').hidden`)) {
+		t.Fatal("the campaign fields show for the tag action")
+	}
+	shown := get(b, "choose campaign", chromedp.Evaluate[bool](`(function(){const s=document.getElementById('bulk-action');
+		s.value='campaign'; s.dispatchEvent(new Event('change')); return !document.getElementById('bulk-campaign').hidden})()`))
+	if !shown {
+		t.Fatal("the campaign fields stay hidden for the campaign action")
+	}
+	get(b, "first wave", chromedp.Evaluate[bool](`(document.getElementById('bulk-cfirst').value = '', true)`))
+	clickNav(b, "start campaign", chromedp.ID("bulk-button"), chromedp.Click(chromedp.ID("select-all")),
+		chromedp.SendKeys(chromedp.ID("bulk-cname"), "browser-fw"), chromedp.SendKeys(chromedp.ID("bulk-cversion"), "2.0"),
+		chromedp.SendKeys(chromedp.ID("bulk-cfile"), "fw.bin"), chromedp.SendKeys(chromedp.ID("bulk-cfirst"), "100%"))
+	b.run("campaign page", chromedp.WaitVisible(chromedp.ID("campaign-devices")))
+	if devs := get(b, "campaign devices", chromedp.Text(chromedp.ID("campaign-devices"))); !strings.Contains(devs, dev) || strings.Contains(devs, "BR2") {
+		t.Fatalf("the campaign's devices: %q", devs)
+	}
+	if msg := get(b, "campaign msg", chromedp.Text(chromedp.ID("msg"))); !strings.Contains(msg, "started on 1 devices (group browser-fw-selection)") {
+		t.Fatalf("campaign message: %q", msg)
+	}
+	b.shot("campaign")
 	b.clean(acsHost)
 }
