@@ -20,25 +20,15 @@ const (
 	onlineFallback = time.Hour
 )
 
-// onlineRoots are the roots whose ManagementServer the rule reads.
-var onlineRoots = []string{"Device.", "InternetGatewayDevice."}
-
-// onlineNames are the parameters the rule reads, of every root.
-var onlineNames = func() []string {
-	var out []string
-	for _, r := range onlineRoots {
-		out = append(out, r+"ManagementServer.PeriodicInformEnable", r+"ManagementServer.PeriodicInformInterval")
-	}
-	return out
-}()
+// onlineNames are the parameters the rule reads under a root.
+func onlineNames(root string) []string {
+	return []string{root + "ManagementServer.PeriodicInformEnable", root + "ManagementServer.PeriodicInformInterval"}
+}
 
 // onlineWindow is how long after its last Inform a device counts as
 // online, from its stored values of its root's ManagementServer.
 func onlineWindow(d *store.Device, values map[string]string) time.Duration {
-	root := d.Root
-	if root == "" {
-		root = "Device."
-	}
+	root := deviceRoot(d)
 	enable, interval := values[root+"ManagementServer.PeriodicInformEnable"], values[root+"ManagementServer.PeriodicInformInterval"]
 	n, err := strconv.ParseUint(strings.TrimSpace(interval), 10, 32)
 	if err != nil || n == 0 || enable == "false" || enable == "0" {
@@ -50,13 +40,20 @@ func onlineWindow(d *store.Device, values map[string]string) time.Duration {
 // onlineOf tells which of ds are online at now (one store query per 500
 // devices).
 func (s *Server) onlineOf(ctx context.Context, ds []*store.Device, now time.Time) ([]bool, error) {
-	ids := make([]string, len(ds))
-	for i, d := range ds {
-		ids[i] = d.ID
+	// One query per root present, reading only its two names.
+	byRoot := map[string][]string{}
+	for _, d := range ds {
+		byRoot[deviceRoot(d)] = append(byRoot[deviceRoot(d)], d.ID)
 	}
-	values, err := s.st.ParameterValues(ctx, ids, onlineNames)
-	if err != nil {
-		return nil, err
+	values := map[string]map[string]string{}
+	for root, ids := range byRoot {
+		vs, err := s.st.ParameterValues(ctx, ids, onlineNames(root))
+		if err != nil {
+			return nil, err
+		}
+		for id, v := range vs {
+			values[id] = v
+		}
 	}
 	out := make([]bool, len(ds))
 	for i, d := range ds {
@@ -78,4 +75,12 @@ func (s *Server) filterOnline(ctx context.Context, ds []*store.Device, want bool
 		}
 	}
 	return out, nil
+}
+
+// deviceRoot is the device's root object ("Device." when not known yet).
+func deviceRoot(d *store.Device) string {
+	if d.Root == "" {
+		return "Device."
+	}
+	return d.Root
 }

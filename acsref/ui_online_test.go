@@ -21,17 +21,21 @@ import (
 func TestOnlineByPeriodicInterval(t *testing.T) {
 	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), nil)
 	now := time.Now().UTC()
-	mk := func(sn string, ago time.Duration, params map[string]string) {
-		d := &store.Device{ID: "00D09E-OnBox-" + sn, OUI: "00D09E", ProductClass: "OnBox", SerialNumber: sn, Root: "Device.", Model: "Device:2.19",
+	mkRoot := func(root, sn string, ago time.Duration, params map[string]string) {
+		d := &store.Device{ID: "00D09E-OnBox-" + sn, OUI: "00D09E", ProductClass: "OnBox", SerialNumber: sn, Root: root, Model: "Device:2.19",
 			FirstSeen: now.Add(-48 * time.Hour), LastInform: now.Add(-ago)}
+		if root == "InternetGatewayDevice." {
+			d.Model = "InternetGatewayDevice:1.14"
+		}
 		b := &store.Batch{Device: d}
 		for n, v := range params {
-			b.Parameters = append(b.Parameters, store.Parameter{Name: "Device.ManagementServer." + n, Value: v, Type: "xsd:string", Updated: now, HasValue: true})
+			b.Parameters = append(b.Parameters, store.Parameter{Name: root + "ManagementServer." + n, Value: v, Type: "xsd:string", Updated: now, HasValue: true})
 		}
 		if err := a.st.Commit(context.Background(), b); err != nil {
 			t.Fatal(err)
 		}
 	}
+	mk := func(sn string, ago time.Duration, params map[string]string) { mkRoot("Device.", sn, ago, params) }
 	interval := func(s string) map[string]string {
 		return map[string]string{"PeriodicInformEnable": "true", "PeriodicInformInterval": s}
 	}
@@ -42,6 +46,8 @@ func TestOnlineByPeriodicInterval(t *testing.T) {
 	mk("DISABLED", 30*time.Minute, map[string]string{ // periodic informs off: the hour
 		"PeriodicInformEnable": "false", "PeriodicInformInterval": "60"})
 	mk("FIVE-MIN", time.Minute, interval("300"))
+	mkRoot("InternetGatewayDevice.", "IGD-DAILY", 3*time.Hour, interval("86400")) // TR-098: its root's interval
+	mkRoot("InternetGatewayDevice.", "IGD-FAST-LATE", 4*time.Minute, interval("60"))
 
 	ids := func(query string) []string {
 		t.Helper()
@@ -57,10 +63,10 @@ func TestOnlineByPeriodicInterval(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	if got, want := ids("online=true"), []string{"DAILY", "DISABLED", "FIVE-MIN", "UNKNOWN-RECENT"}; !slices.Equal(got, want) {
+	if got, want := ids("online=true"), []string{"DAILY", "DISABLED", "FIVE-MIN", "IGD-DAILY", "UNKNOWN-RECENT"}; !slices.Equal(got, want) {
 		t.Errorf("online: %q, want %q", got, want)
 	}
-	if got, want := ids("online=false"), []string{"FAST-LATE", "UNKNOWN-OLD"}; !slices.Equal(got, want) {
+	if got, want := ids("online=false"), []string{"FAST-LATE", "IGD-FAST-LATE", "UNKNOWN-OLD"}; !slices.Equal(got, want) {
 		t.Errorf("offline: %q, want %q", got, want)
 	}
 	if got := ids("online=true&limit=2"); len(got) != 2 {
@@ -73,15 +79,15 @@ func TestOnlineByPeriodicInterval(t *testing.T) {
 	a.mkUser(t, "op", store.RoleOperator, "")
 	u := newUIClient(t, a)
 	u.login("op", "pw-op-long")
-	if _, ov := u.do("GET", "/ui/", nil, nil); !strings.Contains(ov, `<span id="online-count">4</span>`) {
+	if _, ov := u.do("GET", "/ui/", nil, nil); !strings.Contains(ov, `<span id="online-count">5</span>`) {
 		t.Errorf("overview's online count:\n%s", ov)
 	}
 	_, page := u.do("GET", "/ui/devices?online=offline", nil, nil)
-	if !strings.Contains(page, `<span id="total">2</span>`) || !strings.Contains(page, "FAST-LATE") || strings.Contains(page, "DAILY") ||
-		strings.Count(page, `<td class="offline">offline</td>`) != 2 {
+	if !strings.Contains(page, `<span id="total">3</span>`) || !strings.Contains(page, "FAST-LATE") || strings.Contains(page, "DAILY") ||
+		strings.Count(page, `<td class="offline">offline</td>`) != 3 {
 		t.Errorf("devices page, offline:\n%s", page)
 	}
-	if _, page := u.do("GET", "/ui/devices?productClass=OnBox", nil, nil); strings.Count(page, `<td class="online">online</td>`) != 4 {
+	if _, page := u.do("GET", "/ui/devices?productClass=OnBox", nil, nil); strings.Count(page, `<td class="online">online</td>`) != 5 {
 		t.Errorf("devices page's status column:\n%s", page)
 	}
 }
