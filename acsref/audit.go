@@ -39,6 +39,9 @@ type auditRecorder struct {
 	errBuf bytes.Buffer
 	body   *cappedBuffer
 	start  time.Time
+	// result, when set, is the entry's result instead of the answer's
+	// (a refusal answered as something else: hiddenScope).
+	result string
 }
 
 // cappedBuffer keeps the first max bytes written to it and counts all.
@@ -102,7 +105,9 @@ func (a *auditRecorder) finish() {
 		e.Via = "nbi"
 	}
 	e.Detail, e.Target = auditDetail(a.r, a.rt, a.body)
-	if a.status >= 400 {
+	if a.result != "" {
+		e.Result = a.result
+	} else if a.status >= 400 {
 		var ae APIError
 		if json.Unmarshal(a.errBuf.Bytes(), &ae) == nil && ae.Msg != "" {
 			e.Result = ae.Rule + ": " + ae.Msg

@@ -34,13 +34,25 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("limit"); v != "" {
 		f.Limit, _ = strconv.Atoi(v)
 	}
+	online, byOnline := q.Get("online"), q.Has("online")
+	if byOnline && online != "true" && online != "false" {
+		return badRequest("online: true or false")
+	}
 	limit := f.Limit
-	if gl != nil {
-		f.Limit = 0 // after the query
+	if gl != nil || byOnline {
+		f.Limit = 0 // after the query and the online rule
 	}
 	ds, err := s.st.Devices(r.Context(), f)
 	if err != nil {
 		return storeError(err, "devices")
+	}
+	if byOnline { // ui_online.go: each device's own periodic interval
+		if ds, err = s.filterOnline(r.Context(), ds, online == "true", time.Now()); err != nil {
+			return storeError(err, "devices")
+		}
+		if gl == nil && limit > 0 && len(ds) > limit {
+			ds = ds[:limit]
+		}
 	}
 	if gl != nil {
 		out, err := s.applyGenieACSList(r.Context(), gl, ds, limit)

@@ -145,6 +145,7 @@ var nbiRoutes = []Route{
 			{Name: "model", Description: "model name prefix, e.g. Device:2"},
 			{Name: "productClass"}, {Name: "oui"}, {Name: "tag"},
 			{Name: "lastInformSince", Description: "RFC 3339"}, {Name: "lastInformBefore", Description: "RFC 3339"},
+			{Name: "online", Description: "true or false: last Inform within 2 of the device's PeriodicInformInterval + 1 min (1 h when the interval is unknown)"},
 			qLimit,
 		},
 		Responses: []Response{{Status: 200, Description: "devices; with query or projection, GenieACS-shaped documents",

@@ -53,12 +53,12 @@ const (
 const uiCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// uiState is the web UI's state in a Server: sessions (in memory: a
-// restart logs everyone out), login failures, templates and the route
-// table the UI's changes go through.
+// uiState is the web UI's state in a Server: login failures, templates
+// and the route table the UI's changes go through. Sessions are in the
+// store (store.UIState), so that they survive a restart and hold on
+// every ACS process sharing a PostgreSQL store.
 type uiState struct {
 	mu       sync.Mutex
-	sessions map[string]*uiSession // by SHA-256 of the cookie
 	failures map[string][]time.Time
 
 	once  sync.Once
@@ -67,16 +67,17 @@ type uiState struct {
 }
 
 type uiSession struct {
-	p       Principal
-	csrf    string
-	created time.Time
-	seen    time.Time
+	p    Principal
+	csrf string
 }
+
+// uiTouchEvery is how stale a session's last use may get in the store
+// before a request writes it again (a page view is not a write each).
+const uiTouchEvery = time.Minute
 
 // init builds the templates and the internal route table.
 func (u *uiState) init(s *Server) {
 	u.once.Do(func() {
-		u.sessions = map[string]*uiSession{}
 		u.failures = map[string][]time.Time{}
 		u.pages = map[string]*template.Template{}
 		names, _ := fs.Glob(uiFiles, "ui/templates/*.html")
@@ -95,14 +96,19 @@ func (u *uiState) init(s *Server) {
 	})
 }
 
-func (u *uiState) dropSessionsOf(name string) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for k, se := range u.sessions {
-		if se.p.Name == name {
-			delete(u.sessions, k)
-		}
+// dropUISessionsOf ends the UI sessions of a user (deleted), and any
+// expired session of anyone.
+func (s *Server) dropUISessionsOf(ctx context.Context, name string) {
+	idle, created := uiExpiry(time.Now())
+	if _, err := s.st.DeleteUISessions(ctx, name, idle, created); err != nil {
+		s.log.Error("acs: ui: ending sessions", "user", name, "err", err)
 	}
+}
+
+// uiExpiry is the bounds of live sessions at now: seen since idle,
+// created since created.
+func uiExpiry(now time.Time) (idle, created time.Time) {
+	return now.Add(-uiSessionIdle), now.Add(-uiSessionMax)
 }
 
 func randomHex(n int) string {
@@ -121,31 +127,33 @@ func (s *Server) uiSessionOf(r *http.Request) *uiSession {
 		return nil
 	}
 	k := hashKey(c.Value)
-	s.ui.mu.Lock()
-	se := s.ui.sessions[k]
 	now := time.Now()
-	if se == nil || now.Sub(se.seen) > uiSessionIdle || now.Sub(se.created) > uiSessionMax {
-		delete(s.ui.sessions, k)
-		s.ui.mu.Unlock()
-		return nil
-	}
-	se.seen = now
-	cp := *se
-	s.ui.mu.Unlock()
-	if cp.p.Name == adminActor { // the admin key's session: no user row
-		return &cp
-	}
-	u, err := s.st.User(r.Context(), cp.p.Name)
+	idle, created := uiExpiry(now)
+	ss, err := s.st.UISession(r.Context(), k, idle, created)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			s.ui.mu.Lock()
-			delete(s.ui.sessions, k)
-			s.ui.mu.Unlock()
+		if !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("acs: ui: session", "err", err)
 		}
 		return nil
 	}
-	cp.p.Role, cp.p.Scope = u.Role, u.Scope
-	return &cp
+	if now.Sub(ss.Seen) > uiTouchEvery {
+		if err := s.st.TouchUISession(r.Context(), k, now); err != nil {
+			s.log.Error("acs: ui: session", "err", err)
+		}
+	}
+	se := &uiSession{p: Principal{Name: ss.User, Role: ss.Role, Scope: ss.Scope, Via: "ui"}, csrf: ss.CSRF}
+	if se.p.Name == adminActor { // the admin key's session: no user row
+		return se
+	}
+	u, err := s.st.User(r.Context(), se.p.Name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			_ = s.st.DeleteUISession(r.Context(), k)
+		}
+		return nil
+	}
+	se.p.Role, se.p.Scope = u.Role, u.Scope
+	return se
 }
 
 // UIHandler serves the web UI (mounted by NBIHandler under /ui/).
@@ -182,6 +190,10 @@ func (s *Server) UIHandler() http.Handler {
 	page("GET /ui/{$}", s.uiOverview)
 	page("GET /ui/devices", s.uiDevices)
 	page("POST /ui/devices/bulk", s.uiBulk)
+	page("POST /ui/filters/save", s.uiSaveFilter)
+	page("POST /ui/filters/delete", s.uiDeleteFilter)
+	page("GET /ui/policies/{name}", s.uiPolicy)
+	page("GET /ui/campaigns/{name}", s.uiCampaignPage)
 	page("GET /ui/devices/{id}", s.uiDevice)
 	page("POST /ui/devices/{id}/{action}", s.uiDeviceAction)
 	page("GET /ui/files", s.uiFiles)
@@ -421,10 +433,18 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := randomHex(32)
-	now := time.Now()
-	s.ui.mu.Lock()
-	s.ui.sessions[hashKey(id)] = &uiSession{p: Principal{Name: p.Name, Role: p.Role, Scope: p.Scope, Via: "ui"}, csrf: randomHex(24), created: now, seen: now}
-	s.ui.mu.Unlock()
+	now := time.Now().UTC()
+	// A login also clears the store of expired sessions (of anyone).
+	idle, created := uiExpiry(now)
+	if _, err := s.st.DeleteUISessions(r.Context(), "", idle, created); err != nil {
+		s.log.Error("acs: ui: expiring sessions", "err", err)
+	}
+	if err := s.st.PutUISession(r.Context(), &store.UISession{IDHash: hashKey(id), User: p.Name, Role: p.Role, Scope: p.Scope,
+		CSRF: randomHex(24), Created: now, Seen: now}); err != nil {
+		s.log.Error("acs: ui: login", "err", err)
+		http.Error(w, "login: store error (details in the ACS log)", http.StatusInternalServerError)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: id, Path: "/ui/", HttpOnly: true, Secure: overTLS(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(uiSessionMax.Seconds())})
 	s.auditUI(r, p, "login", p.Name, http.StatusOK, "ok")
@@ -433,9 +453,9 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request, se *uiSession) {
 	if c, err := r.Cookie(uiCookie); err == nil {
-		s.ui.mu.Lock()
-		delete(s.ui.sessions, hashKey(c.Value))
-		s.ui.mu.Unlock()
+		if err := s.st.DeleteUISession(r.Context(), hashKey(c.Value)); err != nil {
+			s.log.Error("acs: ui: logout", "err", err)
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: "", Path: "/ui/", HttpOnly: true, Secure: overTLS(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	http.Redirect(w, r, "/ui/login", http.StatusSeeOther)

@@ -135,6 +135,18 @@ func (b *browser) waitJS(what, expr string) {
 	}
 }
 
+// clickNav clicks sel (after the steps before) and waits for the page
+// the click navigates to: the old page is marked first, and the wait
+// ends when a document without the mark has loaded. Reading right after
+// a click would otherwise read the old page while it is replaced (or
+// lose the execution context under -race).
+func clickNav[S chromedp.Selectable](b *browser, what string, sel S, before ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	get(b, what+": mark the page", chromedp.Evaluate[bool](`(window.__dmforgeOld = true)`))
+	b.run(what, append(before, chromedp.Click(sel))...)
+	b.waitJS(what+": the new page", `window.__dmforgeOld === undefined && document.readyState === 'complete'`)
+}
+
 // shot writes a full-page screenshot named after the step.
 func (b *browser) shot(name string) {
 	img, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
@@ -170,10 +182,14 @@ func (b *browser) clean(acsHost string) {
 // requests): log in as an operator, find the device in the filtered
 // list, open its parameter tree, type an out-of-range value and see the
 // model's rule in the page (the button disabled), type a valid one and
-// see the task complete against the agent; tag the filtered selection in
-// bulk; then as a read-only user find the change refused in the page;
-// every page is free of console errors and loads nothing from another
-// host.
+// see the task complete against the agent; a bad dateTime, a value
+// breaking a pattern and a bad hexBinary each disable the button with the
+// rule shown; save the filter and apply it with one click; tag the
+// filtered selection in bulk; then as a read-only user find the change
+// refused in the page; as the admin, see a policy's plan as a table and
+// start a campaign on a filtered selection, answered by the campaign's
+// page; every page is free of console errors and loads nothing from
+// another host.
 func TestUIBrowser(t *testing.T) {
 	b := newBrowser(t, 150*time.Second)
 	crs := cpe.NewConnReqServer("")
@@ -204,12 +220,10 @@ func TestUIBrowser(t *testing.T) {
 	acsHost := strings.TrimPrefix(base, "http://")
 
 	login := func(name string) {
-		b.run("login as "+name,
-			chromedp.Navigate(base+"/ui/login"),
-			chromedp.WaitVisible(chromedp.ID("login")),
+		b.run("login page for "+name, chromedp.Navigate(base+"/ui/login"), chromedp.WaitVisible(chromedp.ID("login")))
+		clickNav(b, "login as "+name, chromedp.ID("login-button"),
 			chromedp.SendKeys(chromedp.ID("name"), name),
-			chromedp.SendKeys(chromedp.ID("password"), "pw-"+name+"-long"),
-			chromedp.Click(chromedp.ID("login-button")))
+			chromedp.SendKeys(chromedp.ID("password"), "pw-"+name+"-long"))
 		b.run("after login as "+name, chromedp.WaitVisible(chromedp.ID("who")))
 	}
 	b.run("login page", chromedp.Navigate(base+"/ui/login"), chromedp.WaitVisible(chromedp.ID("login")))
@@ -218,22 +232,31 @@ func TestUIBrowser(t *testing.T) {
 	b.shot("overview")
 
 	// The devices page, filtered by product class: one device.
-	b.run("devices", chromedp.Navigate(base+"/ui/devices"), chromedp.WaitVisible(chromedp.ID("f-class")),
-		chromedp.SendKeys(chromedp.ID("f-class"), "BrowserBox"), chromedp.Click(chromedp.ID("filter-button")),
-		chromedp.WaitVisible(chromedp.ID("devices")))
+	b.run("devices", chromedp.Navigate(base+"/ui/devices"), chromedp.WaitVisible(chromedp.ID("f-class")))
 	// The filter reloads the page: until the new one is there, the old
-	// (unfiltered) table is still visible, and reading it while the
-	// navigation replaces it fails.
-	b.waitJS("filtered device page", `location.search.includes('productClass=BrowserBox') && document.readyState === 'complete' && document.getElementById('devices') !== null`)
+	// (unfiltered) table is still visible (clickNav waits for the new).
+	clickNav(b, "filter", chromedp.ID("filter-button"), chromedp.SendKeys(chromedp.ID("f-class"), "BrowserBox"))
 	list := get(b, "device list", chromedp.Text(chromedp.ID("devices")))
 	if !strings.Contains(list, dev) || strings.Contains(list, "BR2") {
 		t.Fatalf("filtered device list: %q", list)
 	}
 	b.shot("devices")
+	// Saved filter: saved from the filtered page, then applied with one
+	// click on the unfiltered one.
+	clickNav(b, "save filter", chromedp.ID("save-filter"), chromedp.SendKeys(chromedp.ID("save-name"), "browser boxes"))
+	b.run("unfiltered", chromedp.Navigate(base+"/ui/devices"), chromedp.WaitVisible(chromedp.CSS(`li[data-filter="browser boxes"] a`)))
+	if all := get(b, "all devices", chromedp.Text(chromedp.ID("devices"))); !strings.Contains(all, "BR2") {
+		t.Fatalf("unfiltered device list: %q", all)
+	}
+	clickNav(b, "apply saved filter", chromedp.CSS(`li[data-filter="browser boxes"] a`))
+	if list := get(b, "saved filter's list", chromedp.Text(chromedp.ID("devices"))); !strings.Contains(list, dev) || strings.Contains(list, "BR2") {
+		t.Fatalf("device list of the saved filter: %q", list)
+	}
+	b.shot("saved-filter")
 	// Bulk: tag the filtered selection.
-	b.run("bulk tag", chromedp.Click(chromedp.ID("select-all")), chromedp.SetValue(chromedp.ID("bulk-action"), "tag"),
-		chromedp.SendKeys(chromedp.ID("bulk-tag"), "lab"), chromedp.Click(chromedp.ID("bulk-button")),
-		chromedp.WaitVisible(chromedp.ID("msg")))
+	clickNav(b, "bulk tag", chromedp.ID("bulk-button"), chromedp.Click(chromedp.ID("select-all")), chromedp.SetValue(chromedp.ID("bulk-action"), "tag"),
+		chromedp.SendKeys(chromedp.ID("bulk-tag"), "lab"))
+	b.run("bulk tag message", chromedp.WaitVisible(chromedp.ID("msg")))
 	if d, _ := a.st.Device(context.Background(), dev); d == nil || strings.Join(d.Tags, ",") != "lab" {
 		t.Fatalf("bulk tag: %+v", d)
 	}
@@ -258,25 +281,63 @@ func TestUIBrowser(t *testing.T) {
 	b.run("out-of-range value", chromedp.Clear(input), chromedp.SendKeys(input, "0"))
 	check := get(b, "check", chromedp.Text(chromedp.CSS(row+" .check")))
 	disabled := get(b, "disabled", chromedp.Evaluate[bool](`document.querySelector('`+row+` button').disabled`))
-	if !strings.Contains(check, "out of range [1:") || !strings.Contains(check, "the model says unsignedInt") || !disabled {
+	if !strings.Contains(check, "outside the range [1:") || !strings.Contains(check, "[range]") || !strings.Contains(check, "the model says unsignedInt") || !disabled {
 		t.Fatalf("out-of-range value: message %q, button disabled %v", check, disabled)
 	}
 	b.shot("out-of-range")
+	// A bad dateTime, and a value matching none of a list's patterns:
+	// the button disabled, the rule shown as the server words it.
+	badValue := func(path, value string, want ...string) {
+		t.Helper()
+		row := `tr[data-path="` + path + `"]`
+		in := chromedp.CSS(row + ` input[name=value]`)
+		// Emptied in the page: Clear does not empty what earlier keys
+		// typed.
+		b.run("value of "+path, chromedp.WaitVisible(in))
+		get(b, "empty "+path, chromedp.Evaluate[bool](`(document.querySelector('`+row+` input[name=value]').value = '', true)`))
+		b.run("bad value of "+path, chromedp.SendKeys(in, value))
+		check := get(b, "check of "+path, chromedp.Text(chromedp.CSS(row+" .check")))
+		disabled := get(b, "button of "+path, chromedp.Evaluate[bool](`document.querySelector('`+row+` button').disabled`))
+		for _, w := range want {
+			if !strings.Contains(check, w) {
+				t.Errorf("%s = %q: the page says %q, want %q in it", path, value, check, w)
+			}
+		}
+		if !disabled {
+			t.Errorf("%s = %q: the button is enabled", path, value)
+		}
+		b.shot("bad-" + path[strings.LastIndexByte(path, '.')+1:])
+	}
+	badValue("Device.ManagementServer.PeriodicInformTime", "2024-13-01T00:00:00Z", "not a TR-106 dateTime: month out of range", "[type]")
+	badValue("Device.ManagementServer.PeriodicInformTime", "2024-02-30T00:00:00Z", "day out of range", "[type]")
+	badValue("Device.ManagementServer.AutonomousTransferCompletePolicy.FileTypeFilter", "1 Firmware Upgrade Image, 9 Bogus",
+		"list item 2: matches none of the patterns (", "[pattern]")
+	// A good one enables the button again.
+	ptime := chromedp.CSS(`tr[data-path="Device.ManagementServer.PeriodicInformTime"] input[name=value]`)
+	get(b, "empty PeriodicInformTime", chromedp.Evaluate[bool](`(document.querySelector('tr[data-path="Device.ManagementServer.PeriodicInformTime"] input[name=value]').value = '', true)`))
+	b.run("good dateTime", chromedp.SendKeys(ptime, "2024-02-29T23:59:59.5+02:00"))
+	if get(b, "good dateTime button", chromedp.Evaluate[bool](`document.querySelector('tr[data-path="Device.ManagementServer.PeriodicInformTime"] button').disabled`)) {
+		t.Error("a valid dateTime leaves the button disabled")
+	}
 	// The server checks too: a value the page would refuse, posted
 	// anyway (the script bypassed), comes back with the model's rule.
+	get(b, "server check: mark the page", chromedp.Evaluate[bool](`(window.__dmforgeOld = true)`))
 	b.run("server check", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){const f=document.querySelector('`+row+` form');
 			f.querySelector('input[name=value]').value='-1'; HTMLFormElement.prototype.submit.call(f); return true})()`))
 		return err
-	}), chromedp.WaitVisible(chromedp.ID("err")))
+	}))
+	b.waitJS("server check: the new page", `window.__dmforgeOld === undefined && document.readyState === 'complete'`)
+	b.run("server check's error", chromedp.WaitVisible(chromedp.ID("err")))
 	errText := get(b, "error", chromedp.Text(chromedp.ID("err")))
 	if !strings.Contains(errText, "unsignedInt") || !strings.Contains(errText, param) {
 		t.Fatalf("server's refusal: %q", errText)
 	}
 	b.shot("server-refusal")
 	// A valid value: queued, sent with the connection request, done.
-	b.run("valid value", chromedp.WaitVisible(input), chromedp.Clear(input), chromedp.SendKeys(input, "777"),
-		chromedp.Click(chromedp.CSS(row+" button")), chromedp.WaitVisible(chromedp.ID("msg")))
+	b.run("valid value", chromedp.WaitVisible(input), chromedp.Clear(input), chromedp.SendKeys(input, "777"))
+	clickNav(b, "set valid value", chromedp.CSS(row+" button"))
+	b.run("valid value's message", chromedp.WaitVisible(chromedp.ID("msg")))
 	if msg := get(b, "msg", chromedp.Text(chromedp.ID("msg"))); !strings.Contains(msg, "queued") {
 		t.Fatalf("after setting: %q", msg)
 	}
@@ -316,7 +377,8 @@ func TestUIBrowser(t *testing.T) {
 			t.Fatalf("%s: task %s", what, status)
 		}
 	}
-	b.run("add instance", chromedp.Click(chromedp.CSS(`tr[data-path="`+table+`"] button.add`)), chromedp.WaitVisible(chromedp.ID("msg")))
+	clickNav(b, "add instance", chromedp.CSS(`tr[data-path="`+table+`"] button.add`))
+	b.run("add instance message", chromedp.WaitVisible(chromedp.ID("msg")))
 	waitTask("add instance done")
 	inst := get(b, "instances", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('tr[data-path^="`+table+`"]')).map(r => r.dataset.path).filter(p => /\.[0-9]+\.$/.test(p))`))
 	if len(inst) != 1 {
@@ -326,7 +388,8 @@ func TestUIBrowser(t *testing.T) {
 		t.Fatalf("the agent's instances of %s: %v", table, ins)
 	}
 	b.shot("instance-added")
-	b.run("delete instance", chromedp.Click(chromedp.CSS(`tr[data-path="`+inst[0]+`"] button.del`)), chromedp.WaitVisible(chromedp.ID("msg")))
+	clickNav(b, "delete instance", chromedp.CSS(`tr[data-path="`+inst[0]+`"] button.del`))
+	b.run("delete instance message", chromedp.WaitVisible(chromedp.ID("msg")))
 	waitTask("delete instance done")
 	if n := get(b, "rows", chromedp.Evaluate[int](`document.querySelectorAll('tr[data-path="`+inst[0]+`"]').length`)); n != 0 {
 		t.Fatalf("%s still in the tree after deleting it", inst[0])
@@ -335,11 +398,19 @@ func TestUIBrowser(t *testing.T) {
 		t.Fatalf("the agent's instances of %s after deleting: %v", table, ins)
 	}
 
+	// A bad hexBinary: an odd number of digits, then a non-hex digit.
+	b.run("user interface page", chromedp.Navigate(base+"/ui/devices/"+url.PathEscape(dev)+"?prefix="+url.QueryEscape("Device.UserInterface.")),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-path="Device.UserInterface.BackgroundColor"] input[name=value]`)))
+	badValue("Device.UserInterface.BackgroundColor", "ABC", "not valid hexBinary (even number of hex digits)", "[type]")
+	badValue("Device.UserInterface.BackgroundColor", "00GG00", "not valid hexBinary", "[type]")
+
 	// Read-only: the change is refused, and the page says so.
-	b.run("logout", chromedp.Click(chromedp.CSS("nav button")), chromedp.WaitVisible(chromedp.ID("login")))
+	clickNav(b, "logout", chromedp.CSS("nav button"))
+	b.run("login page after logout", chromedp.WaitVisible(chromedp.ID("login")))
 	login("ro")
-	b.run("read-only set", chromedp.Navigate(page), chromedp.WaitVisible(input), chromedp.Clear(input),
-		chromedp.SendKeys(input, "900"), chromedp.Click(chromedp.CSS(row+" button")), chromedp.WaitVisible(chromedp.ID("err")))
+	b.run("read-only page", chromedp.Navigate(page), chromedp.WaitVisible(input), chromedp.Clear(input), chromedp.SendKeys(input, "900"))
+	clickNav(b, "read-only set", chromedp.CSS(row+" button"))
+	b.run("read-only refusal", chromedp.WaitVisible(chromedp.ID("err")))
 	if errText = get(b, "error", chromedp.Text(chromedp.ID("err"))); !strings.Contains(errText, "refused") || !strings.Contains(errText, "read-only") {
 		t.Fatalf("read-only set: %q", errText)
 	}
@@ -356,8 +427,10 @@ func TestUIBrowser(t *testing.T) {
 	}
 	// The admin (the admin API key's session): users and the audit log,
 	// where the operator's and the read-only user's changes are.
-	b.run("logout ro", chromedp.Click(chromedp.CSS("nav button")), chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("key"), a.tok), chromedp.Click(chromedp.ID("login-button")), chromedp.WaitVisible(chromedp.ID("who")))
+	clickNav(b, "logout ro", chromedp.CSS("nav button"))
+	b.run("login page after ro", chromedp.WaitVisible(chromedp.ID("login")))
+	clickNav(b, "admin login", chromedp.ID("login-button"), chromedp.SendKeys(chromedp.ID("key"), a.tok))
+	b.run("admin logged in", chromedp.WaitVisible(chromedp.ID("who")))
 	b.run("users page", chromedp.Navigate(base+"/ui/users"), chromedp.WaitVisible(chromedp.ID("users")))
 	if users := get(b, "users", chromedp.Text(chromedp.ID("users"))); !strings.Contains(users, "op") || !strings.Contains(users, "ro") {
 		t.Fatalf("users page: %q", users)
@@ -372,5 +445,45 @@ func TestUIBrowser(t *testing.T) {
 		}
 	}
 	b.shot("admin-audit")
+
+	// A policy's page: its plan as a table (the agent has 777, the
+	// policy wants 300).
+	fast := "name: browser-fast\nmodel: Device:2\nmatch: device.productClass == 'BrowserBox'\nvalues:\n  " + param + ": 300\n"
+	if code := a.do("POST", "/policies", fast, nil); code != 200 {
+		t.Fatalf("applying a policy: %d", code)
+	}
+	b.run("policy page", chromedp.Navigate(base+"/ui/policies/browser-fast"), chromedp.WaitVisible(chromedp.ID("plan")))
+	if plan := get(b, "plan", chromedp.Text(chromedp.ID("plan"))); !strings.Contains(plan, dev) || !strings.Contains(plan, param) ||
+		!strings.Contains(plan, "300") || strings.Contains(plan, "BR2") {
+		t.Fatalf("the policy's plan: %q", plan)
+	}
+	b.shot("policy-plan")
+
+	// A campaign on the filtered selection: the form's campaign fields
+	// appear for that action; the answer is the campaign's page.
+	if code := a.do("PUT", "/files/fw.bin", "firmware", nil); code != 201 {
+		t.Fatalf("storing a file: %d", code)
+	}
+	b.run("devices for a campaign", chromedp.Navigate(base+"/ui/devices?productClass=BrowserBox"), chromedp.WaitVisible(chromedp.ID("devices")))
+	if !get(b, "campaign fields hidden", chromedp.Evaluate[bool](`document.getElementById('bulk-campaign').hidden`)) {
+		t.Fatal("the campaign fields show for the tag action")
+	}
+	shown := get(b, "choose campaign", chromedp.Evaluate[bool](`(function(){const s=document.getElementById('bulk-action');
+		s.value='campaign'; s.dispatchEvent(new Event('change')); return !document.getElementById('bulk-campaign').hidden})()`))
+	if !shown {
+		t.Fatal("the campaign fields stay hidden for the campaign action")
+	}
+	get(b, "first wave", chromedp.Evaluate[bool](`(document.getElementById('bulk-cfirst').value = '', true)`))
+	clickNav(b, "start campaign", chromedp.ID("bulk-button"), chromedp.Click(chromedp.ID("select-all")),
+		chromedp.SendKeys(chromedp.ID("bulk-cname"), "browser-fw"), chromedp.SendKeys(chromedp.ID("bulk-cversion"), "2.0"),
+		chromedp.SendKeys(chromedp.ID("bulk-cfile"), "fw.bin"), chromedp.SendKeys(chromedp.ID("bulk-cfirst"), "100%"))
+	b.run("campaign page", chromedp.WaitVisible(chromedp.ID("campaign-devices")))
+	if devs := get(b, "campaign devices", chromedp.Text(chromedp.ID("campaign-devices"))); !strings.Contains(devs, dev) || strings.Contains(devs, "BR2") {
+		t.Fatalf("the campaign's devices: %q", devs)
+	}
+	if msg := get(b, "campaign msg", chromedp.Text(chromedp.ID("msg"))); !strings.Contains(msg, "started on 1 devices (group browser-fw-selection)") {
+		t.Fatalf("campaign message: %q", msg)
+	}
+	b.shot("campaign")
 	b.clean(acsHost)
 }

@@ -51,6 +51,19 @@ var uiFuncs = template.FuncMap{
 		return string(b)
 	},
 	"isAdmin": func(p Principal) bool { return p.Role == store.RoleAdmin },
+	// devicesURL is the devices page with a query string (a saved filter,
+	// the CSV link): parsed and encoded again here, so that it is whole
+	// (html/template would escape its = and & as one query value).
+	"devicesURL": func(query string, extra ...string) template.URL {
+		q, _ := url.ParseQuery(query)
+		for i := 0; i+1 < len(extra); i += 2 {
+			q.Set(extra[i], extra[i+1])
+		}
+		if len(q) == 0 {
+			return "/ui/devices"
+		}
+		return template.URL("/ui/devices?" + q.Encode())
+	},
 	"actions": func() []string { return []string{"pause", "resume", "abort"} },
 }
 
@@ -79,9 +92,6 @@ func countBy(ds []*store.Device, key func(*store.Device) string) []countRow {
 	return out
 }
 
-// uiOnlineWindow: a device that informed within it counts as online.
-const uiOnlineWindow = time.Hour
-
 func (s *Server) uiOverview(w http.ResponseWriter, r *http.Request, se *uiSession) {
 	ds, err := s.uiDeviceList(r, se, uiDeviceQuery{})
 	if err != nil {
@@ -89,15 +99,20 @@ func (s *Server) uiOverview(w http.ResponseWriter, r *http.Request, se *uiSessio
 		return
 	}
 	online, lastMinute := 0, 0
-	for _, d := range ds {
-		if time.Since(d.LastInform) < uiOnlineWindow {
+	now := time.Now()
+	on, err := s.onlineOf(r.Context(), ds, now)
+	if err != nil {
+		s.log.Error("acs: ui: online status", "err", err)
+	}
+	for i, d := range ds {
+		if on != nil && on[i] {
 			online++
 		}
-		if time.Since(d.LastInform) < time.Minute {
+		if now.Sub(d.LastInform) < time.Minute {
 			lastMinute++
 		}
 	}
-	data := map[string]any{"Devices": len(ds), "Online": online, "Window": uiOnlineWindow.String(), "LastMinute": lastMinute,
+	data := map[string]any{"Devices": len(ds), "Online": online, "LastMinute": lastMinute,
 		"ByModel":   countBy(ds, func(d *store.Device) string { return d.Model }),
 		"ByClass":   countBy(ds, func(d *store.Device) string { return d.ProductClass }),
 		"BySoftVer": countBy(ds, func(d *store.Device) string { return d.SoftwareVer })}
@@ -122,12 +137,18 @@ type uiDeviceQuery struct {
 	Query string
 	// Group is a device group (a saved filter: kind Group documents).
 	Group string
+	// VName and VValue filter by a virtual parameter's value (policy
+	// documents of kind Virtual), as the device's known state gives it.
+	VName, VValue string
+	// Online is "online", "offline" or "" (ui_online.go's rule).
+	Online string
 }
 
 func deviceQueryOf(r *http.Request) uiDeviceQuery {
 	q := r.URL.Query()
 	return uiDeviceQuery{ID: strings.TrimSpace(q.Get("id")), Tag: q.Get("tag"), Model: q.Get("model"),
-		ProductClass: q.Get("productClass"), Software: q.Get("software"), Query: strings.TrimSpace(q.Get("query")), Group: q.Get("group")}
+		ProductClass: q.Get("productClass"), Software: q.Get("software"), Query: strings.TrimSpace(q.Get("query")), Group: q.Get("group"),
+		VName: q.Get("vparam"), VValue: q.Get("vvalue"), Online: q.Get("online")}
 }
 
 // uiDeviceList is the devices the session's user may see that match q:
@@ -175,7 +196,7 @@ func (s *Server) uiDeviceList(r *http.Request, se *uiSession, q uiDeviceQuery) (
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	return s.uiFilterMore(r, q, out)
 }
 
 // uiDeviceRows bounds the rows of the devices page (the CSV has all).
@@ -187,12 +208,12 @@ func (s *Server) uiDevices(w http.ResponseWriter, r *http.Request, se *uiSession
 	if err != nil {
 		msg := "devices: store error (details in the ACS log)"
 		if ue, ok := err.(*uiError); ok {
-			msg = "query: " + ue.Error()
+			msg = "filter: " + ue.Error()
 		} else {
 			s.log.Error("acs: ui: devices", "err", err)
 		}
 		w.WriteHeader(http.StatusBadRequest)
-		s.render(w, r, se, "devices", map[string]any{"Q": q, "LoadErr": msg, "Total": 0, "Shown": 0})
+		s.render(w, r, se, "devices", map[string]any{"Q": q, "LoadErr": msg, "Total": 0, "Shown": 0, "Query": savedQuery(r.URL.Query())})
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {
@@ -218,7 +239,21 @@ func (s *Server) uiDevices(w http.ResponseWriter, r *http.Request, se *uiSession
 	if len(ds) > uiDeviceRows {
 		ds = ds[:uiDeviceRows]
 	}
-	s.render(w, r, se, "devices", map[string]any{"Q": q, "List": ds, "Total": total, "Shown": len(ds), "Query": r.URL.RawQuery, "Groups": groups})
+	rows := make([]uiDeviceRow, len(ds))
+	on, err := s.onlineOf(r.Context(), ds, time.Now())
+	if err != nil {
+		s.log.Error("acs: ui: online status", "err", err)
+	}
+	for i, d := range ds {
+		rows[i].Device = d
+		rows[i].Online = on != nil && on[i]
+	}
+	filters, err := s.st.SavedFilters(r.Context(), se.p.Name)
+	if err != nil {
+		s.log.Error("acs: ui: saved filters", "err", err)
+	}
+	s.render(w, r, se, "devices", map[string]any{"Q": q, "List": rows, "Total": total, "Shown": len(ds), "Query": savedQuery(r.URL.Query()),
+		"Groups": groups, "Virtuals": s.virtualNames(r), "Filters": filters})
 }
 
 // uiBulk runs an action on the selected devices, each through the route
@@ -238,6 +273,10 @@ func (s *Server) uiBulk(w http.ResponseWriter, r *http.Request, se *uiSession) {
 			back(w, r, ret, "", fmt.Errorf("the task is not JSON"))
 			return
 		}
+	}
+	if action == "campaign" {
+		s.uiBulkCampaign(w, r, se, ids, ret)
+		return
 	}
 	if (action == "tag" || action == "untag") && tag == "" {
 		back(w, r, ret, "", fmt.Errorf("no tag given"))
@@ -282,20 +321,22 @@ func (s *Server) uiBulk(w http.ResponseWriter, r *http.Request, se *uiSession) {
 // uiParam is one row of the parameter tree.
 type uiParam struct {
 	store.Parameter
-	Depth    int
-	Leaf     string // the last name segment
-	Instance bool   // an instance object (…Table.3.): it may be deleted
-	Table    bool   // a table's object (…Table.{i}. in the model): instances may be added
-	Entry    *model.Entry
-	Model    string
-	Wire     string // the model's wire type
-	Facets   string // the model's type with ranges, sizes, enumerations, units
-	Writable bool
-	Enums    []string
-	Ranges   string // "min:max,min:max" for the page's check
-	Sizes    string
-	Type     string // base type for the page's check
-	List     bool
+	Depth      int
+	Leaf       string // the last name segment
+	Instance   bool   // an instance object (…Table.3.): it may be deleted
+	Table      bool   // a table's object (…Table.{i}. in the model): instances may be added
+	Entry      *model.Entry
+	Model      string
+	Wire       string // the model's wire type
+	Facets     string // the model's type with ranges, sizes, enumerations, units
+	Writable   bool
+	Enums      []string
+	Ranges     string // "min:max,min:max" for the page's check
+	Sizes      string
+	Type       string // base type for the page's check
+	List       bool
+	Patterns   string // JSON: the patterns for the page's check (uiPatterns)
+	ListFacets        // a list's size and item counts
 }
 
 func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
@@ -308,13 +349,22 @@ func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
 		t = "list of " + t
 	}
 	parts = append(parts, t)
-	var rs []string
+	var rs, shown []string // for the page's check (with any step), for people
 	for _, r := range sx.Ranges {
-		rs = append(rs, r.Min+":"+r.Max)
+		text := r.Min + ":" + r.Max
+		if r.Step != "" && r.Step != "1" {
+			text += " step " + r.Step
+		}
+		shown = append(shown, text)
+		if r.Step != "" {
+			rs = append(rs, r.Min+":"+r.Max+":"+r.Step)
+		} else {
+			rs = append(rs, r.Min+":"+r.Max)
+		}
 	}
 	if len(rs) > 0 {
 		ranges = strings.Join(rs, ",")
-		parts = append(parts, "range ["+strings.Join(rs, "] [")+"]")
+		parts = append(parts, "range ["+strings.Join(shown, "] [")+"]")
 	}
 	var ss []string
 	for _, z := range sx.Sizes {
@@ -332,7 +382,9 @@ func facets(sx *model.Syntax) (desc, ranges, sizes string, enums []string) {
 		parts = append(parts, "size ["+strings.Join(ss, "] [")+"]")
 	}
 	for _, e := range sx.Enums {
-		if e.Access != model.ReadOnly {
+		// The values the ACS may write: not read-only, not deleted
+		// (model.CheckValue refuses a deleted one).
+		if e.Access != model.ReadOnly && e.Status != model.Deleted {
 			enums = append(enums, e.Value)
 		}
 	}
@@ -390,6 +442,8 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 					row.Wire = "xsd:" + string(e.Syntax.WireType())
 					row.Facets, row.Ranges, row.Sizes, row.Enums = facets(e.Syntax)
 					row.Type, row.List = string(e.Syntax.Type), e.Syntax.List != nil
+					row.Patterns = uiPatterns(e.Syntax)
+					row.ListFacets = uiListFacets(e.Syntax)
 				}
 				row.Writable = !e.Object && e.Access != model.ReadOnly
 			}
@@ -420,8 +474,14 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 	if b != nil {
 		modelName = b.ModelName()
 	}
-	s.render(w, r, se, "device", map[string]any{"D": d, "ID": id, "Prefix": prefix, "Params": rows, "Tasks": tasks,
-		"Faults": faults, "Model": modelName, "Findings": conf.Findings, "Files": files, "Probe": probe})
+	data := map[string]any{"D": d, "ID": id, "Prefix": prefix, "Params": rows, "Tasks": tasks,
+		"Faults": faults, "Model": modelName, "Findings": conf.Findings, "Files": files, "Probe": probe}
+	if plan, outcomes, err := s.devicePlanRows(r, se, d.ID); err != nil {
+		data["PlanErr"] = err.Error()
+	} else {
+		data["Plan"], data["Outcomes"] = plan, outcomes
+	}
+	s.render(w, r, se, "device", data)
 }
 
 // uiDeviceAction queues a task from the device page: set, add, delete,

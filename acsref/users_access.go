@@ -86,7 +86,7 @@ func (s *Server) authorize(r *http.Request, rt *Route, p *Principal) error {
 		}
 		t, err := s.st.Task(ctx, id)
 		if err != nil {
-			return nil // 404
+			return storeError(err, "task") // 404 for an unknown task, as for another device's
 		}
 		dev = t.DeviceID
 	case rt.OperationID == "listTasks" || rt.OperationID == "listFaults":
@@ -98,9 +98,17 @@ func (s *Server) authorize(r *http.Request, rt *Route, p *Principal) error {
 	default:
 		return apiErr(http.StatusForbidden, RuleScope, "user "+p.Name+" is scoped to group "+p.Scope+": "+rt.Method+" "+rt.Pattern+" is not for scoped users")
 	}
+	// A device outside the scope is answered as an unknown one, from
+	// this one place for both: a scoped user cannot tell that a device
+	// exists outside its group.
+	unknown := storeError(store.ErrNotFound, "device")
+	if strings.Contains(rt.Pattern, "{tid}") {
+		unknown = storeError(store.ErrNotFound, "task")
+	}
+	notFound := func(why string) error { return &hiddenScope{APIError: unknown, why: why} }
 	d, err := s.st.Device(ctx, dev)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil // the handler answers 404
+		return notFound("not-found: device " + dev + " not found")
 	}
 	if err != nil {
 		return storeError(err, "device")
@@ -110,10 +118,19 @@ func (s *Server) authorize(r *http.Request, rt *Route, p *Principal) error {
 		return err
 	}
 	if !in {
-		return apiErr(http.StatusForbidden, RuleScope, "device "+dev+" is outside the scope of user "+p.Name+" (group "+p.Scope+")")
+		return notFound(RuleScope + ": device " + dev + " is outside the scope of user " + p.Name + " (group " + p.Scope + "); answered 404")
 	}
 	return nil
 }
+
+// hiddenScope is a scoped user's refusal answered as its APIError (404,
+// as for an unknown device); the audit log records why.
+type hiddenScope struct {
+	*APIError
+	why string
+}
+
+func (h *hiddenScope) Unwrap() error { return h.APIError }
 
 // inScope tells whether d is a member of the group scope now (a group
 // that does not exist, or whose membership is unknown yet, holds none).
@@ -211,6 +228,10 @@ func (s *Server) guardRoute(rt *Route, h http.Handler) http.Handler {
 			w = rec
 		}
 		if err := s.authorize(r, rt, p); err != nil {
+			var hs *hiddenScope
+			if rec, ok := w.(*auditRecorder); ok && errors.As(err, &hs) {
+				rec.result = hs.why
+			}
 			if audited && r.Body != nil {
 				// Read what was asked, for the audit entry of the refusal.
 				_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, auditDetailMax))

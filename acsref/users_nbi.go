@@ -165,7 +165,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.st.DeleteUser(r.Context(), r.PathValue("name")); err != nil {
 		return storeError(err, "user")
 	}
-	s.ui.dropSessionsOf(r.PathValue("name"))
+	s.dropUISessionsOf(r.Context(), r.PathValue("name"))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -163,8 +163,9 @@ func (a *testACS) audit(t *testing.T, query string) []store.AuditEntry {
 
 // TestNBIScope: an operator scoped to a group sees and acts on its
 // members only: the device list is filtered, another device's routes
-// answer 403 (rule scope), lists across devices need ?device=, and
-// routes about the whole ACS are refused.
+// answer 404 as an unknown device's do (TestScopedUnknownAndOutside), lists
+// across devices need ?device=, and routes about the whole ACS are
+// refused.
 func TestNBIScope(t *testing.T) {
 	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), nil)
 	policies := "kind: Group\nname: boxes\nmodel: Device:2\nmatch: device.productClass == 'ScopeBox'\n"
@@ -191,15 +192,15 @@ func TestNBIScope(t *testing.T) {
 		want               int
 	}{
 		{"GET", "/devices/" + url.PathEscape(in), "", 200},
-		{"GET", "/devices/" + url.PathEscape(out), "", 403},
-		{"GET", "/devices/" + url.PathEscape(out) + "/parameters", "", 403},
+		{"GET", "/devices/" + url.PathEscape(out), "", 404},
+		{"GET", "/devices/" + url.PathEscape(out) + "/parameters", "", 404},
 		{"POST", "/devices/" + url.PathEscape(in) + "/tasks", gpv, 202},
-		{"POST", "/devices/" + url.PathEscape(out) + "/tasks", gpv, 403},
-		{"POST", "/devices/" + url.PathEscape(out) + "/tags/x", "", 403},
+		{"POST", "/devices/" + url.PathEscape(out) + "/tasks", gpv, 404},
+		{"POST", "/devices/" + url.PathEscape(out) + "/tags/x", "", 404},
 		{"GET", "/tasks", "", 403},
 		{"GET", "/tasks?device=" + url.QueryEscape(in), "", 200},
-		{"GET", "/tasks?device=" + url.QueryEscape(out), "", 403},
-		{"GET", "/faults?device=" + url.QueryEscape(out), "", 403},
+		{"GET", "/tasks?device=" + url.QueryEscape(out), "", 404},
+		{"GET", "/faults?device=" + url.QueryEscape(out), "", 404},
 		{"GET", "/policies", "", 403},
 		{"GET", "/groups/boxes", "", 403},
 		{"GET", "/files", "", 200},
@@ -210,10 +211,10 @@ func TestNBIScope(t *testing.T) {
 	}
 	// A task of the other device, by id.
 	tk := a.task(out, gpv)
-	if code, body := nbiCall(t, "GET", a.nbi+fmt.Sprintf("/tasks/%d", tk.ID), "", h); code != 403 {
+	if code, body := nbiCall(t, "GET", a.nbi+fmt.Sprintf("/tasks/%d", tk.ID), "", h); code != 404 {
 		t.Errorf("scoped GET of another device's task: %d %s", code, body)
 	}
-	if code, _ := nbiCall(t, "DELETE", a.nbi+fmt.Sprintf("/tasks/%d", tk.ID), "", h); code != 403 {
+	if code, _ := nbiCall(t, "DELETE", a.nbi+fmt.Sprintf("/tasks/%d", tk.ID), "", h); code != 404 {
 		t.Errorf("scoped cancel of another device's task: %d", code)
 	}
 }

@@ -83,6 +83,7 @@ var pgMigrations = []string{
 	usersMigrationPostgres,
 	fileChunksMigrationPostgres,
 	paramsMigrationPostgres,
+	uiStateMigrationSQL,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),

@@ -72,6 +72,7 @@ var migrations = []string{
 	usersMigrationSQLite,
 	fileChunksMigrationSQLite,
 	paramsMigrationSQLite,
+	uiStateMigrationSQL,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one

@@ -97,6 +97,8 @@ type Users interface {
 	// AddAudit appends an entry (sets ID).
 	AddAudit(ctx context.Context, e *AuditEntry) error
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+
+	UIState // the web UI's sessions and saved filters (users_ui.go)
 }
 
 // Migrations of the users, API keys and audit tables (the last entry of
