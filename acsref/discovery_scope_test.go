@@ -190,3 +190,40 @@ func TestLazyDiscovery(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestLazyDiscoveryPolicy: a policy on values a lazy discovery does not
+// read still converges the device in its first session: the policy reads
+// (and sets) what it needs itself, and what it read is stored.
+func TestLazyDiscoveryPolicy(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.DiscoveryByProductClass = map[string]acsref.DiscoveryStrategy{"LazyBox": {Values: acsref.ValuesLazy}}
+	})
+	doc := "name: inform\nmodel: Device:2\nvalues:\n  Device.ManagementServer.PeriodicInformInterval: 600\n"
+	var perr any
+	if code := a.do("POST", "/policies", doc, &perr); code != http.StatusOK {
+		t.Fatalf("apply: HTTP %d %v", code, perr)
+	}
+	ag, err := cpe.New(cpe.Config{Schema: tr181.Schema, Store: cpe.NewMemStore(tr181.Schema), ACSURL: a.srv.CWMPURL(),
+		SerialNumber: "P1", OUI: "00D09E", ProductClass: "LazyBox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ag.RunSession(context.Background(), cwmp.EventBootstrap); err != nil {
+		t.Fatal(err)
+	}
+	const id = "00D09E-LazyBox-P1"
+	if res := discoveryResult(t, a, id); res.Scope != acsref.ValuesLazy || *res.Unread == 0 {
+		t.Fatalf("discovery %+v", res)
+	}
+	if v, _ := ag.Store().Get("Device.ManagementServer.PeriodicInformInterval"); v != "600" {
+		t.Errorf("PeriodicInformInterval on the CPE: %q", v)
+	}
+	var ps []acsref.ParameterView
+	a.do("GET", devPath(id)+"/parameters?prefix=Device.ManagementServer.PeriodicInformInterval", nil, &ps)
+	if len(ps) != 1 || ps[0].Value != "600" {
+		t.Errorf("stored: %+v", ps)
+	}
+	if u, n, _ := unreadParams(t, a, id, "Device.ManagementServer."); u == 0 || u == n {
+		t.Errorf("Device.ManagementServer.: %d of %d unread; the policy's parameter is known, most of its neighbours are not", u, n)
+	}
+}
