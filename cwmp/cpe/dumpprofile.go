@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dmforge/dmforge/model"
 )
@@ -31,6 +32,10 @@ type dumpTree struct {
 	writable map[string]bool
 	// attrs holds the attributes the dump records (dumpattrs.go).
 	attrs map[string]Attributes
+	// respelt is what dumpwire.go puts back on the wire for the dump's
+	// own values, computed once.
+	respeltOnce sync.Once
+	respelt     map[string]string
 }
 
 // ObjectWritability is an optional Store interface: a device that reports

@@ -25,17 +25,30 @@ type Respelt interface {
 
 // RespeltTypes implements Respelt: the dump's types that differ from what
 // value() sends, by instance path. Nil for a store not loaded from a dump.
+// The map is shared: read only.
 func (m *MemStore) RespeltTypes() map[string]string {
 	if m.base.dump == nil {
 		return nil
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	if len(m.vals) == 0 {
+		// The dump's own values: the same for every device of the
+		// profile (a cpe sim of thousands), computed once.
+		d := m.base.dump
+		d.respeltOnce.Do(func() { d.respelt = respelt(d.types, m.base.values, nil) })
+		return d.respelt
+	}
+	return respelt(m.base.dump.types, m.base.values, m.vals)
+}
+
+// respelt is RespeltTypes of values set over base.
+func respelt(types, base, set map[string]string) map[string]string {
 	out := map[string]string{}
-	for path, typ := range m.base.dump.types {
-		v, ok := m.vals[path]
+	for path, typ := range types {
+		v, ok := set[path]
 		if !ok {
-			v = m.base.values[path]
+			v = base[path]
 		}
 		if wireTypeName(typ, v) != typ {
 			out[path] = typ
