@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -225,5 +226,41 @@ func TestLazyDiscoveryPolicy(t *testing.T) {
 	}
 	if u, n, _ := unreadParams(t, a, id, "Device.ManagementServer."); u == 0 || u == n {
 		t.Errorf("Device.ManagementServer.: %d of %d unread; the policy's parameter is known, most of its neighbours are not", u, n)
+	}
+}
+
+// TestLazyDiscoveryDevicePage: the UI's device page of a lazily
+// discovered device, showing a subtree whose values are not read yet,
+// queues the refresh of that subtree like the NBI's GET.
+func TestLazyDiscoveryDevicePage(t *testing.T) {
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.DiscoveryByProductClass = map[string]acsref.DiscoveryStrategy{"LazyBox": {Values: acsref.ValuesLazy}}
+	})
+	ag, err := cpe.New(cpe.Config{Schema: tr181.Schema, Store: cpe.NewMemStore(tr181.Schema), ACSURL: a.srv.CWMPURL(),
+		SerialNumber: "U1", OUI: "00D09E", ProductClass: "LazyBox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ag.RunSession(context.Background(), cwmp.EventBootstrap); err != nil {
+		t.Fatal(err)
+	}
+	const id = "00D09E-LazyBox-U1"
+	u := newUIClient(t, a)
+	if resp, _ := u.do("POST", "/ui/login", url.Values{"key": {a.tok}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	if resp, _ := u.do("GET", "/ui/devices/"+url.PathEscape(id)+"?prefix=Device.Ethernet.", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("device page: %d", resp.StatusCode)
+	}
+	var ts []store.Task
+	a.do("GET", devPath(id)+"/tasks?status=pending", nil, &ts)
+	if len(ts) != 1 || ts[0].Name != "refreshObject" || !strings.Contains(string(ts[0].Spec), `"Device.Ethernet."`) {
+		t.Fatalf("pending after the device page: %+v", ts)
+	}
+	if _, err := ag.RunSession(context.Background(), cwmp.EventPeriodic); err != nil {
+		t.Fatal(err)
+	}
+	if u, n, _ := unreadParams(t, a, id, "Device.Ethernet."); u != 0 || n == 0 {
+		t.Errorf("Device.Ethernet. after the refresh: %d of %d unread", u, n)
 	}
 }
