@@ -58,7 +58,8 @@ type DiscoveryStrategy struct {
 	DateTimeMillis *bool `json:"dateTimeMilliseconds,omitempty"`
 	// Values is which values first contact reads (discovery_scope.go):
 	// "model" (the default) those of the parameters the bound model
-	// defines and of vendor (X_) parameters; "all" every parameter's;
+	// defines and of vendor (X_) parameters; "standard" those the model
+	// defines only; "all" every parameter's;
 	// "lazy" only those something needs now, the rest on demand.
 	Values string `json:"values,omitempty"`
 }
@@ -82,9 +83,9 @@ func (d *DiscoveryStrategy) Check() error {
 		return fmt.Errorf("booleans %q: \"true\" (true/false) or \"1\" (1/0)", d.Booleans)
 	}
 	switch d.Values {
-	case "", ValuesModel, ValuesAll, ValuesLazy:
+	case "", ValuesModel, ValuesStandard, ValuesAll, ValuesLazy:
 	default:
-		return fmt.Errorf("values %q: %q, %q or %q", d.Values, ValuesModel, ValuesAll, ValuesLazy)
+		return fmt.Errorf("values %q: %q, %q, %q or %q", d.Values, ValuesModel, ValuesStandard, ValuesAll, ValuesLazy)
 	}
 	return nil
 }

@@ -23,6 +23,8 @@ import (
 //     name the model does not have: "InternetGatewayDevice.IDLE.Enable")
 //     is stored by name with its non-standard finding; its value is read
 //     when asked (getParameterValues, refreshObject).
+//   - "standard": as "model" without the vendor parameters: their values
+//     are read when a policy (which reads what it uses) or the NBI asks.
 //   - "all": every parameter's value.
 //   - "lazy": only what the ACS needs now: the Inform's parameters (sent
 //     anyway), the root's identity (DeviceInfo's own parameters, the
@@ -38,9 +40,10 @@ import (
 // A device is "discovered" (store.Device.Discovered) when its names and
 // the values of its scope are stored.
 const (
-	ValuesModel = "model"
-	ValuesAll   = "all"
-	ValuesLazy  = "lazy"
+	ValuesModel    = "model"
+	ValuesStandard = "standard"
+	ValuesAll      = "all"
+	ValuesLazy     = "lazy"
 )
 
 // valueNames are the leaf names whose values the job reads, in its
@@ -52,8 +55,11 @@ func (s *Server) valueNames(ctx context.Context, se *session, j *discoveryJob) [
 		return leaves
 	}
 	in := inModelScope
-	if j.scope == ValuesLazy {
+	switch j.scope {
+	case ValuesLazy:
 		in = lazyNeeded
+	case ValuesStandard:
+		in = inStandardScope
 	}
 	out := make([]string, 0, len(leaves))
 	for _, n := range leaves {
@@ -74,6 +80,11 @@ func inModelScope(b *Binding, name string) bool {
 	}
 	e, _, ok := b.Lookup(name)
 	return ok && !e.Object
+}
+
+// inStandardScope is inModelScope without the vendor parameters.
+func inStandardScope(b *Binding, name string) bool {
+	return !IsVendor(name) && inModelScope(b, name)
 }
 
 // lazyNeeded reports whether a lazy discovery reads the value of the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
+	"github.com/dmforge/dmforge/generated/tr098"
 	"github.com/dmforge/dmforge/generated/tr181"
 )
 
@@ -262,5 +264,92 @@ func TestLazyDiscoveryDevicePage(t *testing.T) {
 	}
 	if u, n, _ := unreadParams(t, a, id, "Device.Ethernet."); u != 0 || n == 0 {
 		t.Errorf("Device.Ethernet. after the refresh: %d of %d unread", u, n)
+	}
+}
+
+// TestDiscoveryScopesRealDump: the real Nokia ONT export served by an
+// in-process CPE (cwmp/cpe's dump profile), discovered with each value
+// scope: "all" reads every value; "model" all but the standard-looking
+// names its model lacks; "standard" leaves the vendor (X_) values too.
+// Every name is stored whatever the scope.
+func TestDiscoveryScopesRealDump(t *testing.T) {
+	f, err := os.Open(filepath.Join(realDir, "nokia-g1425ga-tr098.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, _, err := cpe.LoadGenieCSV(tr098.Schema, f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopes := []string{acsref.ValuesAll, acsref.ValuesModel, acsref.ValuesStandard}
+	byPC := map[string]acsref.DiscoveryStrategy{}
+	for _, sc := range scopes {
+		byPC["Scope-"+sc] = acsref.DiscoveryStrategy{Values: sc}
+	}
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.DiscoveryByProductClass = byPC })
+	unread := map[string]int{}
+	var leaves, vendor int
+	for _, sc := range scopes {
+		ag, err := cpe.New(cpe.Config{Schema: prof.Schema(), Store: cpe.NewMemStoreFrom(prof), ACSURL: a.srv.CWMPURL(),
+			SerialNumber: "N1", ProductClass: "Scope-" + sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ag.RunSession(context.Background(), cwmp.EventBootstrap); err != nil {
+			t.Fatal(err)
+		}
+		var ds []store.Device
+		a.do("GET", "/devices?productClass=Scope-"+sc, nil, &ds)
+		id := ""
+		for _, d := range ds {
+			if d.ProductClass == "Scope-"+sc {
+				id = d.ID
+			}
+		}
+		if id == "" {
+			t.Fatalf("no device of class Scope-%s in %+v", sc, ds)
+		}
+		res := discoveryResult(t, a, id)
+		if res.Scope != sc {
+			t.Errorf("%s: scope %q", sc, res.Scope)
+		}
+		var ps []acsref.ParameterView
+		a.do("GET", devPath(id)+"/parameters", nil, &ps)
+		leaves, vendor = 0, 0
+		vendorUnread := 0
+		for _, p := range ps {
+			if p.Object {
+				continue
+			}
+			leaves++
+			none := p.Type == "" && p.Value == ""
+			if acsref.IsVendor(p.Name) {
+				vendor++
+				if none {
+					vendorUnread++
+				}
+			}
+			if none {
+				unread[sc]++
+			}
+		}
+		t.Logf("values %s: %d of %d values unread (%d of %d vendor); task result: %d read, %d unread", sc, unread[sc], leaves, vendorUnread, vendor, *res.Values, *res.Unread)
+		if *res.Unread != unread[sc] {
+			t.Errorf("%s: the task says %d unread, %d stored without value", sc, *res.Unread, unread[sc])
+		}
+		switch sc {
+		case acsref.ValuesModel:
+			if vendorUnread != 0 {
+				t.Errorf("model scope left %d vendor values", vendorUnread)
+			}
+		case acsref.ValuesStandard:
+			if vendorUnread != vendor {
+				t.Errorf("standard scope read %d vendor values", vendor-vendorUnread)
+			}
+		}
+	}
+	if unread[acsref.ValuesAll] != 0 || unread[acsref.ValuesModel] == 0 || unread[acsref.ValuesStandard] != unread[acsref.ValuesModel]+vendor || leaves < 3000 {
+		t.Errorf("unread by scope %v, %d vendor, %d parameters", unread, vendor, leaves)
 	}
 }
