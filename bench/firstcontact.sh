@@ -6,7 +6,9 @@
 # Prints wall time, failed sessions, ACS peak RSS (VmHWM), ACS CPU time,
 # storage per device and where it goes (parameter rows, task results,
 # findings), and the load average.
-#   bench/firstcontact.sh [N]   (default 2000; env CONCURRENCY, default 512)
+#   bench/firstcontact.sh [N]   (default 2000; env CONCURRENCY, default 512;
+#   env VALUES=model|standard|all|lazy: the discovery's value scope for the
+#   simulated product class, default the ACS's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -19,7 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 go build -o "$tmp/dmforge" ./cmd/dmforge
-"$tmp/dmforge" acs --cwmp-addr 127.0.0.1:$port --nbi-addr 127.0.0.1:$((port + 1)) --db "$tmp/acs.db" --nbi-token bench >"$tmp/acs.log" 2>&1 &
+"$tmp/dmforge" acs --cwmp-addr 127.0.0.1:$port --nbi-addr 127.0.0.1:$((port + 1)) --db "$tmp/acs.db" --nbi-token bench \
+  ${VALUES:+--discovery "dmforge-sim:values=$VALUES"} >"$tmp/acs.log" 2>&1 &
 acs_pid=$!
 for _ in $(seq 100); do grep -q NBI "$tmp/acs.log" && break; sleep 0.1; done
 start=$(date +%s.%N)
