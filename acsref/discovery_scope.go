@@ -125,12 +125,16 @@ func unreadValue(p *store.Parameter) bool {
 // does when some of them have no value read yet: it queues (once) a
 // refreshObject of the subtree asked for, so the values are there after
 // the device's next session (or at once, with ?connection_request). It
-// returns the task, nil when nothing is to be read or the device is not
-// discovered lazily.
-func (s *Server) refreshUnread(r *http.Request, d *store.Device, prefix string, ps []store.Parameter) *store.Task {
+// returns the task, nil when nothing is to be read, the device is not
+// discovered lazily, or who (nil: no user, an open NBI) may only read:
+// queueing a task is an operator's.
+func (s *Server) refreshUnread(r *http.Request, who *Principal, d *store.Device, prefix string, ps []store.Parameter) *store.Task {
 	ctx := r.Context()
 	if !d.Discovered {
 		return nil // its discovery runs
+	}
+	if who != nil && roleRank(who.Role) < roleRank(store.RoleOperator) {
+		return nil
 	}
 	se := &session{dev: *d, rec: parseRecord(d.Discovery)}
 	if s.strategy(se).Values != ValuesLazy {

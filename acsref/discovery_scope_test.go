@@ -142,6 +142,19 @@ func TestLazyDiscovery(t *testing.T) {
 	if len(ts) != 0 {
 		t.Errorf("a GET of a model-scope device queued %+v", ts)
 	}
+	// A read-only user's GET only reads.
+	reader := a.mkUser(t, "reader", store.RoleReadOnly, "")
+	req, _ := http.NewRequest("GET", a.nbi+devPath(lazyID)+"/parameters?prefix=Device.IP.", nil)
+	req.Header.Set("Authorization", "Bearer "+reader)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	a.do("GET", devPath(lazyID)+"/tasks?status=pending", nil, &ts)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(acsref.HeaderRefreshTask) != "" || len(ts) != 0 {
+		t.Fatalf("a read-only user's GET: HTTP %d, refresh %q, pending %+v", resp.StatusCode, resp.Header.Get(acsref.HeaderRefreshTask), ts)
+	}
 	u, n, h := unreadParams(t, a, lazyID, "Device.IP.")
 	if n == 0 || u != n {
 		t.Fatalf("Device.IP.: %d of %d unread after a lazy discovery", u, n)
