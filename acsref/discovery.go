@@ -56,6 +56,12 @@ type DiscoveryStrategy struct {
 	// DateTimeMillis, when false, sends xsd:dateTime values without
 	// fractional seconds.
 	DateTimeMillis *bool `json:"dateTimeMilliseconds,omitempty"`
+	// Values is which values first contact reads (discovery_scope.go):
+	// "model" (the default) those of the parameters the bound model
+	// defines and of vendor (X_) parameters; "standard" those the model
+	// defines only; "all" every parameter's;
+	// "lazy" only those something needs now, the rest on demand.
+	Values string `json:"values,omitempty"`
 }
 
 // DefaultDiscoveryBatch is the default number of names per
@@ -75,6 +81,11 @@ func (d *DiscoveryStrategy) Check() error {
 	case "", "true", "1":
 	default:
 		return fmt.Errorf("booleans %q: \"true\" (true/false) or \"1\" (1/0)", d.Booleans)
+	}
+	switch d.Values {
+	case "", ValuesModel, ValuesStandard, ValuesAll, ValuesLazy:
+	default:
+		return fmt.Errorf("values %q: %q, %q, %q or %q", d.Values, ValuesModel, ValuesStandard, ValuesAll, ValuesLazy)
 	}
 	return nil
 }
@@ -98,6 +109,9 @@ func (d DiscoveryStrategy) over(o DiscoveryStrategy) DiscoveryStrategy {
 	}
 	if o.DateTimeMillis != nil {
 		d.DateTimeMillis = o.DateTimeMillis
+	}
+	if o.Values != "" {
+		d.Values = o.Values
 	}
 	return d
 }
@@ -174,7 +188,7 @@ func (r discoveryRecord) raw() json.RawMessage {
 // strategy is the effective strategy of the session's device: defaults,
 // then what it learnt, then its product class's override, then its own.
 func (s *Server) strategy(se *session) DiscoveryStrategy {
-	st := DiscoveryStrategy{BatchSize: DefaultDiscoveryBatch}.over(se.rec.Learned)
+	st := DiscoveryStrategy{BatchSize: DefaultDiscoveryBatch, Values: ValuesModel}.over(se.rec.Learned)
 	if o, ok := s.classOverride(context.Background(), se.dev.ProductClass); ok { // discovery_class.go
 		st = st.over(o)
 	}
@@ -208,6 +222,8 @@ type discoveryJob struct {
 	count   int        // values received
 	leaves  []string   // refresh: the leaf names found
 	skipped []string   // names the CPE refused one by one
+	scope   string     // the strategy's Values
+	unread  int        // names whose values the scope leaves to later
 	rpcs    int
 	failed  bool // the task ended in this session
 }
@@ -242,11 +258,12 @@ func (s *Server) startDiscovery(ctx context.Context, se *session, t *store.Task)
 		// values wait for it.
 		return nil
 	}
-	if isTrue(st.PartialGPV) {
+	j.scope = st.Values
+	if isTrue(st.PartialGPV) && j.scope != ValuesLazy {
 		j.partial = true
 		return j
 	}
-	j.batches = split(s.leafNames(ctx, se), j.batch)
+	j.batches = split(s.valueNames(ctx, se, j), j.batch)
 	return j
 }
 
@@ -411,7 +428,7 @@ func (s *Server) jobFallback(se *session, why string) {
 	case j.partial:
 		se.learn("GetParameterValues of a partial path: "+why, func(l *DiscoveryStrategy) { l.PartialGPV = ptrTo(false) })
 		j.partial = false
-		j.batches = split(s.leafNames(context.Background(), se), j.batch)
+		j.batches = split(s.valueNames(context.Background(), se, j), j.batch)
 		return
 	case len(j.batches) == 0:
 		return
@@ -493,7 +510,7 @@ func (s *Server) finishJob(se *session) {
 	se.dev.Discovered = true
 	se.rec.Failures, se.rec.RetryAt = 0, time.Time{}
 	se.dev.Discovery = se.rec.raw()
-	res := &TaskResult{Values: intPtr(j.count), RPCs: intPtr(j.rpcs), Refused: j.skipped}
+	res := &TaskResult{Values: intPtr(j.count), RPCs: intPtr(j.rpcs), Refused: j.skipped, Unread: intPtr(j.unread), Scope: j.scope}
 	s.finishTask(se, j.task, store.TaskDone, res, 0, "")
 }
 
@@ -564,7 +581,7 @@ func (s *Server) putDiscovery(w http.ResponseWriter, r *http.Request) {
 // ParseDiscoveryFlag parses a product-class override as the acs command
 // takes it: "PRODUCTCLASS:key=value,…" with the keys of
 // DiscoveryStrategy's JSON (disabled, skipRootGPN, partialGPV, batchSize,
-// booleans, dateTimeMilliseconds).
+// booleans, dateTimeMilliseconds, values).
 func ParseDiscoveryFlag(s string) (string, DiscoveryStrategy, error) {
 	var d DiscoveryStrategy
 	pc, rest, ok := strings.Cut(s, ":")
@@ -594,8 +611,10 @@ func ParseDiscoveryFlag(s string) (string, DiscoveryStrategy, error) {
 			d.BatchSize, berr = n, nil
 		case "booleans":
 			d.Booleans, berr = v, nil
+		case "values":
+			d.Values, berr = v, nil
 		default:
-			return "", d, fmt.Errorf("discovery override %q: unknown key %q (disabled, skipRootGPN, partialGPV, batchSize, booleans, dateTimeMilliseconds)", s, k)
+			return "", d, fmt.Errorf("discovery override %q: unknown key %q (disabled, skipRootGPN, partialGPV, batchSize, booleans, dateTimeMilliseconds, values)", s, k)
 		}
 		if berr != nil {
 			return "", d, fmt.Errorf("discovery override %q: %s=%q is not true or false", s, k, v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/store"
+	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	"github.com/dmforge/dmforge/generated/tr181"
 )
@@ -76,4 +78,57 @@ func BenchmarkFirstContact(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/float64(b.N), "storage-B/device")
 	b.ReportMetric(float64(sum.P50.Milliseconds()), "p50-session-ms")
+}
+
+// BenchmarkFirstContactSession: the first-contact session of one
+// simulated Device:2.19 CPE (cwmp/cpe, default profile) with the ACS, by
+// the discovery's value scope (DiscoveryStrategy.Values, set for the
+// CPE's product class): HTTP exchanges, bytes each way and wall time per
+// session. One CPE at a time, so the time is the session's own.
+func BenchmarkFirstContactSession(b *testing.B) {
+	for _, values := range []string{acsref.ValuesAll, acsref.ValuesModel, acsref.ValuesLazy} {
+		b.Run("values="+values, func(b *testing.B) {
+			st, err := store.OpenSQLite(filepath.Join(b.TempDir(), "fc.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st,
+				Logger:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
+				DiscoveryByProductClass: map[string]acsref.DiscoveryStrategy{"FCBox": {Values: values}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := srv.Start(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close()
+			wc := &wireCount{base: http.DefaultTransport}
+			agents := make([]*cpe.Agent, b.N)
+			for i := range agents {
+				agents[i], err = cpe.New(cpe.Config{Schema: tr181.Schema, Store: cpe.NewMemStore(tr181.Schema), ACSURL: srv.CWMPURL(),
+					SerialNumber: "FC" + strconv.Itoa(i), OUI: "00D09E", ProductClass: "FCBox", Transport: wc})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for _, ag := range agents {
+				if _, err := ag.RunSession(context.Background(), cwmp.EventBootstrap); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			ds, _ := st.Devices(context.Background(), store.DeviceFilter{})
+			for _, d := range ds {
+				if !d.Discovered {
+					b.Fatalf("%s not discovered", d.ID)
+				}
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(wc.posts.Load())/n, "http-posts/op")
+			b.ReportMetric(float64(wc.sent.Load())/n, "cpe-sent-B/op")
+			b.ReportMetric(float64(wc.recvd.Load())/n, "acs-sent-B/op")
+		})
+	}
 }

@@ -114,6 +114,9 @@ func (s *Server) getParameters(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeError(err, "parameters")
 	}
+	if t := s.refreshUnread(r, principalFrom(ctx), d, r.URL.Query().Get("prefix"), ps); t != nil { // discovery_scope.go
+		w.Header().Set(HeaderRefreshTask, strconv.FormatInt(t.ID, 10))
+	}
 	b := BindDevice(d)
 	out := make([]ParameterView, 0, len(ps))
 	for _, p := range ps {

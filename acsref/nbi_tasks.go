@@ -43,6 +43,10 @@ type TaskResult struct {
 	Values  *int     `json:"values,omitempty"`
 	RPCs    *int     `json:"rpcs,omitempty"`
 	Refused []string `json:"refused,omitempty"`
+	// Unread counts the names whose values the discovery's scope
+	// ("model", "lazy": Scope) left to be read on demand.
+	Unread *int   `json:"unread,omitempty"`
+	Scope  string `json:"scope,omitempty"`
 }
 
 // ParameterName is one entry of a getParameterNames result.

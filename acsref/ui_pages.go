@@ -422,6 +422,7 @@ func (s *Server) uiDevice(w http.ResponseWriter, r *http.Request, se *uiSession)
 		s.render(w, r, se, "device", map[string]any{"LoadErr": "parameters: store error", "ID": id})
 		return
 	}
+	s.refreshUnread(r, &se.p, &d, prefix, ps) // discovery_scope.go: values not read yet are read at the next session
 	b := BindDevice(&d)
 	base := strings.Count(prefix, ".")
 	rows := make([]uiParam, 0, len(ps))

@@ -9,7 +9,9 @@
 #   bench/firstcontact.sh [N]   (default 2000; env CONCURRENCY, default 512;
 #   KEEP_DB=path keeps a copy of the database; MAX_SESSIONS=n sets the
 #   ACS's --max-sessions instead of its default; MAX_FIRST_CONTACTS=n its
-#   --max-first-contacts, -1 for none)
+#   --max-first-contacts, -1 for none; VALUES=model|standard|all|lazy: the
+#   discovery's value scope for the simulated product class, default the
+#   ACS's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -24,7 +26,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 go build -o "$tmp/dmforge" ./cmd/dmforge
 "$tmp/dmforge" acs --cwmp-addr 127.0.0.1:$port --nbi-addr 127.0.0.1:$((port + 1)) --db "$tmp/acs.db" --nbi-token bench \
-  ${MAX_SESSIONS:+--max-sessions "$MAX_SESSIONS"} ${MAX_FIRST_CONTACTS:+--max-first-contacts "$MAX_FIRST_CONTACTS"} >"$tmp/acs.log" 2>&1 &
+  ${MAX_SESSIONS:+--max-sessions "$MAX_SESSIONS"} ${MAX_FIRST_CONTACTS:+--max-first-contacts "$MAX_FIRST_CONTACTS"} \
+  ${VALUES:+--discovery "dmforge-sim:values=$VALUES"} >"$tmp/acs.log" 2>&1 &
 acs_pid=$!
 for _ in $(seq 100); do grep -q NBI "$tmp/acs.log" && break; sleep 0.1; done
 start=$(date +%s.%N)

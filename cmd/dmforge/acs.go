@@ -149,7 +149,7 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "loopback address serving /metrics without credentials, e.g. 127.0.0.1:9464 (default: /metrics on the NBI, with its credentials)")
 	f.IntVar(&o.maxNoAnswer, "max-no-answer", acsref.DefaultMaxNoAnswer, "RPCs of a task that may go unanswered before the task faults")
 	f.DurationVar(&o.retryBackoff, "retry-backoff", acsref.DefaultRetryBackoff, "wait before sending an unanswered task again (from the second no-answer; doubles)")
-	f.StringArrayVar(&o.discovery, "discovery", nil, "discovery override of a product class: PRODUCTCLASS:batchSize=N,partialGPV=BOOL,skipRootGPN=BOOL,booleans=1|true,dateTimeMilliseconds=BOOL,disabled=BOOL (repeatable)")
+	f.StringArrayVar(&o.discovery, "discovery", nil, "discovery override of a product class: PRODUCTCLASS:batchSize=N,partialGPV=BOOL,skipRootGPN=BOOL,booleans=1|true,dateTimeMilliseconds=BOOL,disabled=BOOL,values=model|standard|all|lazy (repeatable)")
 	return cmd
 }
 

@@ -44,10 +44,15 @@ func TestCPESimRealDumps(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := map[string]string{}
+			wantType := map[string]string{}
+			typeCol := slices.Index(recs[0], "Value type")
 			root := ""
 			for _, r := range recs[1:] {
 				if r[1] == "false" && !strings.HasPrefix(r[0], "DeviceID.") && !strings.HasPrefix(r[0], "Events.") {
 					want[r[0]] = r[5-map[bool]int{true: 0, false: 2}[len(recs[0]) > 5]]
+					if typeCol >= 0 {
+						wantType[r[0]] = r[typeCol]
+					}
 					root, _, _ = strings.Cut(r[0], ".")
 				}
 			}
@@ -76,6 +81,10 @@ func TestCPESimRealDumps(t *testing.T) {
 			got := map[string]string{}
 			for _, pv := range gpv.ParameterList {
 				got[pv.Name] = pv.Value
+				// The type as the dump spells it, wrong case included.
+				if wt := wantType[pv.Name]; wt != "" && pv.Type != wt && !simSets[strings.TrimPrefix(pv.Name, root+".")] {
+					t.Errorf("%s travels as %s, the dump has %s", pv.Name, pv.Type, wt)
+				}
 			}
 			for p, v := range want {
 				g, ok := got[p]

@@ -122,6 +122,9 @@ type vReport struct {
 	Services    map[string]string `json:"services,omitempty"`
 	Objects     int               `json:"objects"`
 	Parameters  int               `json:"parameters"`
+	// Attributes counts the parameters whose notification or access
+	// list the dump records.
+	Attributes int `json:"attributes"`
 	// Virtual counts GenieACS's own rows (DeviceID., Events., …), skipped.
 	Virtual  int        `json:"virtual,omitempty"`
 	Errors   int        `json:"errors"`
@@ -714,6 +717,17 @@ func (v *validateRun) validateDump(file, kind string, d *cpe.Dump) (*vReport, er
 		}
 		if e.Object {
 			continue
+		}
+		// The recorded attributes (Notification, Access list).
+		attrs, hasAttrs, aerr := e.Attributes()
+		if aerr != nil {
+			add(e, "attribute", classError, "%v", aerr)
+		}
+		if hasAttrs {
+			r.Attributes++
+			if found && me.ActiveNotify == model.NotifyForceEnabled && attrs.Notification != 2 {
+				add(e, "attribute", classError, "notification %d, but %s forces active notification (2)", attrs.Notification, modelName)
+			}
 		}
 		// The reported type: its name, and the value against it.
 		var reported model.BaseType

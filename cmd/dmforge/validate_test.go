@@ -127,11 +127,11 @@ func realFile(t *testing.T, name string) string {
 
 type validateOut struct {
 	Documents []struct {
-		File, Kind, Device, Model, ModelReason string
-		Services                               map[string]string
-		Objects, Parameters, Virtual           int
-		Errors, Vendor                         int
-		Findings                               []vFinding
+		File, Kind, Device, Model, ModelReason   string
+		Services                                 map[string]string
+		Objects, Parameters, Virtual, Attributes int
+		Errors, Vendor                           int
+		Findings                                 []vFinding
 	}
 	Errors, Vendor int
 }

@@ -534,7 +534,7 @@ func (a *Agent) transport() http.RoundTripper {
 
 func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct, changed []cwmp.ParameterValueStruct,
 	retries int, transfers []*cwmp.TransferComplete, res *SessionResult) error {
-	rt, qt := a.quirkRoundTripper(a.transport())
+	rt, qt := a.quirkRoundTripper(a.dumpWire(a.transport())) // dumpwire.go
 	sc := cwmp.NewSessionClient(acs, rt)
 	sc.Decoder = a.dec
 	defer sc.End()

@@ -26,6 +26,11 @@ type DumpEntry struct {
 	Value    string
 	Type     string
 	HasValue bool
+	// Notification and AccessList are the parameter's attributes as the
+	// dump has them ("" when it says nothing): the notification level
+	// as a number, the access list comma-separated. See Attributes.
+	Notification string
+	AccessList   string
 }
 
 // Dump is one device's entries, in the order of the dump.
@@ -81,8 +86,9 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 // ReadGenieCSV reads a device dump in the CSV form GenieACS's "export"
 // writes (and CPE simulators use). Columns are found by header name,
 // case-insensitively: Parameter (required), Object, Writable, Value and
-// "Value type"; the timestamp, notification and access-list columns are
-// ignored. Values may span several lines. Object paths get a trailing dot.
+// "Value type", Notification and "Access list" (see DumpEntry.Attributes);
+// the timestamp columns are ignored. Values may span several lines.
+// Object paths get a trailing dot.
 func ReadGenieCSV(r io.Reader) (*Dump, error) {
 	cr := csv.NewReader(&limitedReader{r: r, n: MaxDumpSize})
 	cr.FieldsPerRecord = -1
@@ -158,6 +164,12 @@ func ReadGenieCSV(r io.Reader) (*Dump, error) {
 			}
 			if t, ok := field(rec, "value type"); ok {
 				e.Type = strings.Clone(strings.TrimSpace(t))
+			}
+			if n, ok := field(rec, "notification"); ok {
+				e.Notification = strings.Clone(strings.TrimSpace(n))
+			}
+			if a, ok := field(rec, "access list"); ok {
+				e.AccessList = strings.Clone(strings.TrimSpace(a))
 			}
 		}
 		d.Entries = append(d.Entries, e)
@@ -235,7 +247,7 @@ func ReadGenieJSON(r io.Reader) ([]*Dump, error) {
 				d.Virtual++
 				continue
 			}
-			if strings.Contains(k, ".") {
+			if k == "" || strings.Contains(k, ".") {
 				return nil, fmt.Errorf("device %d: %q is not a name of a root object", i+1, k)
 			}
 			if err := walkGenieJSON(d, k, m[k], 0); err != nil {
@@ -284,6 +296,18 @@ func walkGenieJSON(d *Dump, path string, node any, depth int) error {
 	}
 	if t, ok := m["_type"].(string); ok {
 		e.Type = t
+	}
+	// GenieACS keeps the attributes as "_notification": N and
+	// "_accessList": [names].
+	if n, ok := m["_notification"]; ok && n != nil {
+		e.Notification = jsonWire(n)
+	}
+	if al, ok := m["_accessList"].([]any); ok {
+		names := make([]string, 0, len(al))
+		for _, a := range al {
+			names = append(names, jsonWire(a))
+		}
+		e.AccessList = strings.Join(names, ",")
 	}
 	if pair, ok := val.([]any); ok && len(pair) == 2 {
 		// Some GenieACS versions store [value, type].

@@ -288,3 +288,72 @@ func TestProfileSessionRealDump(t *testing.T) {
 		t.Errorf("GPV: %d parameters, the dump has %d", n, params)
 	}
 }
+
+// The dump's type names go on the wire as the dump spells them: the
+// Nokia export's vendor rows typed "xsd:unsignedint" and "xsd:Int" arrive
+// at the ACS spelt so, as do values their type does not allow; the rest
+// of the message is what the encoder wrote.
+func TestProfileSessionKeepsDumpSpelling(t *testing.T) {
+	d := readDump(t, realDumps[1].file)
+	p, _ := cpe.LoadGenieDump(tr098.Schema, d)
+	acs := &testacs.ACS{Record: true}
+	srv := httptest.NewServer(acs)
+	defer srv.Close()
+	a, err := cpe.New(cpe.Config{Schema: p.Schema(), Store: cpe.NewMemStoreFrom(p), ACSURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial := a.SerialNumber()
+	acs.Enqueue(serial, &cwmp.GetParameterValues{ParameterNames: []string{"InternetGatewayDevice."}})
+	if _, err := a.RunSession(context.Background(), cwmp.EventBoot); err != nil {
+		t.Fatal(err)
+	}
+	s := acs.Last(serial)
+	gpv, ok := s.Exchanges[0].Response.(*cwmp.GetParameterValuesResponse)
+	if !ok {
+		t.Fatalf("GPV: %+v", s.Exchanges[0].Response)
+	}
+	want := map[string]cpe.DumpEntry{}
+	for _, e := range d.Entries {
+		want[e.Path] = e
+	}
+	odd := map[string]int{}
+	for _, pv := range gpv.ParameterList {
+		e := want[pv.Name]
+		if e.Type == "" || pv.Name == "InternetGatewayDevice.ManagementServer.URL" {
+			continue
+		}
+		if pv.Type != e.Type {
+			t.Errorf("line %d: %s travels as %s, the dump has %s", e.Line, pv.Name, pv.Type, e.Type)
+		}
+		if bt, ok := cpe.ParseTypeName(e.Type); !ok || cpe.XSDTypeName(bt) != e.Type {
+			odd[e.Type]++
+		}
+	}
+	if odd["xsd:unsignedint"] == 0 || odd["xsd:Int"] == 0 {
+		t.Errorf("wrong-case names seen on the wire: %v; the dump has xsd:unsignedint and xsd:Int rows", odd)
+	}
+	t.Logf("type names sent as the dump spells them, unlike XML Schema: %v", odd)
+}
+
+// RespellTypes changes only the xsi:type of the named parameters.
+func TestRespellTypes(t *testing.T) {
+	env := &cwmp.Envelope{Header: cwmp.Header{ID: "1"}, Body: &cwmp.GetParameterValuesResponse{ParameterList: []cwmp.ParameterValueStruct{
+		{Name: "A.B&C", Value: "1", Type: "xsd:unsignedInt"},
+		{Name: "A.D", Value: "true", Type: "xsd:boolean"},
+		{Name: "A.E", Value: "-1", Type: "xsd:string"},
+	}}}
+	msg, err := cwmp.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(cpe.RespellTypes(msg, map[string]string{"A.B&C": "xsd:unsignedint", "A.E": `xsd:"Odd"`, "A.F": "xsd:int"}))
+	want := strings.NewReplacer(`<Name>A.B&amp;C</Name><Value xsi:type="xsd:unsignedInt">`, `<Name>A.B&amp;C</Name><Value xsi:type="xsd:unsignedint">`,
+		`<Name>A.E</Name><Value xsi:type="xsd:string">`, `<Name>A.E</Name><Value xsi:type="xsd:&quot;Odd&quot;">`).Replace(string(msg))
+	if got != want || got == string(msg) {
+		t.Fatalf("respelt:\n%s\nwant:\n%s", got, want)
+	}
+	if same := cpe.RespellTypes(msg, map[string]string{"A.D": "xsd:boolean"}); string(same) != string(msg) {
+		t.Fatal("a type already as recorded changed the message")
+	}
+}

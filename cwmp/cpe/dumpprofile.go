@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dmforge/dmforge/model"
 )
@@ -29,6 +30,12 @@ type dumpTree struct {
 	types map[string]string
 	// writable holds the writable flag each object was reported with.
 	writable map[string]bool
+	// attrs holds the attributes the dump records (dumpattrs.go).
+	attrs map[string]Attributes
+	// respelt is what dumpwire.go puts back on the wire for the dump's
+	// own values, computed once.
+	respeltOnce sync.Once
+	respelt     map[string]string
 }
 
 // ObjectWritability is an optional Store interface: a device that reports
@@ -263,6 +270,16 @@ func LoadGenieDump(schema *model.Schema, d *Dump) (*DeviceProfile, []Finding) {
 			continue // cannot be: every parameter has an entry by now
 		}
 		p.values[pe.Path] = pe.Value
+		a, has, err := pe.Attributes()
+		if err != nil {
+			report(pe, "attribute", "%v", err)
+		}
+		if has {
+			if tree.attrs == nil {
+				tree.attrs = map[string]Attributes{}
+			}
+			tree.attrs[pe.Path] = a
+		}
 		if pe.Type != "" {
 			tree.types[pe.Path] = pe.Type
 		}

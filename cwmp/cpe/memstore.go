@@ -78,7 +78,9 @@ func NewMemStore(schema *model.Schema) *MemStore {
 
 // NewMemStoreFrom returns a store that starts from profile p.
 func NewMemStoreFrom(p *DeviceProfile) *MemStore {
-	return &MemStore{ix: indexOf(p.schema), base: p}
+	m := &MemStore{ix: indexOf(p.schema), base: p}
+	m.seedAttributes() // dumpattrs.go
+	return m
 }
 
 // Schema returns the store's schema.
@@ -90,6 +92,7 @@ func (m *MemStore) Reset() {
 	m.vals, m.tables, m.next = nil, nil, nil
 	m.mu.Unlock()
 	m.attrMap.ResetAttributes("")
+	m.seedAttributes()
 }
 
 // Get implements Store.
