@@ -203,6 +203,11 @@ func (s *SessionClient) Post(ctx context.Context, env *Envelope) (*Envelope, err
 		return nil, fmt.Errorf("cwmp: POST %s: %w", s.URL, err)
 	}
 	defer resp.Body.Close()
+	if resp.Request != nil && resp.Request.URL.String() != s.URL {
+		// Redirected: the rest of the session goes to the new URL
+		// (TR-069 §3.4.5); the next session starts at the ACS URL again.
+		s.URL = resp.Request.URL.String()
+	}
 	reply, err := s.Decoder.ReadResponse(resp)
 	var mu *MustUnderstandError
 	if err != nil && !errors.As(err, &mu) {
