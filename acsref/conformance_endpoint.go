@@ -185,7 +185,7 @@ func (ep *confEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		ep.acs.ServeHTTP(sw, r)
 	}
-	rec.Status = sw.status
+	rec.Status, rec.End = sw.status, time.Now()
 	if rec.Status == 0 {
 		rec.Status = http.StatusOK
 	}

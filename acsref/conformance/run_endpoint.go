@@ -70,6 +70,7 @@ type EndpointLog struct {
 // EndpointRequest is one HTTP request to an endpoint.
 type EndpointRequest struct {
 	Time          time.Time `json:"time"`
+	End           time.Time `json:"end"`                     // when the answer was written
 	Inform        bool      `json:"inform"`                  // its body is an Inform
 	Authorization string    `json:"authorization,omitempty"` // the scheme: Digest, Basic
 	Status        int       `json:"status"`
@@ -79,6 +80,17 @@ type EndpointRequest struct {
 type Handshake struct {
 	Time time.Time `json:"time"`
 	Err  string    `json:"err,omitempty"` // why it failed ("" if it did not)
+}
+
+// at reports whether an Inform the ACS saw at t came through the
+// endpoint.
+func (l *EndpointLog) at(t time.Time) bool {
+	for _, q := range l.Requests {
+		if q.Inform && !t.Before(q.Time) && !t.After(q.End) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *EndpointLog) String() string {
@@ -159,6 +171,10 @@ func (r *Runner) endpointStep(ctx context.Context, s *Step, cs *caseState) (f *f
 	}
 	defer ep.Close()
 	set, _ := json.Marshal(map[string]any{"name": "setParameterValues", "parameterValues": append([][]any{{ms + "URL", ep.URL(), "xsd:string"}}, creds...)})
+	// The device may go to the new URL as soon as the SPV's session
+	// ends, before the task is seen answered: everything from here on
+	// counts.
+	t0 := r.now()
 	out, err := r.Driver.Task(ctx, set, false, r.Options.stepTimeout())
 	switch {
 	case err != nil:
@@ -174,7 +190,6 @@ func (r *Runner) endpointStep(ctx context.Context, s *Step, cs *caseState) (f *f
 			f = rf
 		}
 	}()
-	t0 := r.now()
 	cs.taskSent, cs.lastTask = t0, nil
 	if err := r.Driver.ConnectionRequest(ctx); err != nil {
 		return &failure{expected: "the connection request accepted", observed: err.Error()}
@@ -207,15 +222,15 @@ func (r *Runner) judgeEndpoint(ctx context.Context, s *Step, ep Endpoint, t0 tim
 				return nil
 			}
 		case CheckURLChange:
-			if accepted != nil {
-				for _, in := range informs {
-					if in.Has("0 BOOTSTRAP", "") {
-						return nil
-					}
+			// The first session at the new URL carries it.
+			for _, in := range informs {
+				if !log.at(in.Time) {
+					continue
 				}
-				if len(informs) > 0 {
-					return &failure{expected: "an Inform with 0 BOOTSTRAP at the new URL", observed: "an Inform with " + informs[len(informs)-1].eventList()}
+				if !in.Has("0 BOOTSTRAP", "") {
+					return &failure{expected: "the first Inform at the new URL with 0 BOOTSTRAP", observed: "an Inform with " + in.eventList()}
 				}
+				return nil
 			}
 		case CheckDigest:
 			if accepted != nil {
@@ -290,9 +305,19 @@ func orNone(s string) string {
 // endpoint. Decided once the ACS saw a request of the device after the
 // Inform (the session went on).
 func redirectJudged(log EndpointLog, ex []Exchange) (*failure, bool) {
+	var redirected time.Time // the first Inform the endpoint redirected
+	for _, q := range log.Requests {
+		if q.Inform && q.Status == 307 {
+			redirected = q.Time
+			break
+		}
+	}
+	if redirected.IsZero() {
+		return nil, false
+	}
 	informAt := time.Time{}
 	for _, e := range ex {
-		if e.Direction == "CPE→ACS" && e.Method == "Inform" && informAt.IsZero() {
+		if e.Direction == "CPE→ACS" && e.Method == "Inform" && informAt.IsZero() && !e.Time.Before(redirected) {
 			informAt = e.Time
 		}
 		if !informAt.IsZero() && e.Direction == "CPE→ACS" && e.Method != "Inform" {
@@ -321,18 +346,19 @@ func (r *Runner) restoreURL(ctx context.Context, ep Endpoint, ms, oldURL, oldUse
 	set, _ := json.Marshal(map[string]any{"name": "setParameterValues", "parameterValues": values})
 	// The device may be waiting to retry a failed session (§3.2.1.1).
 	wait := max(r.Options.stepTimeout(), 60*time.Second)
+	since := r.now()
 	out, err := r.Driver.Task(ctx, set, false, wait)
 	if err != nil || out.Status != "done" {
 		return &failure{expected: "the device's ACS URL set back to " + oldURL,
 			observed: fmt.Sprintf("task %s, fault %d %s %v", out.Status, out.FaultCode, out.FaultString, err)}
 	}
-	since := r.now()
 	_ = r.Driver.ConnectionRequest(ctx)
-	deadline := since.Add(wait)
+	deadline := r.now().Add(wait)
 	for {
 		back := false
+		log := ep.Log()
 		for _, in := range r.Driver.Informs(since) {
-			back = back || in.Has("0 BOOTSTRAP", "")
+			back = back || in.Has("0 BOOTSTRAP", "") && !log.at(in.Time)
 		}
 		if back {
 			// The ACS rediscovers a bootstrapped device; the next case
