@@ -29,6 +29,34 @@ import (
 	"github.com/dmforge/dmforge/cwmp/auth"
 )
 
+// endpointTLS holds the certificates servers were given for their
+// conformance endpoints alone (SetEndpointTLS).
+var endpointTLS sync.Map // *Server → *tls.Config
+
+// SetEndpointTLS gives the ACS a certificate for the second endpoints of
+// conformance runs when its own CWMP endpoint is plain HTTP, so that a
+// lab can run the secure CWMP cases against a device that reaches the
+// ACS over HTTP. With Config.TLS set, the endpoints use that instead.
+func (s *Server) SetEndpointTLS(c *tls.Config) {
+	if c == nil {
+		endpointTLS.Delete(s)
+		return
+	}
+	endpointTLS.Store(s, c)
+}
+
+// secureEndpoints is the TLS configuration of the second endpoints, nil
+// if the ACS has no certificate.
+func (s *Server) secureEndpoints() *tls.Config {
+	if s.cfg.TLS != nil {
+		return s.cfg.TLS
+	}
+	if c, ok := endpointTLS.Load(s); ok {
+		return c.(*tls.Config)
+	}
+	return nil
+}
+
 // OpenEndpoint listens on a new port of the CWMP endpoint's address.
 func (d *acsDriver) OpenEndpoint(ctx context.Context, spec conformance.EndpointSpec) (conformance.Endpoint, error) {
 	s := d.s
@@ -53,14 +81,15 @@ func (d *acsDriver) OpenEndpoint(ctx context.Context, spec conformance.EndpointS
 		return nil, fmt.Errorf("endpoint kind %q", spec.Kind)
 	}
 	var tlsCfg *tls.Config
-	if s.cfg.TLS != nil || spec.Kind == conformance.EndpointUntrusted {
-		if s.cfg.TLS == nil {
+	acsTLS := s.secureEndpoints()
+	if acsTLS != nil || spec.Kind == conformance.EndpointUntrusted {
+		if acsTLS == nil {
 			// After the check the device must be brought back through
 			// this endpoint, with a certificate it accepts.
 			return nil, errors.New("the ACS serves CWMP without TLS: it has no certificate of its own to serve after the untrusted one")
 		}
-		tlsCfg = s.cfg.TLS.Clone()
-		tlsCfg.Certificates, tlsCfg.GetCertificate = nil, ep.certificate(s.cfg.TLS, base.Hostname())
+		tlsCfg = acsTLS.Clone()
+		tlsCfg.Certificates, tlsCfg.GetCertificate = nil, ep.certificate(acsTLS, base.Hostname())
 		if spec.Kind == conformance.EndpointUntrusted {
 			// Self-signed for the right host name: valid in every way
 			// but that no CA the device trusts issued it.

@@ -32,17 +32,26 @@ type confLab struct {
 
 func startConfLab(t *testing.T, schema *model.Schema, serial string, q cpe.Quirks) *confLab {
 	t.Helper()
-	return startConfLabWith(t, schema, serial, q, false)
+	return startConfLabWith(t, schema, serial, q, plainLab)
 }
 
-// startConfLabWith starts a lab; with secure, the ACS serves CWMP over
-// TLS with a certificate made now, and the CPE trusts it (its CA pool
-// holds that certificate alone).
-func startConfLabWith(t *testing.T, schema *model.Schema, serial string, q cpe.Quirks, secure bool) *confLab {
+// How a lab's ACS does TLS.
+type labTLS int
+
+const (
+	plainLab     labTLS = iota // no TLS
+	httpsLab                   // the ACS serves CWMP over TLS
+	endpointsTLS               // plain HTTP, with a certificate for the conformance endpoints
+)
+
+// startConfLabWith starts a lab; with TLS, the ACS has a certificate
+// made now, and the CPE trusts it (its CA pool holds that certificate
+// alone).
+func startConfLabWith(t *testing.T, schema *model.Schema, serial string, q cpe.Quirks, mode labTLS) *confLab {
 	t.Helper()
 	var acsTLS *tls.Config
 	var transport http.RoundTripper
-	if secure {
+	if mode != plainLab {
 		cfg, certPEM, err := acsref.SelfSignedTLS("127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
@@ -57,8 +66,13 @@ func startConfLabWith(t *testing.T, schema *model.Schema, serial string, q cpe.Q
 	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
 		c.ConnReqPassword = "cpe"
 		c.ConnReqAllowedNets = acsref.LoopbackNets
-		c.TLS = acsTLS
+		if mode == httpsLab {
+			c.TLS = acsTLS
+		}
 	})
+	if mode == endpointsTLS {
+		a.srv.SetEndpointTLS(acsTLS)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +203,7 @@ var breakCases = []struct {
 	quirk string
 	allow []string
 	igd   bool // on the TR-098 simulator
-	tls   bool // the ACS serves CWMP over TLS
+	tls   bool // the ACS has a certificate for the endpoint cases
 }{
 	{"secure.tls-session", "no-tls", nil, false, true},
 	{"secure.untrusted-certificate", "tls-skip-verify", nil, false, true},
@@ -254,7 +268,13 @@ func TestConformanceCaseFailsOnBreak(t *testing.T) {
 			if bc.igd {
 				schema = tr098.Schema
 			}
-			l := startConfLabWith(t, schema, "BRK"+itoa(int64(i)), q, bc.tls)
+			mode := plainLab
+			if bc.tls {
+				// The device reaches the ACS over HTTP: a device that
+				// cannot do TLS is in the lab too.
+				mode = endpointsTLS
+			}
+			l := startConfLabWith(t, schema, "BRK"+itoa(int64(i)), q, mode)
 			rep := l.run(t, acsref.ConformanceRunRequest{Plan: "cwmp-core", Options: conformance.Options{Allow: bc.allow,
 				Cases: []string{bc.id}, StepTimeoutSeconds: 8, PeriodicIntervalSeconds: 2}}, 2*time.Minute)
 			r := resultOf(rep, bc.id)
@@ -376,7 +396,7 @@ func TestConformanceEndpointCasesPass(t *testing.T) {
 		schema *model.Schema
 	}{{"tr181", tr181.Schema}, {"tr098", tr098.Schema}} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := startConfLabWith(t, tc.schema, "SEC"+tc.name, cpe.Quirks{}, true)
+			l := startConfLabWith(t, tc.schema, "SEC"+tc.name, cpe.Quirks{}, httpsLab)
 			if !strings.HasPrefix(l.a.srv.CWMPURL(), "https://") {
 				t.Fatalf("the ACS is not on https: %s", l.a.srv.CWMPURL())
 			}

@@ -47,7 +47,7 @@ const (
 	IfDataModel = "data-model" // the device's root model is Value ("Device:2", "InternetGatewayDevice:1")
 	IfParameter = "parameter"  // the device reports parameter Value (relative to its root)
 	IfOption    = "option"     // the run's options name Value in "cases" (opt-in cases)
-	IfACS       = "acs"        // the ACS offers Value: "tls" (its CWMP URL is https, with a certificate the device trusts)
+	IfACS       = "acs"        // the ACS offers Value: "tls" (a certificate, which the device must trust, for https)
 	nConditions = "mandatory, rpc, profile, data-model, parameter, option, acs"
 )
 

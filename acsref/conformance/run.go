@@ -47,6 +47,9 @@ type DeviceInfo struct {
 	Model string `json:"model"` // "Device:2.19"
 	// ACSURL is the ACS's CWMP URL (the device's ManagementServer.URL).
 	ACSURL string `json:"acsURL,omitempty"`
+	// TLS: the ACS can serve CWMP over TLS (its URL is https, or it has
+	// a certificate for second endpoints).
+	TLS bool `json:"tls,omitempty"`
 }
 
 // TaskOutcome is how a task ended.
@@ -376,8 +379,8 @@ func (r *Runner) applies(ctx context.Context, c *Case) (status, reason string) {
 			return NotApplicable, "the device's model is " + r.dev.Model + ", not " + v
 		}
 	case IfACS:
-		if v == "tls" && !strings.HasPrefix(r.dev.ACSURL, "https:") {
-			return NotApplicable, "the ACS's CWMP URL is not https (" + r.dev.ACSURL + "): start it with a certificate the device trusts"
+		if v == "tls" && !r.dev.TLS {
+			return NotApplicable, "the ACS has no TLS certificate (its CWMP URL is " + r.dev.ACSURL + "): give it one the device trusts"
 		}
 	case IfParameter:
 		ps, err := r.Driver.Parameters(ctx, r.dev.Root+v)
