@@ -81,6 +81,7 @@ var pgMigrations = []string{
 	policyMigrationSQL,
 	fileMetaMigration,
 	usersMigrationPostgres,
+	runRecordsMigration,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),

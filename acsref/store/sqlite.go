@@ -70,6 +70,7 @@ var migrations = []string{
 	policyMigrationSQL,
 	fileMetaMigration,
 	usersMigrationSQLite,
+	runRecordsMigration,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one
