@@ -28,6 +28,7 @@ type confLab struct {
 	a  *testACS
 	ag *cpe.Agent
 	id string
+	db string // the ACS's SQLite file
 }
 
 func startConfLab(t *testing.T, schema *model.Schema, serial string, q cpe.Quirks) *confLab {
@@ -47,7 +48,7 @@ const (
 // startConfLabWith starts a lab; with TLS, the ACS has a certificate
 // made now, and the CPE trusts it (its CA pool holds that certificate
 // alone).
-func startConfLabWith(t *testing.T, schema *model.Schema, serial string, q cpe.Quirks, mode labTLS) *confLab {
+func startConfLabWith(t *testing.T, schema *model.Schema, serial string, q cpe.Quirks, mode labTLS, mods ...func(*acsref.Config)) *confLab {
 	t.Helper()
 	var acsTLS *tls.Config
 	var transport http.RoundTripper
@@ -63,16 +64,30 @@ func startConfLabWith(t *testing.T, schema *model.Schema, serial string, q cpe.Q
 		t.Cleanup(tr.CloseIdleConnections)
 		transport = tr
 	}
-	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+	db := filepath.Join(t.TempDir(), "acs.db")
+	a := startACS(t, db, func(c *acsref.Config) {
 		c.ConnReqPassword = "cpe"
 		c.ConnReqAllowedNets = acsref.LoopbackNets
 		if mode == httpsLab {
 			c.TLS = acsTLS
 		}
+		for _, m := range mods {
+			m(c)
+		}
 	})
 	if mode == endpointsTLS {
 		a.srv.SetEndpointTLS(acsTLS)
 	}
+	l := attachConfCPE(t, a, schema, serial, q, transport)
+	l.db = db
+	return l
+}
+
+// attachConfCPE runs a simulated CPE of the ACS a (connection requests on
+// 127.0.0.1, through transport if not nil) until a has discovered it,
+// and adds the instance of a writable table a lab adds.
+func attachConfCPE(t *testing.T, a *testACS, schema *model.Schema, serial string, q cpe.Quirks, transport http.RoundTripper) *confLab {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
