@@ -347,10 +347,16 @@ func (r *Runner) restoreURL(ctx context.Context, ep Endpoint, ms, oldURL, oldUse
 	// The device may be waiting to retry a failed session (§3.2.1.1).
 	wait := max(r.Options.stepTimeout(), 60*time.Second)
 	since := r.now()
+	before := len(ep.Log().Requests)
 	out, err := r.Driver.Task(ctx, set, false, wait)
 	if err != nil || out.Status != "done" {
 		return &failure{expected: "the device's ACS URL set back to " + oldURL,
 			observed: fmt.Sprintf("task %s, fault %d %s %v", out.Status, out.FaultCode, out.FaultString, err)}
+	}
+	if len(ep.Log().Requests) == before {
+		// The old URL was given back at the old URL: the device never
+		// went to the new one, so its URL did not change.
+		return nil
 	}
 	_ = r.Driver.ConnectionRequest(ctx)
 	deadline := r.now().Add(wait)
