@@ -74,6 +74,11 @@ func (d *acsDriver) OpenEndpoint(ctx context.Context, spec conformance.EndpointS
 		user, pass := spec.Username, spec.Password
 		if spec.Kind == conformance.EndpointRefuse {
 			user = "" // no user name is known: every answer is refused
+		} else if user == "" {
+			if s.cwmpAuth == nil {
+				return nil, errors.New("a Digest endpoint needs credentials: the ACS authenticates no CPEs")
+			}
+			break // the ACS's own CPE authentication (CWMPHandler) challenges
 		}
 		ep.auth = &auth.Server{Realm: "dmforge-conformance", Lookup: func(u string) (string, bool) { return pass, user != "" && u == user }}
 	case conformance.EndpointServe, conformance.EndpointUntrusted, conformance.EndpointRedirect:
@@ -210,6 +215,11 @@ func (ep *confEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sw.Header().Set("Location", ep.location)
 		sw.WriteHeader(http.StatusTemporaryRedirect)
 	case conformance.EndpointDigest, conformance.EndpointRefuse:
+		if ep.auth == nil {
+			ep.acs.ServeHTTP(sw, r)
+			break
+		}
+		// In front of the ACS's endpoint, which authenticates no CPEs.
 		ep.auth.Middleware(ep.acs).ServeHTTP(sw, r)
 	default:
 		ep.acs.ServeHTTP(sw, r)

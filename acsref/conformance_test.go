@@ -86,7 +86,7 @@ func startConfLabWith(t *testing.T, schema *model.Schema, serial string, q cpe.Q
 // attachConfCPE runs a simulated CPE of the ACS a (connection requests on
 // 127.0.0.1, through transport if not nil) until a has discovered it,
 // and adds the instance of a writable table a lab adds.
-func attachConfCPE(t *testing.T, a *testACS, schema *model.Schema, serial string, q cpe.Quirks, transport http.RoundTripper) *confLab {
+func attachConfCPE(t *testing.T, a *testACS, schema *model.Schema, serial string, q cpe.Quirks, transport http.RoundTripper, mods ...func(*cpe.Config)) *confLab {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -95,8 +95,12 @@ func attachConfCPE(t *testing.T, a *testACS, schema *model.Schema, serial string
 	crs := cpe.NewConnReqServer("http://" + ln.Addr().String())
 	hs := &http.Server{Handler: crs, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	ag, err := cpe.New(cpe.Config{Schema: schema, ACSURL: a.srv.CWMPURL(), SerialNumber: serial, OUI: "00D09E", ProductClass: "ConfBox",
-		Manufacturer: "dmforge", ConnReqURL: crs.URL(serial), ConnReqUsername: serial, ConnReqPassword: "cpe", ConnReqInterval: -1, Quirks: q, Transport: transport})
+	cfg := cpe.Config{Schema: schema, ACSURL: a.srv.CWMPURL(), SerialNumber: serial, OUI: "00D09E", ProductClass: "ConfBox",
+		Manufacturer: "dmforge", ConnReqURL: crs.URL(serial), ConnReqUsername: serial, ConnReqPassword: "cpe", ConnReqInterval: -1, Quirks: q, Transport: transport}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	ag, err := cpe.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,5 +438,35 @@ func TestConformanceEndpointCasesPass(t *testing.T) {
 				t.Errorf("the device's URL after the run: HTTP %d %+v, want %s", code, url, l.a.srv.CWMPURL())
 			}
 		})
+	}
+}
+
+// TestConformanceAuthCasesWithCPEAuth: on an ACS that authenticates CPEs
+// the Digest cases leave the device's credentials alone: the second
+// endpoint challenges as the ACS does (the device's own credentials
+// pass) or refuses them, and the device keeps working with the ACS after.
+func TestConformanceAuthCasesWithCPEAuth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a lab")
+	}
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.ConnReqPassword = "cpe"
+		c.ConnReqAllowedNets = acsref.LoopbackNets
+		c.Auth = acsref.CPEAuth{Username: "lab-cpe", Password: "lab-secret"}
+	})
+	l := attachConfCPE(t, a, tr181.Schema, "AUTH1", cpe.Quirks{}, nil, func(c *cpe.Config) { c.Username, c.Password = "lab-cpe", "lab-secret" })
+	rep := l.run(t, acsref.ConformanceRunRequest{Plan: "cwmp-core", Options: conformance.Options{StepTimeoutSeconds: 20,
+		Cases: []string{"http.digest-auth", "http.auth-refused", "rpc.get-rpc-methods"}}}, 3*time.Minute)
+	for _, r := range rep.Results {
+		if r.Status != conformance.Pass {
+			t.Errorf("%s: %s expected %q observed %q reason %q", r.Case, r.Status, r.Expected, r.Observed, r.Reason)
+		}
+	}
+	if len(rep.Results) != 3 {
+		t.Fatalf("run %s: %d results", rep.State, len(rep.Results))
+	}
+	var user []struct{ Name, Value string }
+	if code := a.do("GET", devPath(l.id)+"/parameters?prefix=Device.ManagementServer.Username", nil, &user); code != http.StatusOK || len(user) != 1 || user[0].Value != "lab-cpe" {
+		t.Errorf("the device's user name after the run: HTTP %d %+v", code, user)
 	}
 }

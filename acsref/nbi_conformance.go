@@ -365,7 +365,8 @@ func (d *acsDriver) Device(ctx context.Context) (conformance.DeviceInfo, error) 
 	if err != nil {
 		return conformance.DeviceInfo{}, err
 	}
-	return conformance.DeviceInfo{ID: dev.ID, Root: b.Root, Model: b.ModelName(), ACSURL: d.s.baseURL() + "/", TLS: d.s.secureEndpoints() != nil}, nil
+	return conformance.DeviceInfo{ID: dev.ID, Root: b.Root, Model: b.ModelName(), ACSURL: d.s.baseURL() + "/", TLS: d.s.secureEndpoints() != nil,
+		CPEAuth: d.s.cwmpAuth != nil}, nil
 }
 
 func (d *acsDriver) Lookup(path string) (*model.Entry, bool) {

@@ -50,6 +50,9 @@ type DeviceInfo struct {
 	// TLS: the ACS can serve CWMP over TLS (its URL is https, or it has
 	// a certificate for second endpoints).
 	TLS bool `json:"tls,omitempty"`
+	// CPEAuth: the ACS authenticates CPEs, so the device has credentials
+	// of its own (the Digest cases leave them alone).
+	CPEAuth bool `json:"cpeAuth,omitempty"`
 }
 
 // TaskOutcome is how a task ended.

@@ -40,8 +40,10 @@ const (
 
 // EndpointSpec says what endpoint to open.
 type EndpointSpec struct {
-	Kind               string
-	Username, Password string // of digest
+	Kind string
+	// Username and Password are what a digest endpoint accepts; none:
+	// the ACS's own CPE authentication.
+	Username, Password string
 }
 
 // EndpointDriver is a Driver that can open a second CWMP endpoint of the
@@ -159,11 +161,18 @@ func (r *Runner) endpointStep(ctx context.Context, s *Step, cs *caseState) (f *f
 	case CheckRedirect:
 		spec.Kind = EndpointRedirect
 	case CheckDigest, CheckAuthRefused:
-		spec = EndpointSpec{Kind: EndpointDigest, Username: "dmforge-conformance", Password: randomText()}
+		spec.Kind = EndpointDigest
 		if s.Check == CheckAuthRefused {
 			spec.Kind = EndpointRefuse
 		}
-		creds = [][]any{{ms + "Username", spec.Username, "xsd:string"}, {ms + "Password", spec.Password, "xsd:string"}}
+		if !r.dev.CPEAuth {
+			// The device needs credentials to answer with: the
+			// endpoint's, set for the case. (With CPE authentication
+			// the device keeps its own, and the endpoint challenges as
+			// the ACS does.)
+			spec.Username, spec.Password = "dmforge-conformance", randomText()
+			creds = [][]any{{ms + "Username", spec.Username, "xsd:string"}, {ms + "Password", spec.Password, "xsd:string"}}
+		}
 	}
 	ep, err := ed.OpenEndpoint(ctx, spec)
 	if err != nil {
