@@ -2,6 +2,8 @@ package acsref_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net"
@@ -26,14 +28,66 @@ type confLab struct {
 	a  *testACS
 	ag *cpe.Agent
 	id string
+	db string // the ACS's SQLite file
 }
 
 func startConfLab(t *testing.T, schema *model.Schema, serial string, q cpe.Quirks) *confLab {
 	t.Helper()
-	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+	return startConfLabWith(t, schema, serial, q, plainLab)
+}
+
+// How a lab's ACS does TLS.
+type labTLS int
+
+const (
+	plainLab     labTLS = iota // no TLS
+	httpsLab                   // the ACS serves CWMP over TLS
+	endpointsTLS               // plain HTTP, with a certificate for the conformance endpoints
+)
+
+// startConfLabWith starts a lab; with TLS, the ACS has a certificate
+// made now, and the CPE trusts it (its CA pool holds that certificate
+// alone).
+func startConfLabWith(t *testing.T, schema *model.Schema, serial string, q cpe.Quirks, mode labTLS, mods ...func(*acsref.Config)) *confLab {
+	t.Helper()
+	var acsTLS *tls.Config
+	var transport http.RoundTripper
+	if mode != plainLab {
+		cfg, certPEM, err := acsref.SelfSignedTLS("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(certPEM)
+		acsTLS = cfg
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+		t.Cleanup(tr.CloseIdleConnections)
+		transport = tr
+	}
+	db := filepath.Join(t.TempDir(), "acs.db")
+	a := startACS(t, db, func(c *acsref.Config) {
 		c.ConnReqPassword = "cpe"
 		c.ConnReqAllowedNets = acsref.LoopbackNets
+		if mode == httpsLab {
+			c.TLS = acsTLS
+		}
+		for _, m := range mods {
+			m(c)
+		}
 	})
+	if mode == endpointsTLS {
+		a.srv.SetEndpointTLS(acsTLS)
+	}
+	l := attachConfCPE(t, a, schema, serial, q, transport)
+	l.db = db
+	return l
+}
+
+// attachConfCPE runs a simulated CPE of the ACS a (connection requests on
+// 127.0.0.1, through transport if not nil) until a has discovered it,
+// and adds the instance of a writable table a lab adds.
+func attachConfCPE(t *testing.T, a *testACS, schema *model.Schema, serial string, q cpe.Quirks, transport http.RoundTripper, mods ...func(*cpe.Config)) *confLab {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -41,8 +95,12 @@ func startConfLab(t *testing.T, schema *model.Schema, serial string, q cpe.Quirk
 	crs := cpe.NewConnReqServer("http://" + ln.Addr().String())
 	hs := &http.Server{Handler: crs, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	ag, err := cpe.New(cpe.Config{Schema: schema, ACSURL: a.srv.CWMPURL(), SerialNumber: serial, OUI: "00D09E", ProductClass: "ConfBox",
-		Manufacturer: "dmforge", ConnReqURL: crs.URL(serial), ConnReqUsername: serial, ConnReqPassword: "cpe", ConnReqInterval: -1, Quirks: q})
+	cfg := cpe.Config{Schema: schema, ACSURL: a.srv.CWMPURL(), SerialNumber: serial, OUI: "00D09E", ProductClass: "ConfBox",
+		Manufacturer: "dmforge", ConnReqURL: crs.URL(serial), ConnReqUsername: serial, ConnReqPassword: "cpe", ConnReqInterval: -1, Quirks: q, Transport: transport}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	ag, err := cpe.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,34 +222,41 @@ var breakCases = []struct {
 	quirk string
 	allow []string
 	igd   bool // on the TR-098 simulator
+	tls   bool // the ACS has a certificate for the endpoint cases
 }{
-	{"diagnostics.ipping", "no-diagnostics-complete", nil, false},
-	{"http.session-cookie", "no-cookies", nil, false},
-	{"soap.id-echo", "id-mismatch", nil, false},
-	{"diagnostics.ipping-igd", "value=InternetGatewayDevice.IPPingDiagnostics.SuccessCount:0", nil, true},
-	{"rpc.get-rpc-methods", "no-reboot", nil, false},
-	{"events.connection-request", "cr-as-periodic", nil, false},
-	{"inform.forced-parameters", "inform-omit=DeviceInfo.SoftwareVersion", nil, false},
-	{"inform.periodic", "periodic-slow", nil, false},
-	{"events.boot-after-reboot", "reboot-no-boot", []string{conformance.Reboot}, false},
-	{"events.transfer-complete", "no-transfer-complete", []string{conformance.Download}, false},
-	{"events.scheduled", "ignore-schedule-inform", nil, false},
-	{"gpv.partial-path", "partial-gpv=fault", nil, false},
-	{"gpn.next-level", "gpn-next-level-all", nil, false},
-	{"rpc.optional.GetAllQueuedTransfers", "refuse=GetAllQueuedTransfers", nil, false},
-	{"rpc.optional.Upload", "refuse=Upload", nil, false},
-	{"rpc.optional.FactoryReset", "refuse=FactoryReset", []string{conformance.FactoryReset}, false},
-	{"probe.unknown-parameter", "fault-code=9005:9002", nil, false},
-	{"probe.unknown-object", "fault-code=9005:9003", nil, false},
-	{"probe.next-level-on-parameter", "fault-code=9003:9005", nil, false},
-	{"probe.set-read-only", "fault-code=9008:9007", nil, false},
-	{"probe.wrong-type", "fault-code=9006:9007", nil, false},
-	{"probe.out-of-range", "fault-code=9007:9006", nil, false},
-	{"probe.not-enumerated", "fault-code=9007:9002", nil, false},
-	{"probe.too-long", "fault-code=9007:9003", nil, false},
-	{"probe.notification-denied", "fault-code=9009:9002", nil, false},
-	{"probe.add-to-read-only-table", "fault-code=9001:9002", nil, false},
-	{"probe.delete-missing-instance", "fault-code=9005:9002", nil, false},
+	{"secure.tls-session", "no-tls", nil, false, true},
+	{"secure.untrusted-certificate", "tls-skip-verify", nil, false, true},
+	{"acs-url.bootstrap", "no-url-bootstrap", nil, false, false},
+	{"http.digest-auth", "no-auth", nil, false, false},
+	{"http.auth-refused", "auth-loop", nil, false, false},
+	{"http.redirect", "no-redirect", nil, true, false},
+	{"diagnostics.ipping", "no-diagnostics-complete", nil, false, false},
+	{"http.session-cookie", "no-cookies", nil, false, false},
+	{"soap.id-echo", "id-mismatch", nil, false, false},
+	{"diagnostics.ipping-igd", "value=InternetGatewayDevice.IPPingDiagnostics.SuccessCount:0", nil, true, false},
+	{"rpc.get-rpc-methods", "no-reboot", nil, false, false},
+	{"events.connection-request", "cr-as-periodic", nil, false, false},
+	{"inform.forced-parameters", "inform-omit=DeviceInfo.SoftwareVersion", nil, false, false},
+	{"inform.periodic", "periodic-slow", nil, false, false},
+	{"events.boot-after-reboot", "reboot-no-boot", []string{conformance.Reboot}, false, false},
+	{"events.transfer-complete", "no-transfer-complete", []string{conformance.Download}, false, false},
+	{"events.scheduled", "ignore-schedule-inform", nil, false, false},
+	{"gpv.partial-path", "partial-gpv=fault", nil, false, false},
+	{"gpn.next-level", "gpn-next-level-all", nil, false, false},
+	{"rpc.optional.GetAllQueuedTransfers", "refuse=GetAllQueuedTransfers", nil, false, false},
+	{"rpc.optional.Upload", "refuse=Upload", nil, false, false},
+	{"rpc.optional.FactoryReset", "refuse=FactoryReset", []string{conformance.FactoryReset}, false, false},
+	{"probe.unknown-parameter", "fault-code=9005:9002", nil, false, false},
+	{"probe.unknown-object", "fault-code=9005:9003", nil, false, false},
+	{"probe.next-level-on-parameter", "fault-code=9003:9005", nil, false, false},
+	{"probe.set-read-only", "fault-code=9008:9007", nil, false, false},
+	{"probe.wrong-type", "fault-code=9006:9007", nil, false, false},
+	{"probe.out-of-range", "fault-code=9007:9006", nil, false, false},
+	{"probe.not-enumerated", "fault-code=9007:9002", nil, false, false},
+	{"probe.too-long", "fault-code=9007:9003", nil, false, false},
+	{"probe.notification-denied", "fault-code=9009:9002", nil, false, false},
+	{"probe.add-to-read-only-table", "fault-code=9001:9002", nil, false, false},
+	{"probe.delete-missing-instance", "fault-code=9005:9002", nil, false, false},
 }
 
 // TestConformanceCaseFailsOnBreak: every case of the core plan fails
@@ -222,7 +287,13 @@ func TestConformanceCaseFailsOnBreak(t *testing.T) {
 			if bc.igd {
 				schema = tr098.Schema
 			}
-			l := startConfLab(t, schema, "BRK"+itoa(int64(i)), q)
+			mode := plainLab
+			if bc.tls {
+				// The device reaches the ACS over HTTP: a device that
+				// cannot do TLS is in the lab too.
+				mode = endpointsTLS
+			}
+			l := startConfLabWith(t, schema, "BRK"+itoa(int64(i)), q, mode)
 			rep := l.run(t, acsref.ConformanceRunRequest{Plan: "cwmp-core", Options: conformance.Options{Allow: bc.allow,
 				Cases: []string{bc.id}, StepTimeoutSeconds: 8, PeriodicIntervalSeconds: 2}}, 2*time.Minute)
 			r := resultOf(rep, bc.id)
@@ -324,5 +395,78 @@ func TestConformanceRunNBI(t *testing.T) {
 	var back conformance.Report
 	if err := json.Unmarshal(raw, &back); err != nil || back.Run != rep.Run {
 		t.Errorf("report JSON: %v", err)
+	}
+}
+
+// endpointCaseIDs are the cases that point the device at a second
+// endpoint of the ACS.
+var endpointCaseIDs = []string{"secure.tls-session", "secure.untrusted-certificate", "acs-url.bootstrap", "http.digest-auth", "http.auth-refused", "http.redirect"}
+
+// TestConformanceEndpointCasesPass: over TLS (the ACS's certificate made
+// at test time, the CPE trusting it alone) the simulated CPE of each root
+// model passes the secure CWMP, ACS URL, authentication and redirect
+// cases, and is back at the ACS's URL, rediscovered, after them.
+func TestConformanceEndpointCasesPass(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs labs")
+	}
+	for _, tc := range []struct {
+		name   string
+		schema *model.Schema
+	}{{"tr181", tr181.Schema}, {"tr098", tr098.Schema}} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := startConfLabWith(t, tc.schema, "SEC"+tc.name, cpe.Quirks{}, httpsLab)
+			if !strings.HasPrefix(l.a.srv.CWMPURL(), "https://") {
+				t.Fatalf("the ACS is not on https: %s", l.a.srv.CWMPURL())
+			}
+			rep := l.run(t, acsref.ConformanceRunRequest{Plan: "cwmp-core",
+				Options: conformance.Options{Cases: endpointCaseIDs, StepTimeoutSeconds: 20 * min(raceSlowdown, 3)}}, 5*time.Minute)
+			if rep.State != conformance.Finished || len(rep.Results) != len(endpointCaseIDs) {
+				t.Fatalf("run %s (%s): %d results", rep.State, rep.Error, len(rep.Results))
+			}
+			for _, r := range rep.Results {
+				if r.Status != conformance.Pass {
+					t.Errorf("%s: %s expected %q observed %q reason %q", r.Case, r.Status, r.Expected, r.Observed, r.Reason)
+				}
+			}
+			var url []struct{ Name, Value string }
+			root := "Device."
+			if tc.name == "tr098" {
+				root = "InternetGatewayDevice."
+			}
+			if code := l.a.do("GET", devPath(l.id)+"/parameters?prefix="+root+"ManagementServer.URL", nil, &url); code != http.StatusOK || len(url) != 1 || url[0].Value != l.a.srv.CWMPURL() {
+				t.Errorf("the device's URL after the run: HTTP %d %+v, want %s", code, url, l.a.srv.CWMPURL())
+			}
+		})
+	}
+}
+
+// TestConformanceAuthCasesWithCPEAuth: on an ACS that authenticates CPEs
+// the Digest cases leave the device's credentials alone: the second
+// endpoint challenges as the ACS does (the device's own credentials
+// pass) or refuses them, and the device keeps working with the ACS after.
+func TestConformanceAuthCasesWithCPEAuth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a lab")
+	}
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.ConnReqPassword = "cpe"
+		c.ConnReqAllowedNets = acsref.LoopbackNets
+		c.Auth = acsref.CPEAuth{Username: "lab-cpe", Password: "lab-secret"}
+	})
+	l := attachConfCPE(t, a, tr181.Schema, "AUTH1", cpe.Quirks{}, nil, func(c *cpe.Config) { c.Username, c.Password = "lab-cpe", "lab-secret" })
+	rep := l.run(t, acsref.ConformanceRunRequest{Plan: "cwmp-core", Options: conformance.Options{StepTimeoutSeconds: 20,
+		Cases: []string{"http.digest-auth", "http.auth-refused", "rpc.get-rpc-methods"}}}, 3*time.Minute)
+	for _, r := range rep.Results {
+		if r.Status != conformance.Pass {
+			t.Errorf("%s: %s expected %q observed %q reason %q", r.Case, r.Status, r.Expected, r.Observed, r.Reason)
+		}
+	}
+	if len(rep.Results) != 3 {
+		t.Fatalf("run %s: %d results", rep.State, len(rep.Results))
+	}
+	var user []struct{ Name, Value string }
+	if code := a.do("GET", devPath(l.id)+"/parameters?prefix=Device.ManagementServer.Username", nil, &user); code != http.StatusOK || len(user) != 1 || user[0].Value != "lab-cpe" {
+		t.Errorf("the device's user name after the run: HTTP %d %+v", code, user)
 	}
 }

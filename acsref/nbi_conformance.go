@@ -2,8 +2,8 @@ package acsref
 
 // Conformance runs through the NBI: a plan (acsref/conformance) run
 // against one device, driven by the ACS across the device's sessions.
-// Runs live in the ACS process's memory (the last maxRunsPerDevice per
-// device); they do not survive a restart.
+// Runs are kept in the store (conformance_records.go); the process
+// running one holds its live copy until it ends.
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -78,9 +77,6 @@ type ConformanceRunRequest struct {
 	PlanDocument *conformance.Plan   `json:"planDocument,omitempty"`
 	Options      conformance.Options `json:"options"`
 }
-
-// maxRunsPerDevice is how many finished runs the ACS keeps per device.
-const maxRunsPerDevice = 10
 
 type confRun struct {
 	id     string
@@ -182,8 +178,15 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 		Plan: plan.Name, PlanVersion: plan.Version, Options: req.Options, State: conformance.Running, Started: time.Now().UTC(),
 		Total: len(plan.Select(req.Options)), Results: []conformance.Result{}}
 	cs.runs[cr.id] = cr
-	s.pruneRunsLocked(cs, d.ID)
 	cs.mu.Unlock()
+	if err := s.saveRun(ctx, cr.rep); err != nil {
+		cs.mu.Lock()
+		delete(cs.runs, cr.id)
+		cs.mu.Unlock()
+		cancel()
+		s.storeErr(w, err, "conformance run")
+		return
+	}
 	release := s.watch(d.ID)
 	s.wg.Add(1)
 	go func() {
@@ -203,11 +206,18 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 				cr.mu.Lock()
 				cr.rep = rep
 				cr.mu.Unlock()
+				_ = s.saveRun(runCtx, rep)
 			}}
 		rep := runner.Run(runCtx, cr.id)
 		cr.mu.Lock()
 		cr.rep = rep
 		cr.mu.Unlock()
+		// Stored, the run is no longer this process's to keep.
+		_ = s.saveRun(runCtx, rep)
+		s.pruneRecords(store.RecordConformance, d.ID)
+		cs.mu.Lock()
+		delete(cs.runs, cr.id)
+		cs.mu.Unlock()
 		select {
 		case <-s.stop:
 			confStates.Delete(s) // the server is closing: forget its runs
@@ -215,23 +225,6 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	writeJSON(w, http.StatusAccepted, cr.report())
-}
-
-// pruneRunsLocked forgets a device's oldest finished runs beyond
-// maxRunsPerDevice.
-func (s *Server) pruneRunsLocked(cs *confState, device string) {
-	var mine []*confRun
-	for _, cr := range cs.runs {
-		if cr.device == device {
-			mine = append(mine, cr)
-		}
-	}
-	slices.SortFunc(mine, func(a, b *confRun) int { return cmpStrings(b.id, a.id) })
-	for i, cr := range mine {
-		if i >= maxRunsPerDevice && cr.report().State != conformance.Running {
-			delete(cs.runs, cr.id)
-		}
-	}
 }
 
 func cmpStrings(a, b string) int {
@@ -246,64 +239,97 @@ func cmpStrings(a, b string) int {
 	return 0
 }
 
-func (s *Server) findRun(w http.ResponseWriter, r *http.Request) *confRun {
+// localRun is the run this process runs, nil if none (or another device's).
+func (s *Server) localRun(device, id string) *confRun {
 	cs := s.conf()
 	cs.mu.Lock()
-	cr := cs.runs[r.PathValue("run")]
-	cs.mu.Unlock()
-	if cr == nil || cr.device != r.PathValue("id") {
-		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "conformance run not found"})
-		return nil
+	defer cs.mu.Unlock()
+	if cr := cs.runs[id]; cr != nil && cr.device == device {
+		return cr
 	}
-	return cr
+	return nil
+}
+
+// findRun is a run of the request's device: the live copy of a run this
+// process runs, else the stored one.
+func (s *Server) findRun(w http.ResponseWriter, r *http.Request) (conformance.Report, bool) {
+	if cr := s.localRun(r.PathValue("id"), r.PathValue("run")); cr != nil {
+		return cr.report(), true
+	}
+	rep, err := s.storedRun(r.Context(), r.PathValue("id"), r.PathValue("run"))
+	if errors.Is(err, store.ErrNotFound) {
+		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "conformance run not found"})
+		return rep, false
+	}
+	if err != nil {
+		s.storeErr(w, err, "conformance run")
+		return rep, false
+	}
+	return rep, true
 }
 
 func (s *Server) listConformanceRuns(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	cs := s.conf()
-	cs.mu.Lock()
-	var runs []*confRun
-	for _, cr := range cs.runs {
-		if cr.device == id {
-			runs = append(runs, cr)
-		}
-	}
-	cs.mu.Unlock()
-	slices.SortFunc(runs, func(a, b *confRun) int { return cmpStrings(b.id, a.id) })
 	out := []conformance.Report{}
-	for _, cr := range runs {
-		rep := cr.report()
+	err := s.storedRecords(r.Context(), store.RecordConformance, id, func(data []byte) error {
+		var rep conformance.Report
+		if err := json.Unmarshal(data, &rep); err != nil {
+			return err
+		}
+		if cr := s.localRun(id, rep.Run); cr != nil {
+			rep = cr.report()
+		} else if s.orphaned(rep.State, false) {
+			rep.State, rep.Error = conformance.Errored, orphanedMsg
+		}
 		rep.Results = nil
 		out = append(out, rep)
+		return nil
+	})
+	if err != nil {
+		s.storeErr(w, err, "conformance runs")
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getConformanceRun(w http.ResponseWriter, r *http.Request) {
-	if cr := s.findRun(w, r); cr != nil {
-		writeJSON(w, http.StatusOK, cr.report())
+	if rep, ok := s.findRun(w, r); ok {
+		writeJSON(w, http.StatusOK, rep)
 	}
 }
 
 func (s *Server) getConformanceJUnit(w http.ResponseWriter, r *http.Request) {
-	if cr := s.findRun(w, r); cr != nil {
-		rep := cr.report()
+	if rep, ok := s.findRun(w, r); ok {
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 		_ = rep.WriteJUnit(w)
 	}
 }
 
 func (s *Server) getConformanceHTML(w http.ResponseWriter, r *http.Request) {
-	if cr := s.findRun(w, r); cr != nil {
-		rep := cr.report()
+	if rep, ok := s.findRun(w, r); ok {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = rep.WriteHTML(w)
 	}
 }
 
+// cancelConformanceRun cancels a run of this process. A run another
+// process on a shared store runs is refused (409); one left running by a
+// process that stopped is marked so.
 func (s *Server) cancelConformanceRun(w http.ResponseWriter, r *http.Request) {
-	cr := s.findRun(w, r)
+	cr := s.localRun(r.PathValue("id"), r.PathValue("run"))
 	if cr == nil {
+		rep, ok := s.findRun(w, r)
+		if !ok {
+			return
+		}
+		if rep.State == conformance.Running {
+			writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: "run " + rep.Run + " runs in another ACS process: cancel it there"})
+			return
+		}
+		if rep.Error == orphanedMsg {
+			_ = s.saveRun(r.Context(), rep)
+		}
+		writeJSON(w, http.StatusOK, rep)
 		return
 	}
 	cr.cancel()
@@ -339,7 +365,8 @@ func (d *acsDriver) Device(ctx context.Context) (conformance.DeviceInfo, error) 
 	if err != nil {
 		return conformance.DeviceInfo{}, err
 	}
-	return conformance.DeviceInfo{ID: dev.ID, Root: b.Root, Model: b.ModelName()}, nil
+	return conformance.DeviceInfo{ID: dev.ID, Root: b.Root, Model: b.ModelName(), ACSURL: d.s.baseURL() + "/", TLS: d.s.secureEndpoints() != nil,
+		CPEAuth: d.s.cwmpAuth != nil}, nil
 }
 
 func (d *acsDriver) Lookup(path string) (*model.Entry, bool) {

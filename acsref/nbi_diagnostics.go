@@ -5,13 +5,15 @@ package acsref
 // differ), checks the parameters against the model, sets them with
 // DiagnosticsState Requested, waits for the device's 8 DIAGNOSTICS
 // COMPLETE, reads the object and answers its results typed by the model
-// (numbers, booleans, strings). Diagnostics live in the ACS process's
-// memory, like conformance runs. Routes are registered with the
+// (numbers, booleans, strings). Diagnostics are kept in the store, like
+// conformance runs (conformance_records.go); the process running one holds
+// it in diagStore until it ends. Routes are registered with the
 // conformance ones (nbi_conformance.go).
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -20,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/model"
 )
@@ -71,8 +74,19 @@ type Diagnostic struct {
 
 var (
 	diagMu    sync.Mutex
-	diagStore = map[*Server]map[string]*Diagnostic{}
+	diagStore = map[*Server]map[string]*Diagnostic{} // running in this process
 )
+
+// localDiagnostic is a copy of a diagnostic this process runs, nil if none.
+func localDiagnostic(s *Server, id string) *Diagnostic {
+	diagMu.Lock()
+	defer diagMu.Unlock()
+	if d, ok := diagStore[s][id]; ok {
+		c := *d
+		return &c
+	}
+	return nil
+}
 
 func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -152,9 +166,15 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	diagStore[s][diag.ID] = diag
-	pruneDiagnosticsLocked(diagStore[s], d.ID)
 	view := *diag
 	diagMu.Unlock()
+	if err := s.saveDiagnostic(ctx, view); err != nil {
+		diagMu.Lock()
+		delete(diagStore[s], diag.ID)
+		diagMu.Unlock()
+		s.storeErr(w, err, "diagnostic")
+		return
+	}
 	wait := time.Duration(req.TimeoutSeconds) * time.Second
 	if wait <= 0 {
 		wait = 2 * time.Minute
@@ -193,6 +213,13 @@ func (s *Server) runDiagnostic(ctx context.Context, diag *Diagnostic, set []byte
 		diagMu.Lock()
 		diag.State, diag.Error, diag.Results, diag.DiagnosticsState = state, msg, results, devState
 		diag.Completed = time.Now().UTC()
+		view := *diag
+		diagMu.Unlock()
+		// Stored, the diagnostic is no longer this process's to keep.
+		_ = s.saveDiagnostic(ctx, view)
+		s.pruneRecords(store.RecordDiagnostic, diag.Device)
+		diagMu.Lock()
+		delete(diagStore[s], diag.ID)
 		diagMu.Unlock()
 	}
 	start := time.Now()
@@ -279,49 +306,42 @@ func typedValue(sx *model.Syntax, v string) any {
 	return v
 }
 
-// maxDiagnosticsPerDevice is how many diagnostics the ACS keeps per device.
-const maxDiagnosticsPerDevice = 20
-
-func pruneDiagnosticsLocked(m map[string]*Diagnostic, device string) {
-	var ids []string
-	for id, d := range m {
-		if d.Device == device && d.State != DiagRunning {
-			ids = append(ids, id)
-		}
-	}
-	slices.SortFunc(ids, func(a, b string) int { return cmpStrings(b, a) })
-	for i, id := range ids {
-		if i >= maxDiagnosticsPerDevice {
-			delete(m, id)
-		}
-	}
-}
-
 func (s *Server) listDiagnostics(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	diagMu.Lock()
 	out := []Diagnostic{}
-	for _, d := range diagStore[s] {
-		if d.Device == id {
-			out = append(out, *d)
+	err := s.storedRecords(r.Context(), store.RecordDiagnostic, id, func(data []byte) error {
+		var d Diagnostic
+		if err := json.Unmarshal(data, &d); err != nil {
+			return err
 		}
+		if live := localDiagnostic(s, d.ID); live != nil {
+			d = *live
+		} else if d.State == DiagRunning && s.shared == nil {
+			d.State, d.Error = DiagFailed, orphanedMsg
+		}
+		out = append(out, d)
+		return nil
+	})
+	if err != nil {
+		s.storeErr(w, err, "diagnostics")
+		return
 	}
-	diagMu.Unlock()
-	slices.SortFunc(out, func(a, b Diagnostic) int { return cmpStrings(b.ID, a.ID) })
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getDiagnostic(w http.ResponseWriter, r *http.Request) {
-	diagMu.Lock()
-	d, ok := diagStore[s][r.PathValue("diag")]
-	var view Diagnostic
-	if ok {
-		view = *d
+	if live := localDiagnostic(s, r.PathValue("diag")); live != nil && live.Device == r.PathValue("id") {
+		writeJSON(w, http.StatusOK, *live)
+		return
 	}
-	diagMu.Unlock()
-	if !ok || view.Device != r.PathValue("id") {
+	d, err := s.storedDiagnostic(r.Context(), r.PathValue("id"), r.PathValue("diag"))
+	if errors.Is(err, store.ErrNotFound) {
 		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "diagnostic not found"})
 		return
 	}
-	writeJSON(w, http.StatusOK, view)
+	if err != nil {
+		s.storeErr(w, err, "diagnostic")
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
 }

@@ -149,6 +149,10 @@ type Config struct {
 	// without credentials; otherwise /metrics is on the NBI, behind its
 	// credentials (metrics.go).
 	MetricsAddr string
+	// RunRetention is how many conformance runs, and how many
+	// diagnostics, the store keeps per device (10 runs and 20
+	// diagnostics if zero); running ones are always kept.
+	RunRetention int
 }
 
 // Server is a running (or runnable) reference ACS.

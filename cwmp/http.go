@@ -170,10 +170,13 @@ func NewRequest(ctx context.Context, url string, env *Envelope) (*http.Request, 
 // session; End drops the cookies. A SessionClient is safe for concurrent
 // use but a CWMP session is a sequence, so there is rarely a reason to.
 type SessionClient struct {
+	// URL is where the session posts: the ACS URL, then the URL a
+	// redirect of the ACS named (set by Post).
 	URL     string
 	Decoder Decoder
 	client  http.Client
 	jar     *SessionJar
+	urlMu   sync.Mutex // guards URL for concurrent Posts
 }
 
 // NewSessionClient returns a session client for the ACS at acsURL that
@@ -194,15 +197,25 @@ func NewSessionClient(acsURL string, rt http.RoundTripper) *SessionClient {
 // Post sends env (an empty envelope sends an empty POST) and decodes the
 // ACS's reply.
 func (s *SessionClient) Post(ctx context.Context, env *Envelope) (*Envelope, error) {
-	req, err := NewRequest(ctx, s.URL, env)
+	s.urlMu.Lock()
+	target := s.URL
+	s.urlMu.Unlock()
+	req, err := NewRequest(ctx, target, env)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cwmp: POST %s: %w", s.URL, err)
+		return nil, fmt.Errorf("cwmp: POST %s: %w", target, err)
 	}
 	defer resp.Body.Close()
+	if resp.Request != nil && resp.Request.URL.String() != target {
+		// Redirected: the rest of the session goes to the new URL
+		// (TR-069 §3.4.5); the next session starts at the ACS URL again.
+		s.urlMu.Lock()
+		s.URL = resp.Request.URL.String()
+		s.urlMu.Unlock()
+	}
 	reply, err := s.Decoder.ReadResponse(resp)
 	var mu *MustUnderstandError
 	if err != nil && !errors.As(err, &mu) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // tr069 is the edition the references cite.
@@ -116,6 +117,9 @@ func CorePlan() *Plan {
 		add(Case{ID: "probe." + pc.Check, Area: "probe", Purpose: pc.Purpose, Refs: []string{tr069 + pc.Ref},
 			Steps: []Step{{Op: OpProbe, Check: pc.Check}}})
 	}
+	// The endpoint cases bootstrap the device twice (new URL, old URL
+	// back), and the ACS rediscovers it: after the cases that read its tree.
+	endpointCases(add)
 	// Last: a factory reset wipes what the other cases read.
 	optional(true)
 	return p
@@ -141,4 +145,39 @@ func BuiltinNames() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// endpointCases are the cases of secure CWMP, ACS URL changes, and HTTP
+// authentication and redirects: each points ManagementServer.URL at a
+// second endpoint of the ACS (run_endpoint.go).
+func endpointCases(add func(Case)) {
+	tls := Condition{Kind: IfACS, Value: "tls"}
+	for _, c := range []struct {
+		id, area, check, purpose string
+		cond                     Condition
+		refs                     []string
+	}{
+		{"secure.tls-session", "secure", CheckTLS, "Given an https ACS URL, the device opens its session over TLS and accepts the ACS's certificate (issued by a CA it trusts)", tls,
+			[]string{"§3.3 (Use of TLS and TCP)", "§3.1 (ACS discovery: an https URL means TLS)"}},
+		{"secure.untrusted-certificate", "secure", CheckUntrustedCert, "Given an https ACS URL whose server presents a certificate that does not validate, the device aborts the TLS handshake and sends nothing", tls,
+			[]string{"§3.3 (the CPE MUST authenticate the ACS using its certificate)", "RFC 5280 §6 (path validation)"}},
+		{"acs-url.bootstrap", "acs-url", CheckURLChange, "After the ACS sets ManagementServer.URL to a new address, the device's next session goes there with 0 BOOTSTRAP", Condition{},
+			[]string{"§3.1 (ACS discovery: a changed ACS URL)", "A.3.3.1 (EventCode 0 BOOTSTRAP: the ACS URL changed)", "data model: ManagementServer.URL"}},
+		{"http.digest-auth", "http", CheckDigest, "The device answers the ACS's Digest challenge (401) with the credentials in ManagementServer.Username and Password", Condition{},
+			[]string{"§3.4.4 (Authentication: the CPE MUST support HTTP Digest)", "RFC 7616", "data model: ManagementServer.Username, ManagementServer.Password"}},
+		{"http.auth-refused", "http", CheckAuthRefused, "When the ACS refuses its credentials (401 after the answer to the challenge), the device ends the attempt and retries by the session retry policy, not in a loop", Condition{},
+			[]string{"§3.4.4 (Authentication)", "§3.2.1.1 (Session retry policy)"}},
+		{"http.redirect", "http", CheckRedirect, "The device follows a 307 redirect of the ACS URL: it re-sends the Inform to the Location and sends the rest of the session there", Condition{},
+			[]string{"§3.4.5 (redirects: the CPE MUST follow 307 and 302 for the session)", "RFC 9110 §15.4.8 (307 Temporary Redirect)"}},
+	} {
+		var refs []string
+		for _, r := range c.refs {
+			if strings.HasPrefix(r, "§") || strings.HasPrefix(r, "A.") {
+				r = tr069 + r
+			}
+			refs = append(refs, r)
+		}
+		add(Case{ID: c.id, Area: c.area, Purpose: c.purpose, Refs: refs, Condition: c.cond,
+			Steps: []Step{{Op: OpEndpoint, Check: c.check}}})
+	}
 }

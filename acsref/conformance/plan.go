@@ -47,7 +47,8 @@ const (
 	IfDataModel = "data-model" // the device's root model is Value ("Device:2", "InternetGatewayDevice:1")
 	IfParameter = "parameter"  // the device reports parameter Value (relative to its root)
 	IfOption    = "option"     // the run's options name Value in "cases" (opt-in cases)
-	nConditions = "mandatory, rpc, profile, data-model, parameter, option"
+	IfACS       = "acs"        // the ACS offers Value: "tls" (a certificate, which the device must trust, for https)
+	nConditions = "mandatory, rpc, profile, data-model, parameter, option, acs"
 )
 
 // Condition says when a case applies to a device: always (mandatory), or
@@ -84,7 +85,8 @@ const (
 	OpProfile           = "profile"           // the device's tree meets Requirements
 	OpDiagnostic        = "diagnostic"        // run Diagnostic: Requested, 8 DIAGNOSTICS COMPLETE, Complete, results conform
 	OpSession           = "session"           // the case's HTTP/SOAP exchange meets Check: "cookie" or "id"
-	nOps                = "rpc, awaitInform, connectionRequest, probe, putFile, periodic, forcedInform, rpcMethods, profile, diagnostic, session"
+	OpEndpoint          = "endpoint"          // point ManagementServer.URL at a second endpoint of the ACS that behaves as Check says (run_endpoint.go)
+	nOps                = "rpc, awaitInform, connectionRequest, probe, putFile, periodic, forcedInform, rpcMethods, profile, diagnostic, session, endpoint"
 )
 
 // Judges of an rpc step: what the answer must show.
@@ -167,7 +169,7 @@ func (p *Plan) Validate() error {
 		seen[c.ID] = true
 		switch c.Condition.Kind {
 		case Mandatory, "":
-		case IfRPC, IfProfile, IfDataModel, IfParameter, IfOption:
+		case IfRPC, IfProfile, IfDataModel, IfParameter, IfOption, IfACS:
 			if c.Condition.Value == "" {
 				return fmt.Errorf("%s: condition %s needs a value", where, c.Condition.Kind)
 			}
@@ -205,6 +207,10 @@ func (p *Plan) Validate() error {
 			case OpSession:
 				if s.Check != "cookie" && s.Check != "id" {
 					return fmt.Errorf("%s: check is cookie or id", sw)
+				}
+			case OpEndpoint:
+				if !slices.Contains(EndpointChecks, s.Check) {
+					return fmt.Errorf("%s: check is one of %s", sw, strings.Join(EndpointChecks, ", "))
 				}
 			case OpDiagnostic:
 				if s.Diagnostic == nil || !strings.HasSuffix(s.Diagnostic.Object, ".") {

@@ -45,6 +45,14 @@ type DeviceInfo struct {
 	ID    string `json:"id"`
 	Root  string `json:"root"`  // "Device." or "InternetGatewayDevice."
 	Model string `json:"model"` // "Device:2.19"
+	// ACSURL is the ACS's CWMP URL (the device's ManagementServer.URL).
+	ACSURL string `json:"acsURL,omitempty"`
+	// TLS: the ACS can serve CWMP over TLS (its URL is https, or it has
+	// a certificate for second endpoints).
+	TLS bool `json:"tls,omitempty"`
+	// CPEAuth: the ACS authenticates CPEs, so the device has credentials
+	// of its own (the Digest cases leave them alone).
+	CPEAuth bool `json:"cpeAuth,omitempty"`
 }
 
 // TaskOutcome is how a task ended.
@@ -373,6 +381,10 @@ func (r *Runner) applies(ctx context.Context, c *Case) (status, reason string) {
 		if !strings.HasPrefix(r.dev.Model, v) {
 			return NotApplicable, "the device's model is " + r.dev.Model + ", not " + v
 		}
+	case IfACS:
+		if v == "tls" && !r.dev.TLS {
+			return NotApplicable, "the ACS has no TLS certificate (its CWMP URL is " + r.dev.ACSURL + "): give it one the device trusts"
+		}
 	case IfParameter:
 		ps, err := r.Driver.Parameters(ctx, r.dev.Root+v)
 		if err != nil || len(ps) == 0 {
@@ -508,6 +520,8 @@ func (r *Runner) step(ctx context.Context, s *Step, cs *caseState) *failure {
 		return r.diagnosticStep(ctx, s, cs)
 	case OpSession:
 		return r.sessionStep(s, cs)
+	case OpEndpoint:
+		return r.endpointStep(ctx, s, cs)
 	}
 	return nil
 }

@@ -84,6 +84,7 @@ var pgMigrations = []string{
 	fileChunksMigrationPostgres,
 	paramsMigrationPostgres,
 	uiStateMigrationSQL,
+	runRecordsMigration,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),

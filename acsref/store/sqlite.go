@@ -73,6 +73,7 @@ var migrations = []string{
 	fileChunksMigrationSQLite,
 	paramsMigrationSQLite,
 	uiStateMigrationSQL,
+	runRecordsMigration,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one

@@ -203,8 +203,9 @@ type Store interface {
 	// It returns the value stored now, so that of several processes
 	// setting one at once all see the winner's.
 	PutSetting(ctx context.Context, name, value string, keep bool) (string, error)
-	Policies // auto-configuration (policy.go)
-	Users    // users, API keys, audit log (users.go)
+	Policies   // auto-configuration (policy.go)
+	Users      // users, API keys, audit log (users.go)
+	RunRecords // conformance runs and diagnostics (runrecords.go)
 
 	Close() error
 }

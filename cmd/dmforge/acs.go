@@ -45,6 +45,7 @@ type acsOptions struct {
 	maxSessionTimeout               time.Duration
 	maxNoAnswer                     int
 	retryBackoff                    time.Duration
+	runRetention                    int
 	discovery                       []string
 	metricsAddr                     string
 }
@@ -149,6 +150,7 @@ require MESSAGE-INTEGRITY keyed with it (the CPEs' STUNPassword).`,
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "loopback address serving /metrics without credentials, e.g. 127.0.0.1:9464 (default: /metrics on the NBI, with its credentials)")
 	f.IntVar(&o.maxNoAnswer, "max-no-answer", acsref.DefaultMaxNoAnswer, "RPCs of a task that may go unanswered before the task faults")
 	f.DurationVar(&o.retryBackoff, "retry-backoff", acsref.DefaultRetryBackoff, "wait before sending an unanswered task again (from the second no-answer; doubles)")
+	f.IntVar(&o.runRetention, "run-retention", 0, "conformance runs, and diagnostics, the store keeps per device (default 10 runs, 20 diagnostics)")
 	f.StringArrayVar(&o.discovery, "discovery", nil, "discovery override of a product class: PRODUCTCLASS:batchSize=N,partialGPV=BOOL,skipRootGPN=BOOL,booleans=1|true,dateTimeMilliseconds=BOOL,disabled=BOOL,values=model|standard|all|lazy (repeatable)")
 	return cmd
 }
@@ -178,7 +180,7 @@ func runACS(ctx context.Context, o acsOptions, perDevice, basic bool, cmd *cobra
 		}
 		byClass[pc] = strat
 	}
-	srv, err := acsref.New(acsref.Config{TLS: tlsConf, MaxNoAnswer: o.maxNoAnswer, RetryBackoff: o.retryBackoff, DiscoveryByProductClass: byClass,
+	srv, err := acsref.New(acsref.Config{TLS: tlsConf, MaxNoAnswer: o.maxNoAnswer, RetryBackoff: o.retryBackoff, RunRetention: o.runRetention, DiscoveryByProductClass: byClass,
 		CWMPAddr: o.cwmpAddr, NBIAddr: o.nbiAddr, Store: st, NBIToken: o.nbiToken,
 		Auth:           acsref.CPEAuth{Username: o.cpeUser, Password: o.cpePass, PerDevice: perDevice, Basic: basic},
 		SessionTimeout: o.sessionTimeout, NoDiscovery: o.noDiscovery, InformGet: o.informGet,

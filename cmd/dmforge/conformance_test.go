@@ -39,50 +39,7 @@ func runConformance(args ...string) (string, string, error) {
 // it fail. `dmforge conformance plan` prints the built-in plan and the
 // profile plan of a BBF model.
 func TestConformanceCommand(t *testing.T) {
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "acs.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, ConnReqPassword: "cpe",
-		ConnReqAllowedNets: acsref.LoopbackNets, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	t.Setenv(envNBI, srv.NBIURL())
-	t.Setenv(envNBIToken, srv.NewAdminKey())
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	crs := cpe.NewConnReqServer("http://" + ln.Addr().String())
-	hs := &http.Server{Handler: crs, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
-	ag, err := cpe.New(cpe.Config{Schema: tr181.Schema, ACSURL: srv.CWMPURL(), SerialNumber: "CLI1", OUI: "00D09E", ProductClass: "ConfBox",
-		ConnReqURL: crs.URL("CLI1"), ConnReqUsername: "CLI1", ConnReqPassword: "cpe", ConnReqInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	crs.Register(ag)
-	ctx, cancel := context.WithCancel(context.Background())
-	agentDone := make(chan struct{})
-	go func() { defer close(agentDone); _ = ag.Run(ctx, nil) }()
-	defer func() { cancel(); <-agentDone }()
-	id := "00D09E-ConfBox-CLI1"
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if d, err := st.Device(context.Background(), id); err == nil && d.Discovered {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("device not discovered")
-		}
-	}
+	id, _ := startCLILab(t, "CLI1")
 
 	dir := t.TempDir()
 	junit, page, js := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.html"), filepath.Join(dir, "r.json")
@@ -135,4 +92,58 @@ func TestConformanceCommand(t *testing.T) {
 	if p, perr := conformance.ParsePlan([]byte(out)); err != nil || perr != nil || p.Name != "profiles-Device:2.19" || len(p.Cases) < 50 {
 		t.Errorf("profile plan: %v %v", err, perr)
 	}
+}
+
+// startCLILab starts a real ACS on 127.0.0.1 (SQLite store), points
+// $DMFORGE_NBI and $DMFORGE_NBI_TOKEN at it, and runs one simulated
+// TR-181 CPE with the serial number until the ACS has discovered it. It
+// returns the device's id and the ACS.
+func startCLILab(t *testing.T, serial string) (string, *acsref.Server) {
+	t.Helper()
+	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "acs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, ConnReqPassword: "cpe",
+		ConnReqAllowedNets: acsref.LoopbackNets, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	t.Setenv(envNBI, srv.NBIURL())
+	t.Setenv(envNBIToken, srv.NewAdminKey())
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crs := cpe.NewConnReqServer("http://" + ln.Addr().String())
+	hs := &http.Server{Handler: crs, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { hs.Close() })
+	ag, err := cpe.New(cpe.Config{Schema: tr181.Schema, ACSURL: srv.CWMPURL(), SerialNumber: serial, OUI: "00D09E", ProductClass: "ConfBox",
+		ConnReqURL: crs.URL(serial), ConnReqUsername: serial, ConnReqPassword: "cpe", ConnReqInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crs.Register(ag)
+	ctx, cancel := context.WithCancel(context.Background())
+	agentDone := make(chan struct{})
+	go func() { defer close(agentDone); _ = ag.Run(ctx, nil) }()
+	// Stop the CPE before the ACS (cleanups run last-registered first).
+	t.Cleanup(func() { cancel(); <-agentDone })
+	id := "00D09E-ConfBox-" + serial
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if d, err := st.Device(context.Background(), id); err == nil && d.Discovered {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("device not discovered")
+		}
+	}
+	return id, srv
 }

@@ -110,6 +110,9 @@ var commandRoles = map[string]int{
 	"policy apply":     0,
 	"conformance run":  reports,
 	"conformance plan": 0, // prints a plan document (JSON)
+	"diagnostics run":  reports,
+	"diagnostics get":  reports,
+	"diagnostics list": reports,
 	"policy get":       reports,
 	"policy delete":    0,
 	"policy plan":      0,

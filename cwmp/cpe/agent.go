@@ -172,6 +172,7 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Transport == nil {
 		cfg.Transport = http.DefaultTransport
 	}
+	cfg.Transport = cfg.Quirks.baseTransport(cfg.Transport)
 	if cfg.ConnReqInterval == 0 {
 		cfg.ConnReqInterval = 10 * time.Second
 	}
@@ -448,7 +449,7 @@ func (a *Agent) RunSession(ctx context.Context, events ...string) (SessionResult
 	}
 	acs := a.acsURL()
 	a.mu.Lock()
-	if !a.bootstrapped || (a.lastACS != "" && a.lastACS != acs) {
+	if !a.bootstrapped || (a.lastACS != "" && a.lastACS != acs && !a.cfg.Quirks.NoURLBootstrap) {
 		a.pending = mergeEvents([]cwmp.EventStruct{{EventCode: cwmp.EventBootstrap}}, a.pending...)
 	}
 	a.mu.Unlock()
@@ -534,7 +535,7 @@ func (a *Agent) transport() http.RoundTripper {
 
 func (a *Agent) session1(ctx context.Context, acs string, evs []cwmp.EventStruct, changed []cwmp.ParameterValueStruct,
 	retries int, transfers []*cwmp.TransferComplete, res *SessionResult) error {
-	rt, qt := a.quirkRoundTripper(a.dumpWire(a.transport())) // dumpwire.go
+	rt, qt := a.quirkRoundTripper(a.dumpWire(a.cfg.Quirks.sessionTransport(a.transport(), a.cfg.Transport))) // dumpwire.go
 	sc := cwmp.NewSessionClient(acs, rt)
 	sc.Decoder = a.dec
 	defer sc.End()

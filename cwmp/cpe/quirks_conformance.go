@@ -51,6 +51,8 @@ type Breaks struct {
 	NoDiagnosticsComplete bool
 	// IDMismatch: answers carry another cwmp:ID header than the request.
 	IDMismatch bool
+	// The HTTP and TLS breaks (quirks_http.go).
+	HTTPBreaks
 }
 
 // Each switch with a value holds one (Quirks stay comparable).
@@ -63,7 +65,9 @@ const BreakNames = "cr-as-periodic, reboot-no-boot, no-transfer-complete, ignore
 func (b *Breaks) parse(name, val string, hasVal bool) (bool, error) {
 	flag := map[string]*bool{"cr-as-periodic": &b.CRAsPeriodic, "reboot-no-boot": &b.RebootWithoutBoot,
 		"no-transfer-complete": &b.NoTransferComplete, "ignore-schedule-inform": &b.IgnoreScheduleInform,
-		"periodic-slow": &b.PeriodicSlow, "gpn-next-level-all": &b.GPNNextLevelAll, "no-diagnostics-complete": &b.NoDiagnosticsComplete, "id-mismatch": &b.IDMismatch}
+		"periodic-slow": &b.PeriodicSlow, "gpn-next-level-all": &b.GPNNextLevelAll, "no-diagnostics-complete": &b.NoDiagnosticsComplete, "id-mismatch": &b.IDMismatch,
+		"no-tls": &b.NoTLS, "tls-skip-verify": &b.TLSSkipVerify, "no-url-bootstrap": &b.NoURLBootstrap, "no-auth": &b.NoAuth,
+		"auth-loop": &b.AuthLoop, "no-redirect": &b.NoRedirect}
 	if p, ok := flag[name]; ok && !hasVal {
 		*p = true
 		return true, nil

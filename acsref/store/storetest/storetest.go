@@ -55,6 +55,7 @@ func Run(t *testing.T, f Factory) {
 		{"TaskOutcome", testTaskOutcome},
 		{"Policies", testPolicies},
 		{"Users", testUsers},
+		{"RunRecords", testRunRecords},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.fn(t, &env{t: t, open: f(t)})
