@@ -29,6 +29,7 @@ func TestConformanceGenieACSSim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node processes")
 	}
+	t.Parallel() // waits on the peer, beside the other conformance labs
 	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) { c.ConnReqAllowedNets = acsref.LoopbackNets })
 	model, _ := filepath.Abs(filepath.Join(genieacsSimDir, "data_model_202BC1-BM632w-8KA8WA1151100043.csv"))
 	serial := 100 + rand.IntN(800000)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,6 +190,7 @@ func TestConformanceSimPasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a whole plan")
 	}
+	t.Parallel() // waits on devices, beside the other conformance labs
 	for _, tc := range []struct {
 		name   string
 		schema *model.Schema
@@ -277,34 +279,47 @@ func TestConformanceCaseFailsOnBreak(t *testing.T) {
 			t.Errorf("case %s has no breaking switch in breakCases", c.ID)
 		}
 	}
+	// Each case has its own lab and mostly waits on the device, so six
+	// run at once: subtests started from goroutines, which -parallel
+	// does not bound (on CI's two cores it would run them two by two).
+	t.Parallel()
+	sem := make(chan struct{}, 6)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for i, bc := range breakCases {
-		t.Run(bc.id, func(t *testing.T) {
-			q, err := cpe.ParseQuirks([]string{bc.quirk})
-			if err != nil {
-				t.Fatal(err)
-			}
-			schema := tr181.Schema
-			if bc.igd {
-				schema = tr098.Schema
-			}
-			mode := plainLab
-			if bc.tls {
-				// The device reaches the ACS over HTTP: a device that
-				// cannot do TLS is in the lab too.
-				mode = endpointsTLS
-			}
-			l := startConfLabWith(t, schema, "BRK"+itoa(int64(i)), q, mode)
-			rep := l.run(t, acsref.ConformanceRunRequest{Plan: "cwmp-core", Options: conformance.Options{Allow: bc.allow,
-				Cases: []string{bc.id}, StepTimeoutSeconds: 8, PeriodicIntervalSeconds: 2}}, 2*time.Minute)
-			r := resultOf(rep, bc.id)
-			if rep.State != conformance.Finished || r == nil {
-				t.Fatalf("run %s: %+v", rep.State, rep.Results)
-			}
-			if r.Status != conformance.Fail || r.Expected == "" || r.Observed == "" || len(r.Evidence) == 0 {
-				t.Fatalf("%s with %s: %s expected %q observed %q reason %q, %d messages of evidence", bc.id, bc.quirk, r.Status, r.Expected, r.Observed, r.Reason, len(r.Evidence))
-			}
-			t.Logf("%s: expected %s; observed %s", bc.id, r.Expected, r.Observed)
-		})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			t.Run(bc.id, func(t *testing.T) {
+				q, err := cpe.ParseQuirks([]string{bc.quirk})
+				if err != nil {
+					t.Fatal(err)
+				}
+				schema := tr181.Schema
+				if bc.igd {
+					schema = tr098.Schema
+				}
+				mode := plainLab
+				if bc.tls {
+					// The device reaches the ACS over HTTP: a device that
+					// cannot do TLS is in the lab too.
+					mode = endpointsTLS
+				}
+				l := startConfLabWith(t, schema, "BRK"+itoa(int64(i)), q, mode)
+				rep := l.run(t, acsref.ConformanceRunRequest{Plan: "cwmp-core", Options: conformance.Options{Allow: bc.allow,
+					Cases: []string{bc.id}, StepTimeoutSeconds: 8, PeriodicIntervalSeconds: 2}}, 2*time.Minute)
+				r := resultOf(rep, bc.id)
+				if rep.State != conformance.Finished || r == nil {
+					t.Fatalf("run %s: %+v", rep.State, rep.Results)
+				}
+				if r.Status != conformance.Fail || r.Expected == "" || r.Observed == "" || len(r.Evidence) == 0 {
+					t.Fatalf("%s with %s: %s expected %q observed %q reason %q, %d messages of evidence", bc.id, bc.quirk, r.Status, r.Expected, r.Observed, r.Reason, len(r.Evidence))
+				}
+				t.Logf("%s: expected %s; observed %s", bc.id, r.Expected, r.Observed)
+			})
+		}()
 	}
 }
 
@@ -410,6 +425,9 @@ func TestConformanceEndpointCasesPass(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs labs")
 	}
+	// Not parallel: the session retry waits its device goes through
+	// (untrusted certificate, refused credentials) grow under load past
+	// the step timeout of the next case.
 	for _, tc := range []struct {
 		name   string
 		schema *model.Schema
