@@ -3,8 +3,6 @@ package acsref_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/policy"
-	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/acsref/store/storetest"
 	"github.com/dmforge/dmforge/cwmp"
 	"github.com/dmforge/dmforge/cwmp/cpe"
@@ -130,23 +127,9 @@ func TestCampaignPolicy(t *testing.T) {
 func TestCampaignPolicyTwoACS(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	start := func(addr string) *testACS {
-		st, err := store.OpenPostgres(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := acsref.New(acsref.Config{CWMPAddr: addr, NBIAddr: "127.0.0.1:0", Store: st, NBIToken: "campaign-test", NoDiscovery: true,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			st.Close()
-			t.Fatal(err)
-		}
-		if err := srv.Start(context.Background()); err != nil {
-			st.Close()
-			t.Fatal(err)
-		}
-		x := &testACS{t: t, srv: srv, st: st, nbi: srv.NBIURL(), tok: "campaign-test"}
-		t.Cleanup(x.close)
-		return x
+		return startSharedACS(t, dsn, func(c *acsref.Config) {
+			c.CWMPAddr, c.NBIToken, c.NoDiscovery = addr, "campaign-test", true
+		})
 	}
 	a, b := start("127.0.0.1:0"), start("127.0.0.1:0")
 	var now atomic.Pointer[time.Time]

@@ -1,16 +1,12 @@
 package acsref_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/conformance"
-	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/acsref/store/storetest"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
@@ -82,23 +78,9 @@ func TestConformanceRecordsSharedPostgres(t *testing.T) {
 	}
 	dsn := storetest.PostgresDSN(t)
 	start := func() *testACS {
-		st, err := store.OpenPostgres(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, NBIToken: "shared-test",
-			ConnReqPassword: "cpe", ConnReqAllowedNets: acsref.LoopbackNets, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			st.Close()
-			t.Fatal(err)
-		}
-		if err := srv.Start(context.Background()); err != nil {
-			st.Close()
-			t.Fatal(err)
-		}
-		a := &testACS{t: t, srv: srv, st: st, nbi: srv.NBIURL(), tok: "shared-test"}
-		t.Cleanup(a.close)
-		return a
+		return startSharedACS(t, dsn, func(c *acsref.Config) {
+			c.ConnReqPassword, c.ConnReqAllowedNets = "cpe", acsref.LoopbackNets
+		})
 	}
 	a, b := start(), start()
 	l := attachConfCPE(t, a, tr181.Schema, "PGREC", cpe.Quirks{}, nil)

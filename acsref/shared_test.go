@@ -17,14 +17,18 @@ import (
 
 // startSharedACS starts an ACS on the PostgreSQL database of dsn, as
 // another `dmforge acs --db postgres://...` process would.
-func startSharedACS(t *testing.T, dsn string) *testACS {
+func startSharedACS(t *testing.T, dsn string, mods ...func(*acsref.Config)) *testACS {
 	t.Helper()
 	st, err := store.OpenPostgres(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, NBIToken: "shared-test",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, NBIToken: "shared-test",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	srv, err := acsref.New(cfg)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
@@ -33,7 +37,7 @@ func startSharedACS(t *testing.T, dsn string) *testACS {
 		st.Close()
 		t.Fatal(err)
 	}
-	a := &testACS{t: t, srv: srv, st: st, nbi: srv.NBIURL(), tok: "shared-test"}
+	a := &testACS{t: t, srv: srv, st: st, nbi: srv.NBIURL(), tok: cfg.NBIToken}
 	t.Cleanup(a.close)
 	return a
 }
