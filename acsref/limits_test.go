@@ -148,40 +148,57 @@ func BenchmarkPutFile64MiB(b *testing.B) {
 	}
 }
 
-// TestFirstContactBound: past MaxFirstContacts a bootstrapping CPE's
-// Inform gets 503 with a short Retry-After, while a CPE that does not
-// bootstrap is still admitted; once a first contact ends, the next one
-// is admitted.
+// TestFirstContactBound: with discovery on, past MaxFirstContacts a
+// bootstrapping CPE's Inform gets 503 with a short Retry-After, while a
+// CPE that does not bootstrap is still admitted; once the first contact
+// ends (here by its session timeout), the next one is admitted. Without
+// discovery a bootstrap is a light session and is not bounded so.
 func TestFirstContactBound(t *testing.T) {
 	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
-		c.NoDiscovery = true
 		c.MaxFirstContacts = 1
+		c.SessionTimeout = 300 * time.Millisecond
 	})
 	ctx := context.Background()
 	boot := []cwmp.EventStruct{{EventCode: cwmp.EventBootstrap}, {EventCode: cwmp.EventBoot}}
-	first := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
-	if _, err := first.Post(ctx, informOf("F1", cwmp.Namespace12, boot...)); err != nil {
-		t.Fatal(err)
+	inform := func(url, sn string, events ...cwmp.EventStruct) (int, string) {
+		req, _ := cwmp.NewRequest(ctx, url, informOf(sn, cwmp.Namespace12, events...))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
 	}
-	req, _ := cwmp.NewRequest(ctx, a.srv.CWMPURL(), informOf("F2", cwmp.Namespace12, boot...))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if code, _ := inform(a.srv.CWMPURL(), "F1", boot...); code != http.StatusOK {
+		t.Fatalf("first first contact: HTTP %d", code)
 	}
-	resp.Body.Close()
-	wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-	if resp.StatusCode != http.StatusServiceUnavailable || wait < 2 || wait > 9 {
-		t.Fatalf("second first contact: HTTP %d Retry-After %q, want 503 with 2-9 s", resp.StatusCode, resp.Header.Get("Retry-After"))
+	code, retry := inform(a.srv.CWMPURL(), "F2", boot...)
+	wait, _ := strconv.Atoi(retry)
+	if code != http.StatusServiceUnavailable || wait < 2 || wait > 9 {
+		t.Fatalf("second first contact: HTTP %d Retry-After %q, want 503 with 2-9 s", code, retry)
 	}
 	// A periodic session is not a first contact.
-	periodic := cwmp.NewSessionClient(a.srv.CWMPURL(), nil)
-	if _, err := periodic.Post(ctx, informOf("P1", cwmp.Namespace12)); err != nil {
-		t.Fatalf("a periodic Inform during a first contact: %v", err)
+	if code, _ := inform(a.srv.CWMPURL(), "P1"); code != http.StatusOK {
+		t.Fatalf("a periodic Inform during a first contact: HTTP %d", code)
 	}
-	if reply, err := first.Post(ctx, &cwmp.Envelope{}); err != nil || !reply.IsEmpty() {
-		t.Fatalf("ending F1: %v %v", reply, err)
+	// F1 never answers: its session times out and frees the place.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		code, _ := inform(a.srv.CWMPURL(), "F2", boot...)
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second first contact after the first timed out: still HTTP %d", code)
+		}
 	}
-	if _, err := cwmp.NewSessionClient(a.srv.CWMPURL(), nil).Post(ctx, informOf("F2", cwmp.Namespace12, boot...)); err != nil {
-		t.Fatalf("second first contact after the first ended: %v", err)
+
+	light := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.NoDiscovery = true
+		c.MaxFirstContacts = 1
+	})
+	for _, sn := range []string{"N1", "N2"} {
+		if code, _ := inform(light.srv.CWMPURL(), sn, boot...); code != http.StatusOK {
+			t.Fatalf("bootstrap %s without discovery: HTTP %d", sn, code)
+		}
 	}
 }

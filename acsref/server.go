@@ -79,8 +79,8 @@ type Config struct {
 	// gets 503 with Retry-After. Default 256 per CPU.
 	MaxSessions int
 	// MaxFirstContacts bounds, within MaxSessions, the concurrent
-	// sessions of CPEs that bootstrap ("0 BOOTSTRAP"): a first contact
-	// runs discovery, by far the heaviest session, and a burst of them
+	// sessions of CPEs that bootstrap ("0 BOOTSTRAP") when discovery is
+	// on: a first contact then runs discovery, by far the heaviest session, and a burst of them
 	// admitted at once makes every one slow. Beyond it the Inform gets
 	// 503 with a short, spread Retry-After (TR-069 3.7.1.5), so admitted
 	// first contacts stay quick and the rest come back soon. Default 32

@@ -352,7 +352,7 @@ func (s *Server) handleInform(w http.ResponseWriter, r *http.Request, env *cwmp.
 		busy(w, "the ACS is at its bound of concurrent sessions")
 		return
 	}
-	if bootstraps(inf) {
+	if bootstraps(inf) && !s.cfg.NoDiscovery {
 		if s.firstContactsFullLocked() {
 			s.mu.Unlock()
 			s.observeRefused()
