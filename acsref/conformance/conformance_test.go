@@ -89,6 +89,8 @@ type fakeDriver struct {
 	methods []string
 	params  []Parameter
 	tasks   []string
+	// onParameters, when set, runs before Parameters answers.
+	onParameters func()
 }
 
 func (f *fakeDriver) Device(context.Context) (DeviceInfo, error) {
@@ -110,7 +112,13 @@ func (f *fakeDriver) PutFile(context.Context, string, []byte) error { return nil
 func (f *fakeDriver) Probe(context.Context, time.Duration) ([]ProbeOutcome, error) {
 	return nil, errors.New("no probe")
 }
-func (f *fakeDriver) Parameters(_ context.Context, prefix string) ([]Parameter, error) {
+func (f *fakeDriver) Parameters(ctx context.Context, prefix string) ([]Parameter, error) {
+	if f.onParameters != nil {
+		f.onParameters()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var out []Parameter
 	for _, p := range f.params {
 		if strings.HasPrefix(p.Name, prefix) {
@@ -164,6 +172,33 @@ func TestRunnerConditions(t *testing.T) {
 	rep = r.Run(context.Background(), "r2")
 	if rep.Total != 2 || rep.Counts.Fail != 2 || !strings.Contains(rep.Results[0].Observed, "missing SetParameterValues") {
 		t.Errorf("filtered run %+v", rep)
+	}
+}
+
+// TestRunnerCancelledMidCase: a run cancelled while a case reads the
+// device or the stored tree ends cancelled, without a verdict for that
+// case (CI once saw a cancelled run finish with its case skipped as
+// "stored tree unreadable: context canceled").
+func TestRunnerCancelledMidCase(t *testing.T) {
+	p := &Plan{Name: "t", Version: "1", Cases: []Case{
+		{ID: "methods", Steps: []Step{{Op: OpRPCMethods}}},
+		{ID: "needs-wifi", Condition: Condition{Kind: IfParameter, Value: "WiFi."}, Steps: []Step{{Op: OpRPCMethods}}},
+		{ID: "after", Steps: []Step{{Op: OpRPCMethods}}},
+	}}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := &fakeDriver{methods: RequiredCPEMethods}
+	r := &Runner{Plan: p, Driver: d, Progress: func(rep Report) {
+		if rep.Current == "needs-wifi" {
+			d.onParameters = cancel // the NBI's DELETE arrives while the case reads
+		}
+	}}
+	rep := r.Run(ctx, "r1")
+	if rep.State != Cancelled || rep.Done != 1 || len(rep.Results) != 1 || rep.Results[0].Case != "methods" || rep.Counts != (Counts{Pass: 1}) {
+		t.Errorf("report %s, done %d, %+v, counts %+v", rep.State, rep.Done, rep.Results, rep.Counts)
 	}
 }
 

@@ -264,7 +264,10 @@ func (r *Runner) Run(ctx context.Context, runID string) Report {
 		r.rep.Current = c.ID
 		r.report()
 		res := r.runCase(ctx, c)
-		if ctx.Err() != nil && res.Status == Fail {
+		// A case the cancellation cut short has no verdict: whatever
+		// it failed to read (a task's answer, the stored tree) says
+		// nothing about the device. Only a pass is kept.
+		if ctx.Err() != nil && res.Status != Pass {
 			return r.finish(Cancelled, "")
 		}
 		r.rep.Results = append(r.rep.Results, res)
