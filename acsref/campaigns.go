@@ -118,14 +118,13 @@ func parseDur(name, v string, required bool) (time.Duration, *RuleError) {
 	return d, nil
 }
 
-func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var req CampaignRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "campaign: " + err.Error()})
-		return
+		return badRequest("campaign: " + err.Error())
 	}
 	spec := CampaignSpec{Group: req.Group, Campaign: policy.Campaign{Name: req.Name, Firmware: req.Firmware, Task: req.Task,
 		Policy: req.Policy, Success: req.Success, FollowGroup: req.FollowGroup, ConnectionRequests: req.ConnectionRequests, First: req.First, Growth: req.Growth,
@@ -143,53 +142,44 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 		spec.Windows = append(spec.Windows, policy.Window{Cron: win.Cron, Duration: d, TimeZone: win.TimeZone, FallbackTimeZone: win.FallbackTimeZone})
 	}
 	if rerr != nil {
-		writeErr(w, http.StatusBadRequest, rerr)
-		return
+		return rerr
 	}
 	if len(spec.Task) == 0 && spec.Policy == "" && spec.Firmware.FileType == "" {
 		spec.Firmware.FileType = "1 Firmware Upgrade Image"
 	}
 	if req.Name == "" || !validCampaignName(req.Name) {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "name: letters, digits, '-', '_' and '.'"})
-		return
+		return badRequest("name: letters, digits, '-', '_' and '.'")
 	}
 	if err := policy.CheckCampaign(&spec.Campaign); err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
-		return
+		return badRequest(err.Error())
 	}
 	if len(spec.Task) > 0 || spec.Policy != "" {
 		// A task is checked at each device too (its bound model); here
 		// against the first target's, so that a wrong task is refused
 		// now. A policy is checked against every target below.
 	} else if _, err := s.st.FileInfo(ctx, spec.Firmware.File); err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleFile, Msg: fmt.Sprintf("the ACS has no file %q (PUT /files/%s first)", spec.Firmware.File, spec.Firmware.File)})
-		return
+		return apiErr(http.StatusBadRequest, RuleFile, fmt.Sprintf("the ACS has no file %q (PUT /files/%s first)", spec.Firmware.File, spec.Firmware.File))
 	}
 	set, err := s.policySet(ctx)
 	if err != nil {
-		s.storeErr(w, err, "policies")
-		return
+		return storeError(err, "policies")
 	}
 	if set == nil || set.Groups[req.Group] == nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: policy.RuleUnknownGroup, Msg: fmt.Sprintf("no group %q (apply a Group document first)", req.Group)})
-		return
+		return apiErr(http.StatusBadRequest, policy.RuleUnknownGroup, fmt.Sprintf("no group %q (apply a Group document first)", req.Group))
 	}
 	// The targets are the group's members now.
 	gv, err := s.groupView(ctx, set, req.Group, maxPlanDevices)
 	if err != nil {
-		s.storeErr(w, err, "group")
-		return
+		return storeError(err, "group")
 	}
 	if len(spec.Task) > 0 && len(gv.MemberIDs) > 0 {
 		if _, rerr := s.campaignTask(ctx, &spec, gv.MemberIDs[0]); rerr != nil {
-			writeErr(w, http.StatusBadRequest, rerr)
-			return
+			return rerr
 		}
 	}
 	if spec.Policy != "" {
 		if rerr := s.checkPolicyCampaign(ctx, set, &spec, req.PolicyVersion, gv.MemberIDs); rerr != nil {
-			writeErr(w, http.StatusBadRequest, rerr)
-			return
+			return rerr
 		}
 	}
 	st := policy.StartCampaign(gv.MemberIDs)
@@ -203,13 +193,13 @@ func (s *Server) postCampaign(w http.ResponseWriter, r *http.Request) {
 	stateJSON, _ := json.Marshal(st)
 	rec := &store.CampaignRecord{Name: req.Name, Spec: specJSON, State: stateJSON, Status: st.Status, Updated: time.Now().UTC()}
 	if err := s.st.PutCampaign(ctx, rec); err != nil {
-		s.storeErr(w, err, "campaign")
-		return
+		return storeError(err, "campaign")
 	}
 	if spec.ConnectionRequests {
 		s.campaignKick(added)
 	}
 	writeJSON(w, http.StatusCreated, campaignView(rec, false))
+	return nil
 }
 
 func validCampaignName(n string) bool {
@@ -237,31 +227,31 @@ func campaignView(rec *store.CampaignRecord, devices bool) *CampaignView {
 	return v
 }
 
-func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) error {
 	recs, err := s.st.Campaigns(r.Context())
 	if err != nil {
-		s.storeErr(w, err, "campaigns")
-		return
+		return storeError(err, "campaigns")
 	}
 	out := []*CampaignView{}
 	for _, rec := range recs {
 		out = append(out, campaignView(rec, false))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) error {
 	rec, err := s.st.Campaign(r.Context(), r.PathValue("name"))
 	if err != nil {
-		s.storeErr(w, err, "campaign")
-		return
+		return storeError(err, "campaign")
 	}
 	writeJSON(w, http.StatusOK, campaignView(rec, true))
+	return nil
 }
 
-func (s *Server) controlCampaign(w http.ResponseWriter, r *http.Request) {
+func (s *Server) controlCampaign(w http.ResponseWriter, r *http.Request) error {
 	action := r.PathValue("action")
-	var rerr *RuleError
+	var refused *APIError
 	err := s.st.UpdateCampaign(r.Context(), r.PathValue("name"), func(rec *store.CampaignRecord) (json.RawMessage, error) {
 		var st policy.CampaignState
 		if err := json.Unmarshal(rec.State, &st); err != nil {
@@ -276,41 +266,35 @@ func (s *Server) controlCampaign(w http.ResponseWriter, r *http.Request) {
 		case "abort":
 			err = st.Abort()
 		default:
-			rerr = &RuleError{Rule: RuleArgument, Msg: "action is pause, resume or abort"}
+			refused = badRequest("action is pause, resume or abort")
 			return nil, nil
 		}
 		if err != nil {
-			rerr = &RuleError{Rule: "conflict", Msg: err.Error()}
+			refused = apiErr(http.StatusConflict, RuleConflict, err.Error())
 			return nil, nil
 		}
 		return json.Marshal(&st)
 	})
 	if err != nil {
-		s.storeErr(w, err, "campaign")
-		return
+		return storeError(err, "campaign")
 	}
-	if rerr != nil {
-		status := http.StatusConflict
-		if rerr.Rule == RuleArgument {
-			status = http.StatusBadRequest
-		}
-		writeErr(w, status, rerr)
-		return
+	if refused != nil {
+		return refused
 	}
 	rec, err := s.st.Campaign(r.Context(), r.PathValue("name"))
 	if err != nil {
-		s.storeErr(w, err, "campaign")
-		return
+		return storeError(err, "campaign")
 	}
 	writeJSON(w, http.StatusOK, campaignView(rec, false))
+	return nil
 }
 
-func (s *Server) deleteCampaign(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteCampaign(w http.ResponseWriter, r *http.Request) error {
 	if err := s.st.DeleteCampaign(r.Context(), r.PathValue("name")); err != nil {
-		s.storeErr(w, err, "campaign")
-		return
+		return storeError(err, "campaign")
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // campaignSession runs the campaigns' step for a device whose Inform was

@@ -527,26 +527,25 @@ type DiscoveryView struct {
 	LastFallback string            `json:"lastFallback,omitempty"`
 }
 
-func (s *Server) getDiscovery(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getDiscovery(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.device(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	se := &session{dev: *d, rec: parseRecord(d.Discovery)}
 	pc, _ := s.classOverride(r.Context(), d.ProductClass)
 	writeJSON(w, http.StatusOK, DiscoveryView{Device: d.ID, Override: se.rec.Override, ProductClass: pc,
 		Learned: se.rec.Learned, Effective: s.strategy(se), LastFallback: se.rec.LastFallback})
+	return nil
 }
 
 // putDiscovery sets (PUT, body a DiscoveryStrategy) or clears (DELETE) the
 // device's override; DELETE also forgets what it learnt.
-func (s *Server) putDiscovery(w http.ResponseWriter, r *http.Request) {
+func (s *Server) putDiscovery(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d, err := s.device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	rec := parseRecord(d.Discovery)
 	if r.Method == http.MethodDelete {
@@ -556,19 +555,16 @@ func (s *Server) putDiscovery(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&o); err != nil {
-			writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "discovery override: " + err.Error()})
-			return
+			return badRequest("discovery override: " + err.Error())
 		}
 		if err := o.Check(); err != nil {
-			writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "discovery override: " + err.Error()})
-			return
+			return badRequest("discovery override: " + err.Error())
 		}
 		rec.Override = o
 	}
 	d.Discovery = rec.raw()
 	if err := s.st.Commit(ctx, &store.Batch{Device: d}); err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	if s.shared == nil {
 		s.mu.Lock()
@@ -576,6 +572,7 @@ func (s *Server) putDiscovery(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // ParseDiscoveryFlag parses a product-class override as the acs command

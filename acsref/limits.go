@@ -66,12 +66,11 @@ func readBounded(r *http.Request, limit int64) ([]byte, error) {
 }
 
 // bodyErr answers a readBounded error: 413 for a body over its limit.
-func bodyErr(w http.ResponseWriter, err error) {
+func bodyError(err error) *APIError {
 	if errors.Is(err, errTooLarge) {
-		writeErr(w, http.StatusRequestEntityTooLarge, &RuleError{Rule: "too-large", Msg: err.Error()})
-		return
+		return apiErr(http.StatusRequestEntityTooLarge, "too-large", err.Error())
 	}
-	writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
+	return badRequest(err.Error())
 }
 
 // receiveUpload stores the file of an Upload task: only at the path of

@@ -28,44 +28,45 @@ func init() {
 	nbiRoutes = append(nbiRoutes,
 		Route{Method: "GET", Pattern: "/conformance/plans", OperationID: "listConformancePlans", Tag: "conformance",
 			Summary: "The built-in conformance plans (without their cases)", Responses: []Response{ok(200, []conformance.Plan{})},
-			Handle: handler((*Server).listConformancePlans)},
+			Handle: (*Server).listConformancePlans},
 		Route{Method: "GET", Pattern: "/conformance/plans/{name}", OperationID: "getConformancePlan", Tag: "conformance",
 			Summary: "One built-in plan with its cases", Responses: []Response{ok(200, conformance.Plan{}), fail(404, "no such plan")},
-			Handle: handler((*Server).getConformancePlan)},
+			Handle: (*Server).getConformancePlan},
 		Route{Method: "POST", Pattern: "/devices/{id}/conformance-runs", OperationID: "postConformanceRun", Tag: "conformance",
 			Summary: "Start a run of a plan against the device (driven across its sessions)", Body: jsonBody(ConformanceRunRequest{}),
 			Responses: []Response{ok(202, conformance.Report{}), fail(400, "no plan, or a bad plan document or option"), notFoundDevice,
 				fail(409, "the device is bound to no known model, not discovered yet, or already running a run")},
-			Handle: handler((*Server).postConformanceRun)},
+			Handle: (*Server).postConformanceRun},
 		Route{Method: "GET", Pattern: "/devices/{id}/conformance-runs", OperationID: "listConformanceRuns", Tag: "conformance",
 			Summary: "The device's runs, newest first, without their results", Responses: []Response{ok(200, []conformance.Report{})},
-			Handle: handler((*Server).listConformanceRuns)},
+			Handle: (*Server).listConformanceRuns},
 		Route{Method: "GET", Pattern: "/devices/{id}/conformance-runs/{run}", OperationID: "getConformanceRun", Tag: "conformance",
 			Summary: "A run's progress and results", Responses: []Response{ok(200, conformance.Report{}), notFoundRun},
-			Handle: handler((*Server).getConformanceRun)},
+			Handle: (*Server).getConformanceRun},
 		Route{Method: "GET", Pattern: "/devices/{id}/conformance-runs/{run}/junit", OperationID: "getConformanceJUnit", Tag: "conformance",
 			Summary:   "A run's report as JUnit XML",
 			Responses: []Response{{Status: 200, Body: &Body{Type: "", ContentType: "application/xml"}}, notFoundRun},
-			Handle:    handler((*Server).getConformanceJUnit)},
+			Handle:    (*Server).getConformanceJUnit},
 		Route{Method: "GET", Pattern: "/devices/{id}/conformance-runs/{run}/html", OperationID: "getConformanceHTML", Tag: "conformance",
 			Summary:   "A run's report as a self-contained HTML page",
 			Responses: []Response{{Status: 200, Body: &Body{Type: "", ContentType: "text/html"}}, notFoundRun},
-			Handle:    handler((*Server).getConformanceHTML)},
+			Handle:    (*Server).getConformanceHTML},
 		Route{Method: "DELETE", Pattern: "/devices/{id}/conformance-runs/{run}", OperationID: "cancelConformanceRun", Tag: "conformance",
-			Summary: "Cancel a run; answers its report", Responses: []Response{ok(200, conformance.Report{}), notFoundRun},
-			Handle: handler((*Server).cancelConformanceRun)},
+			Summary:   "Cancel a run; answers its report",
+			Responses: []Response{ok(200, conformance.Report{}), notFoundRun, fail(409, "the run runs in another ACS process on the shared store: cancel it there")},
+			Handle:    (*Server).cancelConformanceRun},
 		Route{Method: "POST", Pattern: "/devices/{id}/diagnostics", OperationID: "postDiagnostic", Tag: "diagnostics", Access: AccessOperate,
 			Summary: "Run a TR-143 or Wi-Fi diagnostic (IPPing, TraceRoute, DownloadDiagnostics, UploadDiagnostics, UDPEcho, ServerSelection, NeighboringWiFiDiagnostic), parameters checked against the model",
 			Body:    jsonBody(DiagnosticRequest{}),
 			Responses: []Response{ok(202, Diagnostic{}), fail(400, "an unknown diagnostic, or a parameter the model refuses"), notFoundDevice,
 				fail(409, "the device is bound to no known model, or runs this diagnostic already")},
-			Handle: handler((*Server).postDiagnostic)},
+			Handle: (*Server).postDiagnostic},
 		Route{Method: "GET", Pattern: "/devices/{id}/diagnostics", OperationID: "listDiagnostics", Tag: "diagnostics",
 			Summary: "The device's diagnostics, newest first", Responses: []Response{ok(200, []Diagnostic{})},
-			Handle: handler((*Server).listDiagnostics)},
+			Handle: (*Server).listDiagnostics},
 		Route{Method: "GET", Pattern: "/devices/{id}/diagnostics/{diag}", OperationID: "getDiagnostic", Tag: "diagnostics",
 			Summary: "A diagnostic's state and typed results", Responses: []Response{ok(200, Diagnostic{}), notFoundDiag},
-			Handle: handler((*Server).getDiagnostic)},
+			Handle: (*Server).getDiagnostic},
 	)
 }
 
@@ -94,52 +95,48 @@ func (cr *confRun) report() conformance.Report {
 	return cr.rep
 }
 
-func (s *Server) listConformancePlans(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listConformancePlans(w http.ResponseWriter, r *http.Request) error {
 	out := []conformance.Plan{}
 	for _, n := range conformance.BuiltinNames() {
 		p, _ := conformance.Builtin(n)
 		out = append(out, conformance.Plan{Name: p.Name, Version: p.Version, Title: p.Title})
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) getConformancePlan(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getConformancePlan(w http.ResponseWriter, r *http.Request) error {
 	p, err := conformance.Builtin(r.PathValue("name"))
 	if err != nil {
-		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: err.Error()})
-		return
+		return apiErr(http.StatusNotFound, RuleNotFound, err.Error())
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
-func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d, err := s.device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	body, err := readBounded(r, 16<<20)
 	if err != nil {
-		bodyErr(w, err)
-		return
+		return bodyError(err)
 	}
 	var req ConformanceRunRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "body: " + err.Error()})
-		return
+		return badRequest("body: " + err.Error())
 	}
 	var plan *conformance.Plan
 	if req.Plan != "" {
 		if plan, err = conformance.Builtin(req.Plan); err != nil {
-			writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
-			return
+			return badRequest(err.Error())
 		}
 	}
 	if req.PlanDocument != nil {
 		if err := req.PlanDocument.Validate(); err != nil {
-			writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "planDocument: " + err.Error()})
-			return
+			return badRequest("planDocument: " + err.Error())
 		}
 		if plan == nil {
 			plan = req.PlanDocument
@@ -148,28 +145,23 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if plan == nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("name a plan (built-in: %v) or give a planDocument", conformance.BuiltinNames())})
-		return
+		return badRequest(fmt.Sprintf("name a plan (built-in: %v) or give a planDocument", conformance.BuiltinNames()))
 	}
 	if err := req.Options.Validate(); err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: err.Error()})
-		return
+		return badRequest(err.Error())
 	}
 	if BindDevice(d) == nil {
-		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
-		return
+		return apiErr(http.StatusConflict, RuleUnboundModel, "the device is bound to no known data model")
 	}
 	if !d.Discovered {
-		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleArgument, Msg: "the device has not been discovered yet: the cases read the device's tree"})
-		return
+		return apiErr(http.StatusConflict, RuleArgument, "the device has not been discovered yet: the cases read the device's tree")
 	}
 	cs := s.conf()
 	cs.mu.Lock()
 	for _, cr := range cs.runs {
 		if cr.device == d.ID && cr.report().State == conformance.Running {
 			cs.mu.Unlock()
-			writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: "run " + cr.id + " of this device is still running"})
-			return
+			return apiErr(http.StatusConflict, RuleConflict, "run "+cr.id+" of this device is still running")
 		}
 	}
 	runCtx, cancel := context.WithTimeout(context.Background(), 6*time.Hour)
@@ -184,8 +176,7 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 		delete(cs.runs, cr.id)
 		cs.mu.Unlock()
 		cancel()
-		s.storeErr(w, err, "conformance run")
-		return
+		return storeError(err, "conformance run")
 	}
 	release := s.watch(d.ID)
 	s.wg.Add(1)
@@ -225,6 +216,7 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	writeJSON(w, http.StatusAccepted, cr.report())
+	return nil
 }
 
 func cmpStrings(a, b string) int {
@@ -252,23 +244,18 @@ func (s *Server) localRun(device, id string) *confRun {
 
 // findRun is a run of the request's device: the live copy of a run this
 // process runs, else the stored one.
-func (s *Server) findRun(w http.ResponseWriter, r *http.Request) (conformance.Report, bool) {
+func (s *Server) findRun(r *http.Request) (conformance.Report, error) {
 	if cr := s.localRun(r.PathValue("id"), r.PathValue("run")); cr != nil {
-		return cr.report(), true
+		return cr.report(), nil
 	}
 	rep, err := s.storedRun(r.Context(), r.PathValue("id"), r.PathValue("run"))
-	if errors.Is(err, store.ErrNotFound) {
-		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "conformance run not found"})
-		return rep, false
-	}
 	if err != nil {
-		s.storeErr(w, err, "conformance run")
-		return rep, false
+		return rep, storeError(err, "conformance run")
 	}
-	return rep, true
+	return rep, nil
 }
 
-func (s *Server) listConformanceRuns(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listConformanceRuns(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	out := []conformance.Report{}
 	err := s.storedRecords(r.Context(), store.RecordConformance, id, func(data []byte) error {
@@ -286,51 +273,57 @@ func (s *Server) listConformanceRuns(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.storeErr(w, err, "conformance runs")
-		return
+		return storeError(err, "conformance runs")
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) getConformanceRun(w http.ResponseWriter, r *http.Request) {
-	if rep, ok := s.findRun(w, r); ok {
-		writeJSON(w, http.StatusOK, rep)
+func (s *Server) getConformanceRun(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.findRun(r)
+	if err != nil {
+		return err
 	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
 }
 
-func (s *Server) getConformanceJUnit(w http.ResponseWriter, r *http.Request) {
-	if rep, ok := s.findRun(w, r); ok {
-		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-		_ = rep.WriteJUnit(w)
+func (s *Server) getConformanceJUnit(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.findRun(r)
+	if err != nil {
+		return err
 	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	return rep.WriteJUnit(w)
 }
 
-func (s *Server) getConformanceHTML(w http.ResponseWriter, r *http.Request) {
-	if rep, ok := s.findRun(w, r); ok {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = rep.WriteHTML(w)
+func (s *Server) getConformanceHTML(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.findRun(r)
+	if err != nil {
+		return err
 	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	return rep.WriteHTML(w)
 }
 
 // cancelConformanceRun cancels a run of this process. A run another
 // process on a shared store runs is refused (409); one left running by a
 // process that stopped is marked so.
-func (s *Server) cancelConformanceRun(w http.ResponseWriter, r *http.Request) {
+func (s *Server) cancelConformanceRun(w http.ResponseWriter, r *http.Request) error {
 	cr := s.localRun(r.PathValue("id"), r.PathValue("run"))
 	if cr == nil {
-		rep, ok := s.findRun(w, r)
-		if !ok {
-			return
+		rep, err := s.findRun(r)
+		if err != nil {
+			return err
 		}
 		if rep.State == conformance.Running {
-			writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: "run " + rep.Run + " runs in another ACS process: cancel it there"})
-			return
+			return apiErr(http.StatusConflict, RuleConflict, "run "+rep.Run+" runs in another ACS process: cancel it there")
 		}
 		if rep.Error == orphanedMsg {
 			_ = s.saveRun(r.Context(), rep)
 		}
 		writeJSON(w, http.StatusOK, rep)
-		return
+		return nil
 	}
 	cr.cancel()
 	select {
@@ -339,6 +332,7 @@ func (s *Server) cancelConformanceRun(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 	}
 	writeJSON(w, http.StatusOK, cr.report())
+	return nil
 }
 
 // acsDriver drives one device for a run (conformance.Driver).

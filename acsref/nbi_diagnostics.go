@@ -88,27 +88,23 @@ func localDiagnostic(s *Server, id string) *Diagnostic {
 	return nil
 }
 
-func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d, err := s.device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	body, err := readBounded(r, 1<<20)
 	if err != nil {
-		bodyErr(w, err)
-		return
+		return bodyError(err)
 	}
 	var req DiagnosticRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: "body: " + err.Error()})
-		return
+		return badRequest("body: " + err.Error())
 	}
 	b := BindDevice(d)
 	if b == nil {
-		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
-		return
+		return apiErr(http.StatusConflict, RuleUnboundModel, "the device is bound to no known data model")
 	}
 	objs, ok := DiagnosticObjects[req.Type]
 	if !ok {
@@ -117,13 +113,11 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
 			known = append(known, k)
 		}
 		slices.Sort(known)
-		writeErr(w, http.StatusBadRequest, &RuleError{Rule: RuleArgument, Msg: fmt.Sprintf("unknown diagnostic type %q (known: %s)", req.Type, strings.Join(known, ", "))})
-		return
+		return badRequest(fmt.Sprintf("unknown diagnostic type %q (known: %s)", req.Type, strings.Join(known, ", ")))
 	}
 	obj := b.Root + objs[b.Root]
 	if e, _, ok := b.Lookup(obj); objs[b.Root] == "" || !ok || !e.Object {
-		writeErr(w, http.StatusBadRequest, &RuleError{Path: obj, Rule: RuleUnknownPath, Msg: req.Type + " is not in " + b.ModelName()})
-		return
+		return &RuleError{Path: obj, Rule: RuleUnknownPath, Msg: req.Type + " is not in " + b.ModelName()}
 	}
 	// The parameters, checked against the model: writable parameters of
 	// the diagnostic's object, values its syntax allows (prepareTask).
@@ -138,19 +132,16 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
 		e, _, ok := b.Lookup(path)
 		switch {
 		case n == "DiagnosticsState":
-			writeErr(w, http.StatusBadRequest, &RuleError{Path: path, Rule: RuleArgument, Msg: "the ACS sets DiagnosticsState itself"})
-			return
+			return &RuleError{Path: path, Rule: RuleArgument, Msg: "the ACS sets DiagnosticsState itself"}
 		case strings.Contains(n, ".") || !ok || e.Object:
-			writeErr(w, http.StatusBadRequest, &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such parameter of " + req.Type + " in " + b.ModelName()})
-			return
+			return &RuleError{Path: path, Rule: RuleUnknownPath, Msg: "no such parameter of " + req.Type + " in " + b.ModelName()}
 		}
 		values = append(values, []any{path, req.Parameters[n], "xsd:" + string(e.Syntax.WireType())})
 	}
 	values = append(values, []any{obj + "DiagnosticsState", "Requested", "xsd:string"})
 	set, _ := json.Marshal(TaskSpec{Name: "setParameterValues", ParameterValues: values})
 	if _, rerr := prepareTask(set, b, s.fileURL(ctx)); rerr != nil {
-		writeErr(w, http.StatusBadRequest, rerr)
-		return
+		return rerr
 	}
 	diag := &Diagnostic{ID: strconv.FormatInt(time.Now().UnixNano(), 36), Device: d.ID, Type: req.Type, Object: obj,
 		Parameters: req.Parameters, State: DiagRunning, Requested: time.Now().UTC()}
@@ -161,8 +152,7 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
 	for _, o := range diagStore[s] {
 		if o.Device == d.ID && o.State == DiagRunning {
 			diagMu.Unlock()
-			writeErr(w, http.StatusConflict, &RuleError{Rule: "conflict", Msg: "diagnostic " + o.ID + " of this device is still running"})
-			return
+			return apiErr(http.StatusConflict, RuleConflict, "diagnostic "+o.ID+" of this device is still running")
 		}
 	}
 	diagStore[s][diag.ID] = diag
@@ -172,8 +162,7 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
 		diagMu.Lock()
 		delete(diagStore[s], diag.ID)
 		diagMu.Unlock()
-		s.storeErr(w, err, "diagnostic")
-		return
+		return storeError(err, "diagnostic")
 	}
 	wait := time.Duration(req.TimeoutSeconds) * time.Second
 	if wait <= 0 {
@@ -203,6 +192,7 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	writeJSON(w, http.StatusAccepted, view)
+	return nil
 }
 
 // runDiagnostic sets the diagnostic up, waits for 8 DIAGNOSTICS COMPLETE
@@ -306,7 +296,7 @@ func typedValue(sx *model.Syntax, v string) any {
 	return v
 }
 
-func (s *Server) listDiagnostics(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listDiagnostics(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	out := []Diagnostic{}
 	err := s.storedRecords(r.Context(), store.RecordDiagnostic, id, func(data []byte) error {
@@ -323,25 +313,24 @@ func (s *Server) listDiagnostics(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.storeErr(w, err, "diagnostics")
-		return
+		return storeError(err, "diagnostics")
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) getDiagnostic(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getDiagnostic(w http.ResponseWriter, r *http.Request) error {
 	if live := localDiagnostic(s, r.PathValue("diag")); live != nil && live.Device == r.PathValue("id") {
 		writeJSON(w, http.StatusOK, *live)
-		return
+		return nil
 	}
 	d, err := s.storedDiagnostic(r.Context(), r.PathValue("id"), r.PathValue("diag"))
 	if errors.Is(err, store.ErrNotFound) {
-		writeErr(w, http.StatusNotFound, &RuleError{Rule: "not-found", Msg: "diagnostic not found"})
-		return
+		return apiErr(http.StatusNotFound, RuleNotFound, "diagnostic not found")
 	}
 	if err != nil {
-		s.storeErr(w, err, "diagnostic")
-		return
+		return storeError(err, "diagnostic")
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }

@@ -99,17 +99,6 @@ func writeAPIError(w http.ResponseWriter, ae *APIError) {
 	writeJSON(w, status, ae)
 }
 
-// writeErr answers a RuleError with status (for the handlers that write
-// their answers themselves).
-func writeErr(w http.ResponseWriter, status int, e *RuleError) {
-	writeAPIError(w, &APIError{Status: status, Rule: e.Rule, Msg: e.Msg, Path: e.Path})
-}
-
-// storeErr answers a store error about what (see storeError).
-func (s *Server) storeErr(w http.ResponseWriter, err error, what string) {
-	s.writeError(w, storeError(err, what))
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -94,20 +94,17 @@ func (s *Server) NewAdminKey() string { return s.newAdminKey }
 func (s *Server) nbiGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.hostAllowed(r.Host) {
-			writeErr(w, http.StatusMisdirectedRequest, &RuleError{Rule: "host",
-				Msg: "the NBI does not answer to host " + r.Host + " (allow it with --nbi-allowed-host)"})
+			writeAPIError(w, apiErr(http.StatusMisdirectedRequest, "host", "the NBI does not answer to host "+r.Host+" (allow it with --nbi-allowed-host)"))
 			return
 		}
 		if !s.originAllowed(r) {
-			writeErr(w, http.StatusForbidden, &RuleError{Rule: "origin",
-				Msg: "cross-site request refused (allow the origin with --nbi-allowed-origin)"})
+			writeAPIError(w, apiErr(http.StatusForbidden, "origin", "cross-site request refused (allow the origin with --nbi-allowed-origin)"))
 			return
 		}
 		p := s.authenticate(r) // users.go
 		if p == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="dmforge-acs"`)
-			writeErr(w, http.StatusUnauthorized, &RuleError{Rule: "auth",
-				Msg: "a valid bearer token is required (Authorization: Bearer <API key>)"})
+			writeAPIError(w, apiErr(http.StatusUnauthorized, "auth", "a valid bearer token is required (Authorization: Bearer <API key>)"))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), p)))

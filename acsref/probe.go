@@ -291,26 +291,22 @@ type ProbeResponse struct {
 }
 
 // postProbe queues a conformance probe of a discovered device.
-func (s *Server) postProbe(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postProbe(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	d, err := s.device(ctx, r.PathValue("id"))
 	if err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	b := BindDevice(d)
 	if b == nil {
-		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleUnboundModel, Msg: "the device is bound to no known data model"})
-		return
+		return apiErr(http.StatusConflict, RuleUnboundModel, "the device is bound to no known data model")
 	}
 	params, err := s.st.Parameters(ctx, d.ID, d.Root)
 	if err != nil {
-		s.storeErr(w, err, "parameters")
-		return
+		return storeError(err, "parameters")
 	}
 	if !d.Discovered || len(params) == 0 {
-		writeErr(w, http.StatusConflict, &RuleError{Rule: RuleArgument, Msg: "the device has not been discovered yet: a probe picks its checks from the device's parameters"})
-		return
+		return apiErr(http.StatusConflict, RuleArgument, "the device has not been discovered yet: a probe picks its checks from the device's parameters")
 	}
 	resp := ProbeResponse{Run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	for _, spec := range probeSpecs(b, params) {
@@ -322,8 +318,7 @@ func (s *Server) postProbe(w http.ResponseWriter, r *http.Request) {
 		}
 		t := storedTask(d.ID, prep)
 		if err := s.addTask(ctx, t); err != nil {
-			s.storeErr(w, err, "task")
-			return
+			return storeError(err, "task")
 		}
 		resp.Tasks = append(resp.Tasks, t.ID)
 	}
@@ -331,6 +326,7 @@ func (s *Server) postProbe(w http.ResponseWriter, r *http.Request) {
 		resp.ConnectionRequest = s.kick(ctx, d.ID)
 	}
 	writeJSON(w, http.StatusAccepted, resp)
+	return nil
 }
 
 // ProbeCheck is one check of a probe's report.
@@ -353,17 +349,15 @@ type ProbeReport struct {
 	Pending       int          `json:"pending"`
 }
 
-func (s *Server) getProbe(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getProbe(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	if _, err := s.device(ctx, id); err != nil {
-		s.storeErr(w, err, "device")
-		return
+		return storeError(err, "device")
 	}
 	ts, err := s.st.Tasks(ctx, store.TaskFilter{DeviceID: id})
 	if err != nil {
-		s.storeErr(w, err, "tasks")
-		return
+		return storeError(err, "tasks")
 	}
 	rep := ProbeReport{Checks: []ProbeCheck{}}
 	type probeTask struct {
@@ -401,4 +395,5 @@ func (s *Server) getProbe(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(rep.Checks, func(i, j int) bool { return rep.Checks[i].Task < rep.Checks[j].Task })
 	writeJSON(w, http.StatusOK, rep)
+	return nil
 }

@@ -105,15 +105,6 @@ func fail(status int, desc string) Response { return Response{Status: status, De
 // jsonBody is a JSON request body of v's type.
 func jsonBody(v any) *Body { return &Body{Type: v} }
 
-// handler adapts a handler that writes its own errors (writeErr,
-// storeErr: the same writer) to Route.Handle.
-func handler(h func(*Server, http.ResponseWriter, *http.Request)) func(*Server, http.ResponseWriter, *http.Request) error {
-	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
-		h(s, w, r)
-		return nil
-	}
-}
-
 var (
 	qLimit  = Param{Name: "limit", Type: 0, Description: "at most this many (0: all)"}
 	qEvents = Param{Name: "events", Description: "comma-separated Inform events the planned session starts with (default 2 PERIODIC): BOOTSTRAP, BOOT, PERIODIC, VALUE CHANGE, …"}
@@ -168,20 +159,20 @@ var nbiRoutes = []Route{
 	{Method: "POST", Pattern: "/devices/{id}/probe", OperationID: "postProbe", Tag: "conformance",
 		Summary: "Queue a conformance probe: negative tests picked from the device's discovered parameters (unknown names, read-only writes, wrong types, out-of-range, non-enumerated and too-long values, denied notification, tables), each write followed by a restore",
 		Params:  []Param{qKick}, Responses: []Response{ok(202, ProbeResponse{}), notFoundDevice, fail(409, "the device is not discovered yet, or bound to no known model")},
-		Handle: handler((*Server).postProbe)},
+		Handle: (*Server).postProbe},
 	{Method: "GET", Pattern: "/devices/{id}/probe", OperationID: "getProbe", Tag: "conformance",
 		Summary:   "The latest probe's report: each check's expected and received fault, and whether it conforms",
-		Responses: []Response{ok(200, ProbeReport{}), notFoundDevice}, Handle: handler((*Server).getProbe)},
+		Responses: []Response{ok(200, ProbeReport{}), notFoundDevice}, Handle: (*Server).getProbe},
 	{Method: "GET", Pattern: "/devices/{id}/conformance", OperationID: "getConformance", Summary: "Conformance findings: where the device breaks its data model", Tag: "conformance",
 		Responses: []Response{ok(200, Conformance{}), notFoundDevice}, Handle: (*Server).getConformance},
 	{Method: "GET", Pattern: "/devices/{id}/discovery", OperationID: "getDiscovery", Tag: "devices",
 		Summary:   "The device's discovery strategy: its override, its product class's, what it taught, the effective one",
-		Responses: []Response{ok(200, DiscoveryView{}), notFoundDevice}, Handle: handler((*Server).getDiscovery)},
+		Responses: []Response{ok(200, DiscoveryView{}), notFoundDevice}, Handle: (*Server).getDiscovery},
 	{Method: "PUT", Pattern: "/devices/{id}/discovery", OperationID: "putDiscovery", Tag: "devices",
 		Summary: "Set the device's discovery override", Body: jsonBody(DiscoveryStrategy{}),
-		Responses: []Response{empty(204), fail(400, "an unknown key or a bad value"), notFoundDevice}, Handle: handler((*Server).putDiscovery)},
+		Responses: []Response{empty(204), fail(400, "an unknown key or a bad value"), notFoundDevice}, Handle: (*Server).putDiscovery},
 	{Method: "DELETE", Pattern: "/devices/{id}/discovery", OperationID: "deleteDiscovery", Summary: "Forget the device's override and what it taught", Tag: "devices",
-		Responses: []Response{empty(204), notFoundDevice}, Handle: handler((*Server).putDiscovery)},
+		Responses: []Response{empty(204), notFoundDevice}, Handle: (*Server).putDiscovery},
 	{Method: "GET", Pattern: "/devices/{id}/faults", OperationID: "listDeviceFaults", Summary: "The device's faults, newest first", Tag: "faults",
 		Params: []Param{qLimit}, Responses: []Response{ok(200, []store.Fault{})}, Handle: (*Server).listFaults},
 	{Method: "POST", Pattern: "/devices/{id}/tags/{tag}", OperationID: "tagDevice", Summary: "Tag a device", Tag: "devices",
@@ -246,16 +237,16 @@ var nbiRoutes = []Route{
 
 	{Method: "POST", Pattern: "/campaigns", OperationID: "postCampaign", Summary: "Start a campaign (firmware, a task or a policy) over a group's members, in growing waves", Tag: "campaigns",
 		Body:      jsonBody(CampaignRequest{}),
-		Responses: []Response{ok(201, CampaignView{}), fail(400, "a bad field, an unknown file or group")}, Handle: handler((*Server).postCampaign)},
+		Responses: []Response{ok(201, CampaignView{}), fail(400, "a bad field, an unknown file or group")}, Handle: (*Server).postCampaign},
 	{Method: "GET", Pattern: "/campaigns", OperationID: "listCampaigns", Summary: "Campaigns and their progress", Tag: "campaigns",
-		Responses: []Response{ok(200, []*CampaignView{})}, Handle: handler((*Server).listCampaigns)},
+		Responses: []Response{ok(200, []*CampaignView{})}, Handle: (*Server).listCampaigns},
 	{Method: "GET", Pattern: "/campaigns/{name}", OperationID: "getCampaign", Summary: "One campaign with each device's state", Tag: "campaigns",
-		Responses: []Response{ok(200, CampaignView{}), fail(404, "no such campaign")}, Handle: handler((*Server).getCampaign)},
+		Responses: []Response{ok(200, CampaignView{}), fail(404, "no such campaign")}, Handle: (*Server).getCampaign},
 	{Method: "POST", Pattern: "/campaigns/{name}/{action}", OperationID: "controlCampaign", Summary: "Pause, resume or abort a campaign (action: pause, resume, abort)", Tag: "campaigns",
 		Responses: []Response{ok(200, CampaignView{}), fail(400, "an unknown action"), fail(404, "no such campaign"), fail(409, "the campaign's state does not allow it")},
-		Handle:    handler((*Server).controlCampaign)},
+		Handle:    (*Server).controlCampaign},
 	{Method: "DELETE", Pattern: "/campaigns/{name}", OperationID: "deleteCampaign", Summary: "Forget a campaign", Tag: "campaigns",
-		Responses: []Response{empty(204), fail(404, "no such campaign")}, Handle: handler((*Server).deleteCampaign)},
+		Responses: []Response{empty(204), fail(404, "no such campaign")}, Handle: (*Server).deleteCampaign},
 }
 
 // deviceOrDocument is an entry of GET /devices: a Device, or with

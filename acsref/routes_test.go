@@ -119,6 +119,24 @@ func TestOpenAPIDocument(t *testing.T) {
 }
 
 // contractCall is one request of TestNBIRoutesAgainstContract.
+// contractCheckedElsewhere are the documented answers that need more
+// than this test's one ACS; the test named checks each with contractCall.
+var contractCheckedElsewhere = map[string]string{
+	"cancelConformanceRun 409": "TestConformanceRecordsSharedPostgres (two ACSs on one PostgreSQL store)",
+}
+
+// routeSpec is the route of an operation.
+func routeSpec(t *testing.T, op string) acsref.RouteSpec {
+	t.Helper()
+	for _, rs := range acsref.NBIRouteSpecs() {
+		if rs.OperationID == op {
+			return rs
+		}
+	}
+	t.Fatalf("no route %s", op)
+	return acsref.RouteSpec{}
+}
+
 type contractCall struct {
 	op     string // operationId
 	path   string // with its parameters, escaped
@@ -370,6 +388,9 @@ values:
 	storeDown.Store(false)
 	covered["getReadiness 503"] = true
 
+	for call := range contractCheckedElsewhere {
+		covered[call] = true
+	}
 	for _, rs := range acsref.NBIRouteSpecs() {
 		for _, st := range rs.Statuses {
 			if !covered[fmt.Sprintf("%s %d", rs.OperationID, st)] {

@@ -219,7 +219,7 @@ func (s *Server) guardRoute(rt *Route, h http.Handler) http.Handler {
 		}
 		p := principalFrom(r.Context())
 		if p == nil { // not through the guard: refuse rather than trust
-			writeErr(w, http.StatusUnauthorized, &RuleError{Rule: "auth", Msg: "no credentials"})
+			writeAPIError(w, apiErr(http.StatusUnauthorized, "auth", "no credentials"))
 			return
 		}
 		if audited {
