@@ -12,8 +12,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dmforge/dmforge/cwmp"
 )
 
 // Checks of an endpoint step.
@@ -84,6 +87,32 @@ type Handshake struct {
 	Err  string    `json:"err,omitempty"` // why it failed ("" if it did not)
 }
 
+// failedSessions counts the sessions that failed at the endpoint: TLS
+// handshakes that did not complete and requests whose credentials it
+// refused (a challenge answered in the same session is no failure).
+func (l *EndpointLog) failedSessions() int {
+	n := 0
+	for _, h := range l.Handshakes {
+		if h.Err != "" {
+			n++
+		}
+	}
+	for _, q := range l.Requests {
+		if q.Authorization != "" && (q.Status == 401 || q.Status == 403) || q.Status >= 500 {
+			n++
+		}
+	}
+	return n
+}
+
+func parseUint32(s string) uint32 {
+	v, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return 0
+	}
+	return uint32(v)
+}
+
 // at reports whether an Inform the ACS saw at t came through the
 // endpoint.
 func (l *EndpointLog) at(t time.Time) bool {
@@ -140,6 +169,7 @@ func (r *Runner) endpointStep(ctx context.Context, s *Step, cs *caseState) (f *f
 		return &failure{skip: "the ACS's stored tree is unreadable: " + err.Error()}
 	}
 	oldURL, oldUser := r.dev.ACSURL, ""
+	var retryMin, retryMult uint32 // 0: TR-069's defaults
 	for _, p := range stored {
 		switch p.Name {
 		case ms + "URL":
@@ -148,6 +178,10 @@ func (r *Runner) endpointStep(ctx context.Context, s *Step, cs *caseState) (f *f
 			}
 		case ms + "Username":
 			oldUser = p.Value
+		case ms + "CWMPRetryMinimumWaitInterval":
+			retryMin = parseUint32(p.Value)
+		case ms + "CWMPRetryIntervalMultiplier":
+			retryMult = parseUint32(p.Value)
 		}
 	}
 	if oldURL == "" {
@@ -195,7 +229,14 @@ func (r *Runner) endpointStep(ctx context.Context, s *Step, cs *caseState) (f *f
 	defer func() {
 		// The device gets its old URL back whatever the check found; a
 		// failure to do so fails a case that passed.
-		if rf := r.restoreURL(ctx, ep, ms, oldURL, oldUser, creds != nil); f == nil {
+		// The sessions the case made fail keep the device waiting
+		// before its next one, as long as the retry policy lets it.
+		var retry time.Duration
+		if log := ep.Log(); log.failedSessions() > 0 {
+			n := log.failedSessions()
+			retry = cwmp.RetryWait(n, retryMin, retryMult, 1)
+		}
+		if rf := r.restoreURL(ctx, ep, ms, oldURL, oldUser, creds != nil, retry); f == nil {
 			f = rf
 		}
 	}()
@@ -345,7 +386,11 @@ func redirectJudged(log EndpointLog, ex []Exchange) (*failure, bool) {
 // restoreURL gives the device its old ACS URL (and user name) back
 // through the endpoint, now serving as the ACS, and waits for the device
 // at the old URL with 0 BOOTSTRAP and the ACS's view of it rebuilt.
-func (r *Runner) restoreURL(ctx context.Context, ep Endpoint, ms, oldURL, oldUser string, creds bool) *failure {
+//
+// retry is the longest the device may wait before its next session (the
+// TR-069 retry wait after the sessions the case made fail): the wait for
+// the device is that beyond the step's timeout, at least a minute.
+func (r *Runner) restoreURL(ctx context.Context, ep Endpoint, ms, oldURL, oldUser string, creds bool, retry time.Duration) *failure {
 	ctx = context.WithoutCancel(ctx)
 	ep.Serve()
 	values := [][]any{{ms + "URL", oldURL, "xsd:string"}}
@@ -353,8 +398,7 @@ func (r *Runner) restoreURL(ctx context.Context, ep Endpoint, ms, oldURL, oldUse
 		values = append(values, []any{ms + "Username", oldUser, "xsd:string"}, []any{ms + "Password", "", "xsd:string"})
 	}
 	set, _ := json.Marshal(map[string]any{"name": "setParameterValues", "parameterValues": values})
-	// The device may be waiting to retry a failed session (§3.2.1.1).
-	wait := max(r.Options.stepTimeout(), 60*time.Second)
+	wait := max(r.Options.stepTimeout()+retry, 60*time.Second)
 	since := r.now()
 	before := len(ep.Log().Requests)
 	out, err := r.Driver.Task(ctx, set, false, wait)

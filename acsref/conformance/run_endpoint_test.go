@@ -51,3 +51,27 @@ func TestRedirectJudged(t *testing.T) {
 		t.Error("EndpointLog.at")
 	}
 }
+
+// TestFailedSessionsAtEndpoint: refused handshakes and refused
+// credentials are failed sessions (the device's retry wait grows with
+// them); a Digest challenge answered in the same session and a redirect
+// are not.
+func TestFailedSessionsAtEndpoint(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	log := EndpointLog{
+		Handshakes: []Handshake{{Time: t0, Err: "remote error: tls: bad certificate"}, {Time: t0}},
+		Requests: []EndpointRequest{
+			{Time: t0, Inform: true, Status: 401},                          // the challenge
+			{Time: t0, Inform: true, Authorization: "Digest", Status: 200}, // answered
+			{Time: t0, Inform: true, Authorization: "Digest", Status: 401}, // refused
+			{Time: t0, Inform: true, Status: 307},                          // redirected
+			{Time: t0, Inform: true, Status: 503},
+		},
+	}
+	if n := log.failedSessions(); n != 3 {
+		t.Errorf("failed sessions %d, want 3", n)
+	}
+	if n := (&EndpointLog{}).failedSessions(); n != 0 {
+		t.Errorf("empty log: %d", n)
+	}
+}

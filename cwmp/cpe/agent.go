@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -1108,29 +1107,6 @@ func (a *Agent) upload(ctx context.Context, u *cwmp.Upload) *cwmp.Fault {
 	return nil
 }
 
-// RetryWait is the TR-069 (3.2.1.1) session retry wait after the n-th
-// consecutive failure (n ≥ 1): a random time between m·k^(n-1) and m·k^n
-// seconds, n capped at 10. m is CWMPRetryMinimumWaitInterval (default 5),
-// k is CWMPRetryIntervalMultiplier/1000 (default 2000).
-func RetryWait(n int, m, k uint32, rnd float64) time.Duration {
-	if n < 1 {
-		n = 1
-	}
-	if n > 10 {
-		n = 10
-	}
-	if m == 0 {
-		m = 5
-	}
-	if k < 1000 {
-		k = 2000
-	}
-	kf := float64(k) / 1000
-	lo := float64(m) * math.Pow(kf, float64(n-1))
-	hi := float64(m) * math.Pow(kf, float64(n))
-	return time.Duration((lo + (hi-lo)*rnd) * float64(time.Second))
-}
-
 func (a *Agent) retryWait(n int) time.Duration {
 	m, k := uint32(5), uint32(2000)
 	if v, err := strconv.ParseUint(a.get("ManagementServer.CWMPRetryMinimumWaitInterval"), 10, 32); err == nil && v > 0 {
@@ -1143,7 +1119,7 @@ func (a *Agent) retryWait(n int) time.Duration {
 	if a.cfg.Rand != nil {
 		r = a.cfg.Rand()
 	}
-	return RetryWait(n, m, k, r)
+	return cwmp.RetryWait(n, m, k, r)
 }
 
 // nextPeriodic returns when the next periodic Inform is due, or false.

@@ -692,20 +692,6 @@ func TestRetryAfterFailedSession(t *testing.T) {
 	}
 }
 
-func TestRetryWait(t *testing.T) {
-	for n := 1; n <= 12; n++ {
-		lo, hi := cpe.RetryWait(n, 5, 2000, 0), cpe.RetryWait(n, 5, 2000, 1)
-		e := min(n, 10)
-		wantLo := time.Duration(5*(1<<(e-1))) * time.Second
-		if lo != wantLo || hi != 2*wantLo {
-			t.Fatalf("n=%d: [%v, %v], want [%v, %v]", n, lo, hi, wantLo, 2*wantLo)
-		}
-	}
-	if got := cpe.RetryWait(2, 10, 3000, 0.5); got != 60*time.Second { // 10·3 … 10·9, middle
-		t.Fatalf("m=10 k=3: %v", got)
-	}
-}
-
 func TestConnectionRequest(t *testing.T) {
 	crs := cpe.NewConnReqServer("")
 	crSrv := httptest.NewServer(crs)
