@@ -68,12 +68,52 @@ func (s *Server) saveDiagnostic(ctx context.Context, d Diagnostic) error {
 }
 
 // orphaned says what became of a record left running by a process that
-// is gone: on a store no other process uses, a running record this
-// process does not run was left by an earlier one.
+// is gone. On a store no other process uses, a running record this
+// process does not run was left by an earlier one; on a shared store, one
+// whose process has not saved it for Config.RecordLease (a process saves
+// its running records every quarter of it, see keepRecord).
 const orphanedMsg = "the ACS process that ran it stopped"
 
-func (s *Server) orphaned(state string, local bool) bool {
-	return state == conformance.Running && !local && s.shared == nil
+const defaultRecordLease = 2 * time.Minute
+
+func (s *Server) recordLease() time.Duration {
+	if s.cfg.RecordLease > 0 {
+		return s.cfg.RecordLease
+	}
+	return defaultRecordLease
+}
+
+// orphaned: rec is running, this process does not run it (the caller
+// asks for the live copy first), and no process does.
+func (s *Server) orphaned(rec *store.RunRecord) bool {
+	if rec.State != conformance.Running && rec.State != DiagRunning {
+		return false
+	}
+	return s.shared == nil || time.Since(rec.Updated) > s.recordLease()
+}
+
+// keepRecord saves a running record every quarter of the lease, so that the
+// processes on a shared store know it runs, until stop is called; stop
+// returns once no save is under way (the final save comes after it).
+func (s *Server) keepRecord(save func()) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(s.recordLease() / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				save()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
 }
 
 // storedRun reads a run of a device from the store.
@@ -89,7 +129,7 @@ func (s *Server) storedRun(ctx context.Context, device, id string) (conformance.
 	if err := json.Unmarshal(rec.Data, &rep); err != nil {
 		return rep, errors.New("run record " + id + ": " + err.Error())
 	}
-	if s.orphaned(rep.State, false) {
+	if s.orphaned(rec) {
 		rep.State, rep.Error = conformance.Errored, orphanedMsg
 	}
 	return rep, nil
@@ -108,7 +148,7 @@ func (s *Server) storedDiagnostic(ctx context.Context, device, id string) (Diagn
 	if err := json.Unmarshal(rec.Data, &d); err != nil {
 		return d, errors.New("diagnostic record " + id + ": " + err.Error())
 	}
-	if d.State == DiagRunning && s.shared == nil && localDiagnostic(s, id) == nil {
+	if localDiagnostic(s, id) == nil && s.orphaned(rec) {
 		d.State, d.Error = DiagFailed, orphanedMsg
 	}
 	return d, nil
@@ -116,13 +156,13 @@ func (s *Server) storedDiagnostic(ctx context.Context, device, id string) (Diagn
 
 // storedRecords reads a device's records of a kind, newest first, each
 // decoded by decode.
-func (s *Server) storedRecords(ctx context.Context, kind, device string, decode func(data []byte) error) error {
+func (s *Server) storedRecords(ctx context.Context, kind, device string, decode func(rec *store.RunRecord) error) error {
 	recs, err := s.st.DeviceRunRecords(ctx, kind, device, 0)
 	if err != nil {
 		return err
 	}
 	for _, rec := range recs {
-		if err := decode(rec.Data); err != nil {
+		if err := decode(rec); err != nil {
 			return errors.New(kind + " record " + rec.ID + ": " + err.Error())
 		}
 	}

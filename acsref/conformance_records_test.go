@@ -1,12 +1,16 @@
 package acsref_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/conformance"
+	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/acsref/store/storetest"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
@@ -77,9 +81,11 @@ func TestConformanceRecordsSharedPostgres(t *testing.T) {
 		t.Skip("starts a lab")
 	}
 	dsn := storetest.PostgresDSN(t)
+	const lease = 2 * time.Second
 	start := func() *testACS {
 		return startSharedACS(t, dsn, func(c *acsref.Config) {
 			c.ConnReqPassword, c.ConnReqAllowedNets = "cpe", acsref.LoopbackNets
+			c.RecordLease = lease
 		})
 	}
 	a, b := start(), start()
@@ -99,6 +105,26 @@ func TestConformanceRecordsSharedPostgres(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("B never saw the run at its second case")
 		}
+	}
+	// Waiting for periodic Informs, the run changes no more; A saves it
+	// every quarter of the lease, so beyond the lease B still sees it
+	// running, not orphaned.
+	ctx := context.Background()
+	sawAt := time.Now()
+	for deadline := sawAt.Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		rec, err := a.st.RunRecord(ctx, store.RecordConformance, long.Run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Updated.After(sawAt.Add(lease + lease/2)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the running record was not saved again beyond the lease: updated %v, seen running at %v", rec.Updated, sawAt)
+		}
+	}
+	if code := b.do("GET", devPath(l.id)+"/conformance-runs/"+long.Run, nil, &long); code != http.StatusOK || long.State != conformance.Running {
+		t.Fatalf("B beyond the lease: HTTP %d %s %s", code, long.State, long.Error)
 	}
 	// (contractCall checks the answer against the OpenAPI document: this
 	// is the route test's call of the documented 409.)
@@ -124,5 +150,37 @@ func TestConformanceRecordsSharedPostgres(t *testing.T) {
 	var d acsref.Diagnostic
 	if code := b.do("GET", devPath(l.id)+"/diagnostics/"+ping.ID, nil, &d); code != http.StatusOK || d.State != ping.State || d.DiagnosticsState != "Complete" {
 		t.Errorf("diagnostic through B: HTTP %d %+v", code, d)
+	}
+
+	// A run and a diagnostic left running by a process that stopped (no
+	// save for longer than the lease) are orphaned for every process;
+	// cancelling the run stores it so.
+	stale := time.Now().Add(-10 * lease).UTC()
+	orphanRun, _ := json.Marshal(conformance.Report{Run: "orphan-run", Device: rep.Device, Plan: "cwmp-core", State: conformance.Running, Started: stale})
+	orphanDiag, _ := json.Marshal(acsref.Diagnostic{ID: "orphan-diag", Device: l.id, Type: "IPPing", State: acsref.DiagRunning, Requested: stale})
+	for _, rec := range []*store.RunRecord{
+		{Kind: store.RecordConformance, ID: "orphan-run", DeviceID: l.id, State: conformance.Running, Created: stale, Updated: stale, Data: orphanRun},
+		{Kind: store.RecordDiagnostic, ID: "orphan-diag", DeviceID: l.id, State: acsref.DiagRunning, Created: stale, Updated: stale, Data: orphanDiag},
+	} {
+		if err := a.st.PutRunRecord(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []*testACS{a, b} {
+		var run conformance.Report
+		if code := c.do("GET", devPath(l.id)+"/conformance-runs/orphan-run", nil, &run); code != http.StatusOK || run.State != conformance.Errored || !strings.Contains(run.Error, "stopped") {
+			t.Errorf("orphaned run: HTTP %d %s %q", code, run.State, run.Error)
+		}
+		var diag acsref.Diagnostic
+		if code := c.do("GET", devPath(l.id)+"/diagnostics/orphan-diag", nil, &diag); code != http.StatusOK || diag.State != acsref.DiagFailed || !strings.Contains(diag.Error, "stopped") {
+			t.Errorf("orphaned diagnostic: HTTP %d %s %q", code, diag.State, diag.Error)
+		}
+	}
+	var ended conformance.Report
+	if code := b.do("DELETE", devPath(l.id)+"/conformance-runs/orphan-run", nil, &ended); code != http.StatusOK || ended.State != conformance.Errored {
+		t.Errorf("cancelling the orphaned run: HTTP %d %s", code, ended.State)
+	}
+	if rec, err := a.st.RunRecord(ctx, store.RecordConformance, "orphan-run"); err != nil || rec.State != conformance.Errored {
+		t.Errorf("the orphaned run as stored after the cancel: %v %+v", err, rec)
 	}
 }

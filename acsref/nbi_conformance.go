@@ -199,7 +199,9 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) erro
 				cr.mu.Unlock()
 				_ = s.saveRun(runCtx, rep)
 			}}
+		stopKeeping := s.keepRecord(func() { _ = s.saveRun(runCtx, cr.report()) })
 		rep := runner.Run(runCtx, cr.id)
+		stopKeeping()
 		cr.mu.Lock()
 		cr.rep = rep
 		cr.mu.Unlock()
@@ -258,14 +260,14 @@ func (s *Server) findRun(r *http.Request) (conformance.Report, error) {
 func (s *Server) listConformanceRuns(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	out := []conformance.Report{}
-	err := s.storedRecords(r.Context(), store.RecordConformance, id, func(data []byte) error {
+	err := s.storedRecords(r.Context(), store.RecordConformance, id, func(rec *store.RunRecord) error {
 		var rep conformance.Report
-		if err := json.Unmarshal(data, &rep); err != nil {
+		if err := json.Unmarshal(rec.Data, &rep); err != nil {
 			return err
 		}
 		if cr := s.localRun(id, rep.Run); cr != nil {
 			rep = cr.report()
-		} else if s.orphaned(rep.State, false) {
+		} else if s.orphaned(rec) {
 			rep.State, rep.Error = conformance.Errored, orphanedMsg
 		}
 		rep.Results = nil

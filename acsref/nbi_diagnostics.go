@@ -199,7 +199,14 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) error {
 // and reads the results.
 func (s *Server) runDiagnostic(ctx context.Context, diag *Diagnostic, set []byte, wait time.Duration) {
 	drv := &acsDriver{s: s, id: diag.Device, run: diag.ID}
+	stopKeeping := s.keepRecord(func() {
+		diagMu.Lock()
+		view := *diag
+		diagMu.Unlock()
+		_ = s.saveDiagnostic(ctx, view)
+	})
 	finish := func(state, msg string, results map[string]any, devState string) {
+		stopKeeping()
 		diagMu.Lock()
 		diag.State, diag.Error, diag.Results, diag.DiagnosticsState = state, msg, results, devState
 		diag.Completed = time.Now().UTC()
@@ -299,14 +306,14 @@ func typedValue(sx *model.Syntax, v string) any {
 func (s *Server) listDiagnostics(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	out := []Diagnostic{}
-	err := s.storedRecords(r.Context(), store.RecordDiagnostic, id, func(data []byte) error {
+	err := s.storedRecords(r.Context(), store.RecordDiagnostic, id, func(rec *store.RunRecord) error {
 		var d Diagnostic
-		if err := json.Unmarshal(data, &d); err != nil {
+		if err := json.Unmarshal(rec.Data, &d); err != nil {
 			return err
 		}
 		if live := localDiagnostic(s, d.ID); live != nil {
 			d = *live
-		} else if d.State == DiagRunning && s.shared == nil {
+		} else if s.orphaned(rec) {
 			d.State, d.Error = DiagFailed, orphanedMsg
 		}
 		out = append(out, d)

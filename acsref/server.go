@@ -153,6 +153,11 @@ type Config struct {
 	// diagnostics, the store keeps per device (10 runs and 20
 	// diagnostics if zero); running ones are always kept.
 	RunRetention int
+	// RecordLease is how long a running conformance run or diagnostic of
+	// a process on a shared store may go unsaved before the other
+	// processes take it as orphaned (its process stopped); the running
+	// process saves it every quarter of it. 2 minutes if zero.
+	RecordLease time.Duration
 }
 
 // Server is a running (or runnable) reference ACS.
