@@ -29,10 +29,8 @@ const (
 // hooks do nothing while it is zero.
 var confActive atomic.Int32
 
-// confStates holds each server's conformance state (runs and watches),
-// outside the Server struct so that conformance stays in its own files.
-var confStates sync.Map // *Server → *confState
-
+// confState is a server's conformance state (Server.confs): the runs
+// this process runs and the devices it watches.
 type confState struct {
 	mu      sync.Mutex
 	runs    map[string]*confRun   // by run id
@@ -43,7 +41,7 @@ type confState struct {
 // watch starts recording a device's traffic (for a run or a diagnostic);
 // the returned function stops it once every holder has.
 func (s *Server) watch(id string) (release func()) {
-	cs := s.conf()
+	cs := s.confs
 	cs.mu.Lock()
 	if cs.watches[id] == nil {
 		cs.watches[id] = &confWatch{}
@@ -71,12 +69,8 @@ type confWatch struct {
 	exchanges []conformance.Exchange
 }
 
-func (s *Server) conf() *confState {
-	if v, ok := confStates.Load(s); ok {
-		return v.(*confState)
-	}
-	v, _ := confStates.LoadOrStore(s, &confState{runs: map[string]*confRun{}, watches: map[string]*confWatch{}, holders: map[string]int{}})
-	return v.(*confState)
+func newConfState() *confState {
+	return &confState{runs: map[string]*confRun{}, watches: map[string]*confWatch{}, holders: map[string]int{}}
 }
 
 func clipSOAP(b []byte) string {
@@ -114,7 +108,7 @@ func (s *Server) conformanceInform(inf *cwmp.Inform, raw []byte) {
 	for _, p := range inf.ParameterList {
 		rec.Parameters[strings.Clone(p.Name)] = strings.Clone(p.Value)
 	}
-	s.conf().record(id, func(w *confWatch) {
+	s.confs.record(id, func(w *confWatch) {
 		w.informs = append(w.informs, rec)
 		w.exchanges = append(w.exchanges, conformance.Exchange{Time: now, Direction: "CPE→ACS", Method: "Inform", SOAP: clipSOAP(raw)})
 	})
@@ -133,7 +127,7 @@ func (s *Server) conformanceSaw(id string, r *http.Request, env *cwmp.Envelope, 
 	_, err := r.Cookie(SessionCookie)
 	cookie := err == nil
 	ex := conformance.Exchange{Time: time.Now(), Direction: "CPE→ACS", Method: method, ID: strings.Clone(env.Header.ID), Cookie: &cookie, SOAP: clipSOAP(raw)}
-	s.conf().record(id, func(w *confWatch) { w.exchanges = append(w.exchanges, ex) })
+	s.confs.record(id, func(w *confWatch) { w.exchanges = append(w.exchanges, ex) })
 }
 
 // conformanceSent records an RPC of the ACS (hook in send).
@@ -142,7 +136,7 @@ func (s *Server) conformanceSent(id, header string, m cwmp.Message, b []byte) {
 		return
 	}
 	ex := conformance.Exchange{Time: time.Now(), Direction: "ACS→CPE", Method: m.MethodName(), ID: header, SOAP: clipSOAP(b)}
-	s.conf().record(id, func(w *confWatch) { w.exchanges = append(w.exchanges, ex) })
+	s.confs.record(id, func(w *confWatch) { w.exchanges = append(w.exchanges, ex) })
 }
 
 func (cs *confState) informs(id string, since time.Time) []conformance.Inform {

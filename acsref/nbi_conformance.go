@@ -156,7 +156,7 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) erro
 	if !d.Discovered {
 		return apiErr(http.StatusConflict, RuleArgument, "the device has not been discovered yet: the cases read the device's tree")
 	}
-	cs := s.conf()
+	cs := s.confs
 	cs.mu.Lock()
 	for _, cr := range cs.runs {
 		if cr.device == d.ID && cr.report().State == conformance.Running {
@@ -211,11 +211,6 @@ func (s *Server) postConformanceRun(w http.ResponseWriter, r *http.Request) erro
 		cs.mu.Lock()
 		delete(cs.runs, cr.id)
 		cs.mu.Unlock()
-		select {
-		case <-s.stop:
-			confStates.Delete(s) // the server is closing: forget its runs
-		default:
-		}
 	}()
 	writeJSON(w, http.StatusAccepted, cr.report())
 	return nil
@@ -235,7 +230,7 @@ func cmpStrings(a, b string) int {
 
 // localRun is the run this process runs, nil if none (or another device's).
 func (s *Server) localRun(device, id string) *confRun {
-	cs := s.conf()
+	cs := s.confs
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if cr := cs.runs[id]; cr != nil && cr.device == device {
@@ -451,11 +446,11 @@ func (d *acsDriver) ConnectionRequest(ctx context.Context) error {
 }
 
 func (d *acsDriver) Informs(since time.Time) []conformance.Inform {
-	return d.s.conf().informs(d.id, since)
+	return d.s.confs.informs(d.id, since)
 }
 
 func (d *acsDriver) Exchanges(since time.Time) []conformance.Exchange {
-	return d.s.conf().exchanges(d.id, since)
+	return d.s.confs.exchanges(d.id, since)
 }
 
 func (d *acsDriver) Parameters(ctx context.Context, prefix string) ([]conformance.Parameter, error) {

@@ -7,7 +7,7 @@ package acsref
 // COMPLETE, reads the object and answers its results typed by the model
 // (numbers, booleans, strings). Diagnostics are kept in the store, like
 // conformance runs (conformance_records.go); the process running one holds
-// it in diagStore until it ends. Routes are registered with the
+// it in Server.diags until it ends. Routes are registered with the
 // conformance ones (nbi_conformance.go).
 
 import (
@@ -72,16 +72,17 @@ type Diagnostic struct {
 	Completed        time.Time      `json:"completed,omitzero"`
 }
 
-var (
-	diagMu    sync.Mutex
-	diagStore = map[*Server]map[string]*Diagnostic{} // running in this process
-)
+// diagState holds the diagnostics this process runs (Server.diags).
+type diagState struct {
+	mu      sync.Mutex
+	running map[string]*Diagnostic // by id
+}
 
 // localDiagnostic is a copy of a diagnostic this process runs, nil if none.
 func localDiagnostic(s *Server, id string) *Diagnostic {
-	diagMu.Lock()
-	defer diagMu.Unlock()
-	if d, ok := diagStore[s][id]; ok {
+	s.diags.mu.Lock()
+	defer s.diags.mu.Unlock()
+	if d, ok := s.diags.running[id]; ok {
 		c := *d
 		return &c
 	}
@@ -145,23 +146,20 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) error {
 	}
 	diag := &Diagnostic{ID: strconv.FormatInt(time.Now().UnixNano(), 36), Device: d.ID, Type: req.Type, Object: obj,
 		Parameters: req.Parameters, State: DiagRunning, Requested: time.Now().UTC()}
-	diagMu.Lock()
-	if diagStore[s] == nil {
-		diagStore[s] = map[string]*Diagnostic{}
-	}
-	for _, o := range diagStore[s] {
+	s.diags.mu.Lock()
+	for _, o := range s.diags.running {
 		if o.Device == d.ID && o.State == DiagRunning {
-			diagMu.Unlock()
+			s.diags.mu.Unlock()
 			return apiErr(http.StatusConflict, RuleConflict, "diagnostic "+o.ID+" of this device is still running")
 		}
 	}
-	diagStore[s][diag.ID] = diag
+	s.diags.running[diag.ID] = diag
 	view := *diag
-	diagMu.Unlock()
+	s.diags.mu.Unlock()
 	if err := s.saveDiagnostic(ctx, view); err != nil {
-		diagMu.Lock()
-		delete(diagStore[s], diag.ID)
-		diagMu.Unlock()
+		s.diags.mu.Lock()
+		delete(s.diags.running, diag.ID)
+		s.diags.mu.Unlock()
 		return storeError(err, "diagnostic")
 	}
 	wait := time.Duration(req.TimeoutSeconds) * time.Second
@@ -183,13 +181,6 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) error {
 			}
 		}()
 		s.runDiagnostic(ctx, diag, set, wait)
-		select {
-		case <-s.stop:
-			diagMu.Lock()
-			delete(diagStore, s) // the server is closing
-			diagMu.Unlock()
-		default:
-		}
 	}()
 	writeJSON(w, http.StatusAccepted, view)
 	return nil
@@ -200,24 +191,24 @@ func (s *Server) postDiagnostic(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) runDiagnostic(ctx context.Context, diag *Diagnostic, set []byte, wait time.Duration) {
 	drv := &acsDriver{s: s, id: diag.Device, run: diag.ID}
 	stopKeeping := s.keepRecord(func() {
-		diagMu.Lock()
+		s.diags.mu.Lock()
 		view := *diag
-		diagMu.Unlock()
+		s.diags.mu.Unlock()
 		_ = s.saveDiagnostic(ctx, view)
 	})
 	finish := func(state, msg string, results map[string]any, devState string) {
 		stopKeeping()
-		diagMu.Lock()
+		s.diags.mu.Lock()
 		diag.State, diag.Error, diag.Results, diag.DiagnosticsState = state, msg, results, devState
 		diag.Completed = time.Now().UTC()
 		view := *diag
-		diagMu.Unlock()
+		s.diags.mu.Unlock()
 		// Stored, the diagnostic is no longer this process's to keep.
 		_ = s.saveDiagnostic(ctx, view)
 		s.pruneRecords(store.RecordDiagnostic, diag.Device)
-		diagMu.Lock()
-		delete(diagStore[s], diag.ID)
-		diagMu.Unlock()
+		s.diags.mu.Lock()
+		delete(s.diags.running, diag.ID)
+		s.diags.mu.Unlock()
 	}
 	start := time.Now()
 	out, err := drv.Task(ctx, set, false, wait)

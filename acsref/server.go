@@ -165,6 +165,10 @@ type Server struct {
 	cfg Config
 	st  store.Store
 	log *slog.Logger
+	// confs and diags are the conformance runs (with the devices they
+	// watch) and the diagnostics this process runs.
+	confs *confState
+	diags *diagState
 	// shared is the store when several ACS processes may use it
 	// (store.Shared): then devices, pending and flagged are not trusted
 	// (another process changes the store), and a device's session is
@@ -243,6 +247,8 @@ func New(cfg Config) (*Server, error) {
 		devices:   newDeviceCache(cfg.DeviceCache),
 		pending:   map[string]uint64{},
 		flagged:   map[string]bool{},
+		confs:     newConfState(),
+		diags:     &diagState{running: map[string]*Diagnostic{}},
 		stop:      make(chan struct{}),
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
 	}
