@@ -166,7 +166,7 @@ func NewRequest(ctx context.Context, url string, env *Envelope) (*http.Request, 
 
 // SessionClient is the CPE side of one CWMP session: it posts envelopes to
 // the ACS and returns its replies, keeping the cookies the ACS sets for
-// the length of the session, as TR-069 (3.4.5) requires. Create one per
+// the length of the session, as TR-069 (3.4.2) requires. Create one per
 // session; End drops the cookies. A SessionClient is safe for concurrent
 // use but a CWMP session is a sequence, so there is rarely a reason to.
 type SessionClient struct {
@@ -211,7 +211,7 @@ func (s *SessionClient) Post(ctx context.Context, env *Envelope) (*Envelope, err
 	defer resp.Body.Close()
 	if resp.Request != nil && resp.Request.URL.String() != target {
 		// Redirected: the rest of the session goes to the new URL
-		// (TR-069 §3.4.5); the next session starts at the ACS URL again.
+		// (TR-069 §3.4.6); the next session starts at the ACS URL again.
 		s.urlMu.Lock()
 		s.URL = resp.Request.URL.String()
 		s.urlMu.Unlock()

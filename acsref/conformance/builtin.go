@@ -63,17 +63,17 @@ func CorePlan() *Plan {
 		Refs:  []string{tr069 + "§3.2.1 (periodic Inform)", tr069 + "A.3.3.1 (EventCode 2 PERIODIC)", "data model: ManagementServer.PeriodicInformEnable, PeriodicInformInterval"},
 		Steps: []Step{{Op: OpPeriodic}}})
 	add(Case{ID: "events.boot-after-reboot", Area: "events", Purpose: "After Reboot the device informs with 1 BOOT and M Reboot carrying the Reboot's CommandKey",
-		Refs: []string{tr069 + "A.3.2.8 (Reboot)", tr069 + "A.3.3.1 (EventCode 1 BOOT, M Reboot)"},
+		Refs: []string{tr069 + "A.3.2.9 (Reboot)", tr069 + "A.3.3.1 (EventCode 1 BOOT, M Reboot)"},
 		Steps: []Step{{Op: OpRPC, Task: raw(`{"name":"reboot"}`), Destructive: Reboot},
 			{Op: OpAwaitInform, Events: []string{"1 BOOT", "M Reboot"}, WithinSeconds: 180}}})
 	add(Case{ID: "events.transfer-complete", Area: "events", Purpose: "After a Download of a file the ACS serves, the device sends TransferComplete (fault 0) in a session whose Inform carries 7 TRANSFER COMPLETE and M Download",
-		Refs: []string{tr069 + "A.3.2.9 (Download)", tr069 + "A.3.3.2 (TransferComplete)", tr069 + "A.3.3.1 (EventCode 7 TRANSFER COMPLETE, M Download)"},
+		Refs: []string{tr069 + "A.3.2.8 (Download)", tr069 + "A.3.3.2 (TransferComplete)", tr069 + "A.3.3.1 (EventCode 7 TRANSFER COMPLETE, M Download)"},
 		Steps: []Step{{Op: OpPutFile, Size: 2048},
 			{Op: OpRPC, Task: raw(`{"name":"download","file":"{file}","fileType":"3 Vendor Configuration File"}`), Judge: JudgeComplete, Destructive: Download},
 			{Op: OpAwaitInform, Events: []string{"7 TRANSFER COMPLETE", "M Download"}, WithinSeconds: 180}}})
 	add(Case{ID: "events.scheduled", Area: "events", Condition: Condition{Kind: IfRPC, Value: "ScheduleInform"},
 		Purpose: "After ScheduleInform with DelaySeconds 2 the device informs, not earlier, with 3 SCHEDULED and M ScheduleInform carrying the CommandKey",
-		Refs:    []string{tr069 + "A.4.1.8 (ScheduleInform)", tr069 + "A.3.3.1 (EventCode 3 SCHEDULED, M ScheduleInform)"},
+		Refs:    []string{tr069 + "A.4.1.2 (ScheduleInform)", tr069 + "A.3.3.1 (EventCode 3 SCHEDULED, M ScheduleInform)"},
 		Steps: []Step{{Op: OpRPC, Task: raw(`{"name":"scheduleInform","delaySeconds":2}`)},
 			{Op: OpAwaitInform, Events: []string{"3 SCHEDULED", "M ScheduleInform"}, NotBeforeSeconds: 2}}})
 	sessionSteps := func(check string) []Step {
@@ -82,7 +82,7 @@ func CorePlan() *Plan {
 			{Op: OpSession, Check: check}}
 	}
 	add(Case{ID: "http.session-cookie", Area: "session", Purpose: "The device returns the ACS's session cookie with every HTTP POST of the session after the Inform",
-		Refs:  []string{tr069 + "§3.4.1 (HTTP: the CPE MUST support cookies, RFC 6265)", tr069 + "§3.4.4 (session cookies)"},
+		Refs:  []string{tr069 + "§3.4.2 (Transaction sessions: the CPE MUST support cookies)", "RFC 6265 (HTTP state management)"},
 		Steps: sessionSteps("cookie")})
 	add(Case{ID: "soap.id-echo", Area: "session", Purpose: "The device's answer to each RPC carries the cwmp:ID header of the request",
 		Refs:  []string{tr069 + "§3.5 (SOAP header cwmp:ID: the response MUST carry the request's value)"},
@@ -164,11 +164,11 @@ func endpointCases(add func(Case)) {
 		{"acs-url.bootstrap", "acs-url", CheckURLChange, "After the ACS sets ManagementServer.URL to a new address, the device's next session goes there with 0 BOOTSTRAP", Condition{},
 			[]string{"§3.1 (ACS discovery: a changed ACS URL)", "A.3.3.1 (EventCode 0 BOOTSTRAP: the ACS URL changed)", "data model: ManagementServer.URL"}},
 		{"http.digest-auth", "http", CheckDigest, "The device answers the ACS's Digest challenge (401) with the credentials in ManagementServer.Username and Password", Condition{},
-			[]string{"§3.4.4 (Authentication: the CPE MUST support HTTP Digest)", "RFC 7616", "data model: ManagementServer.Username, ManagementServer.Password"}},
+			[]string{"§3.4.4 (Authentication)", "§3.4.5 (Digest authentication)", "RFC 7616", "data model: ManagementServer.Username, ManagementServer.Password"}},
 		{"http.auth-refused", "http", CheckAuthRefused, "When the ACS refuses its credentials (401 after the answer to the challenge), the device ends the attempt and retries by the session retry policy, not in a loop", Condition{},
 			[]string{"§3.4.4 (Authentication)", "§3.2.1.1 (Session retry policy)"}},
 		{"http.redirect", "http", CheckRedirect, "The device follows a 307 redirect of the ACS URL: it re-sends the Inform to the Location and sends the rest of the session there", Condition{},
-			[]string{"§3.4.5 (redirects: the CPE MUST follow 307 and 302 for the session)", "RFC 9110 §15.4.8 (307 Temporary Redirect)"}},
+			[]string{"§3.4.6 (Additional HTTP requirements: redirects, 302 and 307, for the session)", "RFC 9110 §15.4.8 (307 Temporary Redirect)"}},
 	} {
 		var refs []string
 		for _, r := range c.refs {

@@ -351,7 +351,7 @@ func orNone(s string) string {
 
 // redirectJudged: the endpoint answered every request with 307 to the
 // ACS's URL. The device must send the Inform there and the rest of the
-// session too (TR-069 §3.4.5), so nothing but Informs reaches the
+// session too (TR-069 §3.4.6), so nothing but Informs reaches the
 // endpoint. Decided once the ACS saw a request of the device after the
 // Inform (the session went on).
 func redirectJudged(log EndpointLog, ex []Exchange) (*failure, bool) {

@@ -890,7 +890,7 @@ func (a *Agent) queuedTransfers() []cwmp.AllQueuedTransferStruct {
 }
 
 // cancelTransfer cancels the queued transfers with the command key; one in
-// progress, or no such transfer, is 9021 (TR-069 A.4.1.13).
+// progress, or no such transfer, is 9021 (TR-069 A.4.1.9).
 func (a *Agent) cancelTransfer(key string) *cwmp.Fault {
 	a.mu.Lock()
 	defer a.mu.Unlock()

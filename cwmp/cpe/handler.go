@@ -192,7 +192,7 @@ func (h *Handler) Handle(req cwmp.Message) (cwmp.Message, *cwmp.Fault) {
 		}
 		list := h.QueuedTransfers()
 		if len(list) > 16 {
-			list = list[:16] // the response holds at most 16 (TR-069 A.4.1.5)
+			list = list[:16] // the response holds at most 16 (TR-069 A.4.1.1, A.4.1.7)
 		}
 		if _, all := r.(*cwmp.GetAllQueuedTransfers); all {
 			return &cwmp.GetAllQueuedTransfersResponse{TransferList: list}, nil
