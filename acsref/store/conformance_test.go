@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,6 +149,57 @@ func TestPostgresMigration(t *testing.T) {
 			},
 			Close: pool.Close,
 			Open:  func() (store.Store, error) { return store.OpenPostgres(ctx, dsn) },
+		}
+	})
+}
+
+// TestNewerSchemaRefused: a database a later dmforge upgraded is refused
+// with an error that says so (and, for SQLite, names the file), by both
+// stores, instead of being read with a schema this dmforge does not know.
+func TestNewerSchemaRefused(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "later.db")
+		st, err := store.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v int
+		if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v+3)); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if st, err := store.OpenSQLite(path); err == nil || !strings.Contains(err.Error(), "newer than this dmforge knows") || !strings.Contains(err.Error(), path) {
+			if st != nil {
+				st.Close()
+			}
+			t.Errorf("opening a later schema: %v", err)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		storetest.RequirePostgres(t)
+		dsn := storetest.PostgresDSN(t)
+		st, err := store.OpenPostgres(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		conn := pgConn(t, dsn)
+		if _, err := conn.Exec(context.Background(), `UPDATE schema_version SET version = version + 3`); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := store.OpenPostgres(context.Background(), dsn); err == nil || !strings.Contains(err.Error(), "newer than this dmforge knows") {
+			if st != nil {
+				st.Close()
+			}
+			t.Errorf("opening a later schema: %v", err)
 		}
 	})
 }

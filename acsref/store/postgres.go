@@ -196,7 +196,7 @@ func (s *Postgres) migrate(ctx context.Context, pgMigrations []string) error {
 		return fmt.Errorf("reading schema_version: %w", err)
 	}
 	if v > len(pgMigrations) {
-		return fmt.Errorf("the schema is at version %d, newer than this dmforge knows (%d)", v, len(pgMigrations))
+		return newerSchema(v, len(pgMigrations))
 	}
 	if v == len(pgMigrations) {
 		return nil

@@ -167,6 +167,9 @@ func migrate(db *sql.DB, migrations []string) error {
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
 		return err
 	}
+	if v > len(migrations) {
+		return newerSchema(v, len(migrations))
+	}
 	for ; v < len(migrations); v++ {
 		tx, err := db.Begin()
 		if err != nil {

@@ -251,3 +251,9 @@ func Open(location string) (Store, error) {
 	}
 	return nil, fmt.Errorf("store: unsupported store %q (supported: sqlite:///path, a file path, postgres://...)", scheme)
 }
+
+// newerSchema refuses a database that a later dmforge upgraded: this one
+// would misread what it does not know.
+func newerSchema(v, known int) error {
+	return fmt.Errorf("the database schema is at version %d, newer than this dmforge knows (%d): use the dmforge release that upgraded it, or a later one", v, known)
+}
