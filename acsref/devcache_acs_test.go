@@ -1,11 +1,16 @@
 package acsref_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dmforge/dmforge/acsref"
+	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 )
 
@@ -56,5 +61,72 @@ func TestDevicesBeyondTheCache(t *testing.T) {
 		if tk["status"] != "done" {
 			t.Fatalf("task %v", tk)
 		}
+	}
+}
+
+// heldRead is a store whose next read of one device is held, after it
+// read the store, until release closes.
+type heldRead struct {
+	store.Store
+	id      string
+	armed   atomic.Bool
+	read    chan struct{}
+	release chan struct{}
+}
+
+func (h *heldRead) Device(ctx context.Context, id string) (*store.Device, error) {
+	d, err := h.Store.Device(ctx, id)
+	if id == h.id && h.armed.CompareAndSwap(true, false) {
+		close(h.read)
+		<-h.release
+	}
+	return d, err
+}
+
+// TestCacheKeepsTheNewerDevice: an NBI read of a device evicted from the
+// cache reads the store; meanwhile the device's discovery override is
+// set (stored and cached). The read, ending after, must not cache its
+// older copy over the newer one: the next answers and the device's next
+// session (which starts from the cache and commits the device) would
+// lose the override.
+func TestCacheKeepsTheNewerDevice(t *testing.T) {
+	held := &heldRead{id: "00D09E-SimBox-NC0", read: make(chan struct{}), release: make(chan struct{})}
+	a := startACS(t, filepath.Join(t.TempDir(), "acs.db"), func(c *acsref.Config) {
+		c.NoDiscovery, c.DeviceCache = true, 1
+		held.Store = c.Store
+		c.Store = held
+	})
+	agents := []*cpe.Agent{agentCPE(t, a, "NC0"), agentCPE(t, a, "NC1"), agentCPE(t, a, "NC2")}
+	for _, ag := range agents {
+		runSession(t, ag) // NC0 is evicted by the two after it
+	}
+	path := "/devices/" + held.id + "/discovery"
+	held.armed.Store(true)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.do("GET", path, nil, nil)
+	}()
+	select {
+	case <-held.read:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the NBI never read the device from the store")
+	}
+	if code := a.do("PUT", path, `{"batchSize":7}`, nil); code != 204 {
+		t.Fatalf("PUT discovery: HTTP %d", code)
+	}
+	close(held.release)
+	<-done
+	var v acsref.DiscoveryView
+	if a.do("GET", path, nil, &v); v.Override.BatchSize != 7 {
+		t.Errorf("override after the older read ended: %+v", v.Override)
+	}
+	runSession(t, agents[0])
+	stored, err := held.Store.Device(context.Background(), held.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(stored.Discovery), `"batchSize":7`) {
+		t.Errorf("the device as stored after its next session: discovery %s", stored.Discovery)
 	}
 }

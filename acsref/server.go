@@ -543,9 +543,13 @@ func (s *Server) device(ctx context.Context, id string) (*store.Device, error) {
 	}
 	d.Tags = nil
 	if s.shared == nil {
+		// Only if no session put a newer copy meanwhile: this read may
+		// predate a commit whose session has already cached the device.
 		c := *d
 		s.mu.Lock()
-		s.devices.put(&c)
+		if _, ok := s.devices.get(id); !ok {
+			s.devices.put(&c)
+		}
 		s.mu.Unlock()
 	}
 	return d, nil
