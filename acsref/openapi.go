@@ -130,14 +130,27 @@ func (g *schemaGen) operation(rt *Route) map[string]any {
 		if desc == "" {
 			desc = http.StatusText(r.Status)
 		}
+		var resp map[string]any
 		switch {
 		case r.Body != nil:
-			responses[strconv.Itoa(r.Status)] = map[string]any{"description": desc, "content": g.content(r.Body, false)}
+			resp = map[string]any{"description": desc, "content": g.content(r.Body, false)}
 		case r.Status >= 400:
-			responses[strconv.Itoa(r.Status)] = errResp(desc)
+			resp = errResp(desc)
 		default:
-			responses[strconv.Itoa(r.Status)] = map[string]any{"description": desc}
+			resp = map[string]any{"description": desc}
 		}
+		if len(r.Headers) > 0 {
+			headers := map[string]any{}
+			for _, h := range r.Headers {
+				typ := h.Type
+				if typ == nil {
+					typ = ""
+				}
+				headers[h.Name] = map[string]any{"description": h.Description, "schema": g.schema(reflect.TypeOf(typ))}
+			}
+			resp["headers"] = headers
+		}
+		responses[strconv.Itoa(r.Status)] = resp
 	}
 	if routeAccess(rt) != AccessPublic {
 		responses["401"] = errResp("no valid bearer token")

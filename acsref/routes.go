@@ -91,6 +91,8 @@ type Response struct {
 	Description string
 	// Body: nil for no body (2xx) or an APIError (≥ 400).
 	Body *Body
+	// Headers are the response headers the answer carries (In unused).
+	Headers []Param
 }
 
 // ok is a 2xx response with a JSON body of v's type.
@@ -104,6 +106,10 @@ func fail(status int, desc string) Response { return Response{Status: status, De
 
 // jsonBody is a JSON request body of v's type.
 func jsonBody(v any) *Body { return &Body{Type: v} }
+
+// hETag is the ETag header of a stored file: its SHA-256, quoted (absent
+// for files stored before checksums were kept).
+var hETag = Param{Name: "ETag", Description: "the file's SHA-256 in hex, quoted"}
 
 var (
 	qLimit  = Param{Name: "limit", Type: 0, Description: "at most this many (0: all)"}
@@ -125,7 +131,8 @@ var nbiRoutes = []Route{
 	{Method: "GET", Pattern: "/healthz", OperationID: "getHealth", Summary: "The process is up", Tag: "meta", Access: AccessPublic,
 		Responses: []Response{ok(200, Health{})}, Handle: (*Server).healthz},
 	{Method: "GET", Pattern: "/readyz", OperationID: "getReadiness", Summary: "The store is reachable (503 during a store outage)", Tag: "meta", Access: AccessPublic,
-		Responses: []Response{ok(200, Health{}), fail(503, "the store is unreachable")}, Handle: (*Server).readyz},
+		Responses: []Response{ok(200, Health{}), {Status: 503, Description: "the store is unreachable",
+			Headers: []Param{{Name: "Retry-After", Type: 0, Description: "seconds before asking again"}}}}, Handle: (*Server).readyz},
 	{Method: "GET", Pattern: "/metrics", OperationID: "getMetrics", Summary: "Prometheus metrics (text exposition format)", Tag: "meta",
 		Responses: []Response{{Status: 200, Body: &Body{Type: "", ContentType: "text/plain"}}}, Handle: (*Server).serveMetrics},
 
@@ -148,7 +155,9 @@ var nbiRoutes = []Route{
 		Responses: []Response{empty(204), notFoundDevice}, Handle: (*Server).deleteDevice},
 	{Method: "GET", Pattern: "/devices/{id}/parameters", OperationID: "listParameters", Summary: "Stored parameters with value, reported type and the model's type and access", Tag: "devices",
 		Params:    []Param{{Name: "prefix", Description: "only the parameters under this path"}},
-		Responses: []Response{ok(200, []ParameterView{}), notFoundDevice}, Handle: (*Server).getParameters},
+		Responses: []Response{{Status: 200, Body: &Body{Type: []ParameterView{}}, Headers: []Param{{Name: HeaderRefreshTask, Type: 0,
+			Description: "the refreshObject task queued to read values the ACS has not read yet (lazy discovery)"}}}, notFoundDevice},
+		Handle: (*Server).getParameters},
 	{Method: "POST", Pattern: "/devices/{id}/tasks", OperationID: "postTask", Summary: "Queue a task (checked against the device's data model)", Tag: "tasks",
 		Params: []Param{qKick}, Body: jsonBody(TaskSpec{}),
 		Responses: []Response{ok(202, TaskResponse{}), fail(400, "the data model refuses the task: the path and the rule it breaks"), notFoundDevice,
@@ -206,9 +215,10 @@ var nbiRoutes = []Route{
 			fail(413, "the file is larger than the ACS's limit")},
 		Handle: (*Server).putFile},
 	{Method: "GET", Pattern: "/files/{name...}", OperationID: "getFile", Summary: "The file's content (CPEs fetch it from the CWMP endpoint at /files/{name})", Tag: "files",
-		Responses: []Response{{Status: 200, Body: &Body{Type: []byte{}, ContentType: "application/octet-stream"}},
-			{Status: 206, Description: "the byte range asked for with Range", Body: &Body{Type: []byte{}, ContentType: "application/octet-stream"}},
-			{Status: 304, Description: "If-None-Match names the file's ETag (its SHA-256)"}, fail(404, "no such file")}, Handle: (*Server).getFile},
+		Responses: []Response{{Status: 200, Body: &Body{Type: []byte{}, ContentType: "application/octet-stream"}, Headers: []Param{hETag}},
+			{Status: 206, Description: "the byte range asked for with Range", Body: &Body{Type: []byte{}, ContentType: "application/octet-stream"},
+				Headers: []Param{hETag, {Name: "Content-Range", Description: "the range sent: bytes first-last/size"}}},
+			{Status: 304, Description: "If-None-Match names the file's ETag (its SHA-256)", Headers: []Param{hETag}}, fail(404, "no such file")}, Handle: (*Server).getFile},
 	{Method: "DELETE", Pattern: "/files/{name...}", OperationID: "deleteFile", Summary: "Delete a file", Tag: "files",
 		Responses: []Response{empty(204), fail(404, "no such file")}, Handle: (*Server).deleteFile},
 

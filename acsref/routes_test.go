@@ -481,8 +481,16 @@ func (a *testACS) contractCall(t *testing.T, doc *openapi3.T, rs acsref.RouteSpe
 	if resp.StatusCode != c.want {
 		t.Fatalf("%s %s (%s): HTTP %d, want %d: %s", rs.Method, c.path, c.op, resp.StatusCode, c.want, raw)
 	}
-	if op.Responses.Status(resp.StatusCode) == nil {
+	documented := op.Responses.Status(resp.StatusCode)
+	if documented == nil {
 		t.Fatalf("%s %s: status %d is not documented", rs.Method, c.path, resp.StatusCode)
+	}
+	// The NBI's own headers are part of the contract (the documented
+	// ones' values are validated below).
+	for name := range resp.Header {
+		if strings.HasPrefix(name, "X-Dmforge-") && documented.Value.Headers[name] == nil {
+			t.Fatalf("%s %s: HTTP %d carries %s, which the document does not declare", rs.Method, c.path, resp.StatusCode, name)
+		}
 	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
 		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
