@@ -154,7 +154,7 @@ var nbiRoutes = []Route{
 	{Method: "DELETE", Pattern: "/devices/{id}", OperationID: "deleteDevice", Summary: "Forget a device", Tag: "devices",
 		Responses: []Response{empty(204), notFoundDevice}, Handle: (*Server).deleteDevice},
 	{Method: "GET", Pattern: "/devices/{id}/parameters", OperationID: "listParameters", Summary: "Stored parameters with value, reported type and the model's type and access", Tag: "devices",
-		Params:    []Param{{Name: "prefix", Description: "only the parameters under this path"}},
+		Params: []Param{{Name: "prefix", Description: "only the parameters under this path"}},
 		Responses: []Response{{Status: 200, Body: &Body{Type: []ParameterView{}}, Headers: []Param{{Name: HeaderRefreshTask, Type: 0,
 			Description: "the refreshObject task queued to read values the ACS has not read yet (lazy discovery)"}}}, notFoundDevice},
 		Handle: (*Server).getParameters},
