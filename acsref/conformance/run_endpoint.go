@@ -383,6 +383,10 @@ func redirectJudged(log EndpointLog, ex []Exchange) (*failure, bool) {
 	return nil, false
 }
 
+// maxRestoreRetry bounds the part of a restore's wait that allows for the
+// device's session retry wait.
+const maxRestoreRetry = 10 * time.Minute
+
 // restoreURL gives the device its old ACS URL (and user name) back
 // through the endpoint, now serving as the ACS, and waits for the device
 // at the old URL with 0 BOOTSTRAP and the ACS's view of it rebuilt.
@@ -398,6 +402,10 @@ func (r *Runner) restoreURL(ctx context.Context, ep Endpoint, ms, oldURL, oldUse
 		values = append(values, []any{ms + "Username", oldUser, "xsd:string"}, []any{ms + "Password", "", "xsd:string"})
 	}
 	set, _ := json.Marshal(map[string]any{"name": "setParameterValues", "parameterValues": values})
+	// A device configured to wait longer (a large
+	// CWMPRetryMinimumWaitInterval or multiplier) is not waited for
+	// beyond maxRestoreRetry: the failure says why.
+	retry = min(retry, maxRestoreRetry)
 	wait := max(r.Options.stepTimeout()+retry, 60*time.Second)
 	since := r.now()
 	before := len(ep.Log().Requests)
@@ -431,7 +439,7 @@ func (r *Runner) restoreURL(ctx context.Context, ep Endpoint, ms, oldURL, oldUse
 		}
 		if r.now().After(deadline) {
 			return &failure{expected: "the device back at " + oldURL + " (0 BOOTSTRAP) and rediscovered within " + wait.String(),
-				observed: fmt.Sprintf("bootstrap Inform seen: %v", back)}
+				observed: fmt.Sprintf("bootstrap Inform seen: %v (the wait allowed %v for the device's session retry wait after the case's failed sessions)", back, retry)}
 		}
 		if sleep(ctx, 100*time.Millisecond) != nil {
 			return nil
