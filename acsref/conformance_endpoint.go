@@ -29,21 +29,11 @@ import (
 	"github.com/dmforge/dmforge/cwmp/auth"
 )
 
-// endpointTLS holds the certificates servers were given for their
-// conformance endpoints alone (SetEndpointTLS).
-var endpointTLS sync.Map // *Server → *tls.Config
-
 // SetEndpointTLS gives the ACS a certificate for the second endpoints of
 // conformance runs when its own CWMP endpoint is plain HTTP, so that a
 // lab can run the secure CWMP cases against a device that reaches the
 // ACS over HTTP. With Config.TLS set, the endpoints use that instead.
-func (s *Server) SetEndpointTLS(c *tls.Config) {
-	if c == nil {
-		endpointTLS.Delete(s)
-		return
-	}
-	endpointTLS.Store(s, c)
-}
+func (s *Server) SetEndpointTLS(c *tls.Config) { s.endpointTLS.Store(c) }
 
 // secureEndpoints is the TLS configuration of the second endpoints, nil
 // if the ACS has no certificate.
@@ -51,10 +41,7 @@ func (s *Server) secureEndpoints() *tls.Config {
 	if s.cfg.TLS != nil {
 		return s.cfg.TLS
 	}
-	if c, ok := endpointTLS.Load(s); ok {
-		return c.(*tls.Config)
-	}
-	return nil
+	return s.endpointTLS.Load()
 }
 
 // OpenEndpoint listens on a new port of the CWMP endpoint's address.

@@ -169,6 +169,9 @@ type Server struct {
 	// watch) and the diagnostics this process runs.
 	confs *confState
 	diags *diagState
+	// endpointTLS is the certificate for the second endpoints of
+	// conformance runs alone (SetEndpointTLS), nil if none.
+	endpointTLS atomic.Pointer[tls.Config]
 	// shared is the store when several ACS processes may use it
 	// (store.Shared): then devices, pending and flagged are not trusted
 	// (another process changes the store), and a device's session is
