@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
@@ -42,10 +43,9 @@ const (
 	uiSessionMax  = 12 * time.Hour
 	// Login limits: failed logins per client address and per user name
 	// within uiLoginWindow, beyond which a login is refused (429).
-	uiLoginWindow      = 5 * time.Minute
-	uiLoginMaxPerHost  = 10
-	uiLoginMaxPerUser  = 5
-	uiLoginTrackedKeys = 10000
+	uiLoginWindow     = 5 * time.Minute
+	uiLoginMaxPerHost = 10
+	uiLoginMaxPerUser = 5
 )
 
 // uiCSP allows the page's own scripts, styles and images and nothing
@@ -53,14 +53,11 @@ const (
 const uiCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// uiState is the web UI's state in a Server: login failures, templates
-// and the route table the UI's changes go through. Sessions are in the
-// store (store.UIState), so that they survive a restart and hold on
+// uiState is the web UI's state in a Server: templates and the route
+// table the UI's changes go through. Sessions and failed logins are in
+// the store (store.UIState), so that they survive a restart and hold on
 // every ACS process sharing a PostgreSQL store.
 type uiState struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-
 	once  sync.Once
 	pages map[string]*template.Template
 	mux   *http.ServeMux
@@ -78,7 +75,6 @@ const uiTouchEvery = time.Minute
 // init builds the templates and the internal route table.
 func (u *uiState) init(s *Server) {
 	u.once.Do(func() {
-		u.failures = map[string][]time.Time{}
 		u.pages = map[string]*template.Template{}
 		names, _ := fs.Glob(uiFiles, "ui/templates/*.html")
 		for _, n := range names {
@@ -352,38 +348,35 @@ func safeNext(next string) string {
 	return next
 }
 
-// loginAllowed tells whether a login from host as name may be tried now
-// (the failures within the window stay under the limits).
-func (s *Server) loginAllowed(host, name string) bool {
-	s.ui.mu.Lock()
-	defer s.ui.mu.Unlock()
-	now := time.Now()
-	count := func(k string) int {
-		ts := s.ui.failures[k]
-		i := 0
-		for i < len(ts) && now.Sub(ts[i]) > uiLoginWindow {
-			i++
-		}
-		ts = ts[i:]
-		if len(ts) == 0 {
-			delete(s.ui.failures, k)
-		} else {
-			s.ui.failures[k] = ts
-		}
-		return len(ts)
+// loginKeys are the store's keys of a login's client address and the
+// name tried: hashed, so that a name of any length or bytes is a short
+// key (and no name tried is kept in clear).
+func loginKeys(host, name string) []string {
+	h := func(kind, v string) string {
+		sum := sha256.Sum256([]byte(v))
+		return kind + ":" + hex.EncodeToString(sum[:16])
 	}
-	return count("host:"+host) < uiLoginMaxPerHost && count("user:"+name) < uiLoginMaxPerUser
+	return []string{h("host", host), h("user", name)}
 }
 
-func (s *Server) loginFailed(host, name string) {
-	s.ui.mu.Lock()
-	defer s.ui.mu.Unlock()
-	if len(s.ui.failures) > uiLoginTrackedKeys { // bounded memory: forget the oldest window
-		s.ui.failures = map[string][]time.Time{}
+// loginAllowed tells whether a login from host as name may be tried now:
+// the failures within the window, counted in the store (so by every ACS
+// process sharing it), stay under the limits.
+func (s *Server) loginAllowed(ctx context.Context, host, name string) (bool, error) {
+	keys := loginKeys(host, name)
+	n, err := s.st.LoginFailures(ctx, keys, time.Now().Add(-uiLoginWindow))
+	if err != nil {
+		return false, err
 	}
+	return n[keys[0]] < uiLoginMaxPerHost && n[keys[1]] < uiLoginMaxPerUser, nil
+}
+
+// loginFailed records a failed login (and forgets those older than the
+// window).
+func (s *Server) loginFailed(ctx context.Context, host, name string) {
 	now := time.Now()
-	for _, k := range []string{"host:" + host, "user:" + name} {
-		s.ui.failures[k] = append(s.ui.failures[k], now)
+	if err := s.st.AddLoginFailure(ctx, loginKeys(host, name), now, now.Add(-uiLoginWindow)); err != nil {
+		s.log.Error("acs: ui: recording a failed login", "err", err)
 	}
 }
 
@@ -401,7 +394,15 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		who = "(API key)"
 	}
 	next := safeNext(r.PostFormValue("next"))
-	if !s.loginAllowed(host, who) {
+	allowed, err := s.loginAllowed(r.Context(), host, who)
+	if err != nil {
+		// Fail closed: without the count, no login is tried.
+		s.log.Error("acs: ui: counting failed logins", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		s.render(w, r, nil, "login", map[string]any{"Next": next, "LoginErr": "the ACS cannot reach its store: try again later"})
+		return
+	}
+	if !allowed {
 		w.Header().Set("Retry-After", strconv.Itoa(int(uiLoginWindow.Seconds())))
 		w.WriteHeader(http.StatusTooManyRequests)
 		s.render(w, r, nil, "login", map[string]any{"Next": next, "LoginErr": "too many failed logins: wait a few minutes"})
@@ -423,7 +424,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("acs: ui: login", "err", err)
 	}
 	if p == nil {
-		s.loginFailed(host, who)
+		s.loginFailed(r.Context(), host, who)
 		if len(who) > 64 {
 			who = who[:64] + "…"
 		}

@@ -63,6 +63,7 @@ func TestUISessionSurvivesRestart(t *testing.T) {
 // TestUISessionSharedStore: two ACS processes on one PostgreSQL share
 // the UI's sessions: a login at one is a login at the other, a logout at
 // the other ends it at both, and deleting the user ends its sessions.
+// They share the failed-login limit too.
 func TestUISessionSharedStore(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	a := startSharedACS(t, dsn)
@@ -92,5 +93,21 @@ func TestUISessionSharedStore(t *testing.T) {
 	}
 	if u.loggedIn(b) {
 		t.Fatal("a deleted user's session still open at B")
+	}
+
+	// The login limit holds across the processes: five failures for a
+	// name spread over A and B, and the right password is refused at
+	// either (it was 5 per process).
+	a.mkUser(t, "eve", store.RoleReadOnly, "")
+	for i := range 5 {
+		c := newUIClient(t, []*testACS{a, b}[i%2])
+		if resp := c.login("eve", "guess"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failed login %d: %d", i, resp.StatusCode)
+		}
+	}
+	for _, at := range []*testACS{a, b} {
+		if resp := newUIClient(t, at).login("eve", "pw-eve-long"); resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("login after 5 failures over two processes: %d, want 429", resp.StatusCode)
+		}
 	}
 }

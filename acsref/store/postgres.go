@@ -85,6 +85,7 @@ var pgMigrations = []string{
 	paramsMigrationPostgres,
 	uiStateMigrationSQL,
 	runRecordsMigration,
+	loginFailuresMigration,
 }
 
 // Postgres is the Store on a PostgreSQL database (pgx, a connection pool),

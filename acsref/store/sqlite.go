@@ -74,6 +74,7 @@ var migrations = []string{
 	paramsMigrationSQLite,
 	uiStateMigrationSQL,
 	runRecordsMigration,
+	loginFailuresMigration,
 }
 
 // SQLite is the embedded Store: one database file in WAL mode, one

@@ -58,6 +58,15 @@ type UIState interface {
 	// that name.
 	DeleteSavedFilter(ctx context.Context, user, name string) error
 
+	// AddLoginFailure records one failed login under each key (the
+	// caller's names for the client's address and the name tried) at t,
+	// and forgets every failure before forget: the table holds one
+	// window of failures.
+	AddLoginFailure(ctx context.Context, keys []string, at, forget time.Time) error
+	// LoginFailures counts each key's failures since since; keys without
+	// any are left out.
+	LoginFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error)
+
 	// ParameterValues reads the stored values of a few named parameters
 	// of many devices at once (the online status of a device list reads
 	// each one's periodic inform interval): device → name → value, the
@@ -116,6 +125,23 @@ const uiStateMigrationSQL = `CREATE TABLE ui_sessions (
 		username TEXT NOT NULL, name TEXT NOT NULL, query TEXT NOT NULL, created BIGINT NOT NULL,
 		PRIMARY KEY (username, name)
 	);`
+
+// loginFailuresMigration keeps failed UI logins in the store, so that
+// the limits hold across a restart and for all the processes sharing a
+// store (times are Unix milliseconds).
+const loginFailuresMigration = `CREATE TABLE login_failures (subject TEXT NOT NULL, at BIGINT NOT NULL);
+	CREATE INDEX login_failures_subject ON login_failures(subject, at);
+	CREATE INDEX login_failures_at ON login_failures(at);`
+
+const (
+	sqlAddLoginFailure     = `INSERT INTO login_failures (subject, at) VALUES (?,?)`
+	sqlForgetLoginFailures = `DELETE FROM login_failures WHERE at < ?`
+)
+
+// sqlLoginFailures counts the failures of n subjects since a time.
+func sqlLoginFailures(n int) string {
+	return `SELECT subject, count(*) FROM login_failures WHERE subject IN (` + strings.Repeat("?,", n-1) + `?) AND at >= ? GROUP BY subject`
+}
 
 // UI statements, written with ? placeholders (PostgreSQL's are made by
 // dollarPlaceholders).

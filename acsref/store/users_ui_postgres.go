@@ -131,6 +131,61 @@ func (s *Postgres) DeleteSavedFilter(ctx context.Context, user, name string) err
 	return nil
 }
 
+var (
+	pgAddLoginFailure     = dollarPlaceholders(sqlAddLoginFailure)
+	pgForgetLoginFailures = dollarPlaceholders(sqlForgetLoginFailures)
+)
+
+// AddLoginFailure implements UIState.
+func (s *Postgres) AddLoginFailure(ctx context.Context, keys []string, at, forget time.Time) error {
+	for _, k := range keys {
+		if !storable(k) {
+			return fmt.Errorf("store: login failure of %q: %w", k, ErrInvalid)
+		}
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return pgErr("login failure", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, pgForgetLoginFailures, unix(forget)); err != nil {
+		return pgErr("login failure", err)
+	}
+	for _, k := range keys {
+		if _, err := tx.Exec(ctx, pgAddLoginFailure, k, unix(at)); err != nil {
+			return pgErr("login failure", err)
+		}
+	}
+	return pgErr("login failure", tx.Commit(ctx))
+}
+
+// LoginFailures implements UIState.
+func (s *Postgres) LoginFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	keys = slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return !storable(k) })
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := s.pool.Query(ctx, dollarPlaceholders(sqlLoginFailures(len(keys))), append(args, unix(since))...)
+	if err != nil {
+		return nil, pgErr("login failures", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, pgErr("login failures", err)
+		}
+		out[k] = n
+	}
+	return out, pgErr("login failures", rows.Err())
+}
+
 // ParameterValues implements UIState.
 func (s *Postgres) ParameterValues(ctx context.Context, ids, names []string) (map[string]map[string]string, error) {
 	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !storable(id) })

@@ -94,6 +94,50 @@ func (s *SQLite) DeleteSavedFilter(ctx context.Context, user, name string) error
 	return nil
 }
 
+// AddLoginFailure implements UIState.
+func (s *SQLite) AddLoginFailure(ctx context.Context, keys []string, at, forget time.Time) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, sqlForgetLoginFailures, unix(forget)); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, sqlAddLoginFailure, k, unix(at)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// LoginFailures implements UIState.
+func (s *SQLite) LoginFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := s.r.QueryContext(ctx, sqlLoginFailures(len(keys)), append(args, unix(since))...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
 // ParameterValues implements UIState.
 func (s *SQLite) ParameterValues(ctx context.Context, ids, names []string) (map[string]map[string]string, error) {
 	return parameterValues(ids, names, func(q string, args []any, add func(id, name, value string)) error {

@@ -151,3 +151,58 @@ func testUIState(t *testing.T, open func() (store.Store, error)) {
 		t.Fatalf("ParameterValues: %d devices, %v; PV-0001 %v, PV-1198 %v", len(vals), err, vals["PV-0001"], vals["PV-1198"])
 	}
 }
+
+// TestLoginFailures: failed logins are counted per key within a window,
+// on both stores, survive a reopened store, and each new failure
+// forgets those before the window.
+func TestLoginFailures(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) func() (store.Store, error){
+		"sqlite": func(t *testing.T) func() (store.Store, error) {
+			db := filepath.Join(t.TempDir(), "ui.db")
+			return func() (store.Store, error) { return store.OpenSQLite(db) }
+		},
+		"postgres": func(t *testing.T) func() (store.Store, error) {
+			dsn := storetest.PostgresDSN(t)
+			return func() (store.Store, error) { return store.OpenPostgres(context.Background(), dsn) }
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			open := open(t)
+			st, err := open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			long := now.Add(-time.Hour)
+			for i := range 3 {
+				at := now.Add(time.Duration(i-10) * time.Minute) // 10, 9 and 8 minutes ago
+				if err := st.AddLoginFailure(ctx, []string{"host:a", "user:eve"}, at, long); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := st.AddLoginFailure(ctx, []string{"host:b", "user:eve"}, now, long); err != nil {
+				t.Fatal(err)
+			}
+			st.Close()
+			if st, err = open(); err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			got, err := st.LoginFailures(ctx, []string{"host:a", "host:b", "user:eve", "user:bob"}, now.Add(-9*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[string]int{"host:a": 2, "host:b": 1, "user:eve": 3}; fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("failures since 9 minutes: %v, want %v", got, want)
+			}
+			// A failure whose window starts now forgets all the older ones.
+			if err := st.AddLoginFailure(ctx, []string{"host:c"}, now, now); err != nil {
+				t.Fatal(err)
+			}
+			if got, err = st.LoginFailures(ctx, []string{"host:a", "host:b", "host:c", "user:eve"}, long); err != nil || fmt.Sprint(got) != fmt.Sprint(map[string]int{"host:b": 1, "host:c": 1, "user:eve": 1}) {
+				t.Errorf("after forgetting: %v %v", got, err)
+			}
+		})
+	}
+}
