@@ -212,6 +212,11 @@ func TestConformanceSimPasses(t *testing.T) {
 			if rep.Counts.Fail != 0 || rep.Counts.Skipped != 0 || rep.Counts.Pass < 15 {
 				t.Errorf("counts %+v", rep.Counts)
 			}
+			if t.Failed() || testing.Verbose() { // the run's timeline, for a failure in CI
+				for _, r := range rep.Results {
+					t.Logf("%s %s: %s in %.1f s", r.Started.Format("15:04:05.000"), r.Case, r.Status, r.Seconds)
+				}
+			}
 			if len(rep.Methods) == 0 || !strings.Contains(strings.Join(rep.Methods, ","), "ScheduleInform") {
 				t.Errorf("methods %v", rep.Methods)
 			}

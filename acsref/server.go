@@ -508,7 +508,11 @@ func escapeID(s string) string {
 	return b.String()
 }
 
-// addTask stores a task and notes that its device has work.
+// addTask stores a task and notes that its device has work: before
+// storing it, so that a session opening meanwhile reads the store, and
+// again after, so that a session that read the store before the task was
+// in it, found nothing and is about to forget the note (loadQueue) sees
+// the count move and keeps it.
 func (s *Server) addTask(ctx context.Context, t *store.Task) error {
 	if s.shared == nil {
 		s.mu.Lock()
@@ -519,6 +523,9 @@ func (s *Server) addTask(ctx context.Context, t *store.Task) error {
 		return err
 	}
 	s.mu.Lock()
+	if s.shared == nil {
+		s.pending[t.DeviceID]++
+	}
 	if se, ok := s.byDevice[t.DeviceID]; ok {
 		se.recheck.Store(true)
 	}

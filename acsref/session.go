@@ -580,8 +580,8 @@ func (s *Server) loadQueue(ctx context.Context, se *session) error {
 		return err
 	}
 	if len(ts) == 0 {
-		// Forget the flag unless a task was added meanwhile (addTask
-		// bumps the count before storing the task).
+		// Forget the note unless a task was added meanwhile (addTask
+		// moves the count again once the task is stored).
 		s.mu.Lock()
 		if s.pending[se.dev.ID] == gen {
 			delete(s.pending, se.dev.ID)
