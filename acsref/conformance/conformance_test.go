@@ -147,8 +147,15 @@ func TestRunnerConditions(t *testing.T) {
 	}
 	d := &fakeDriver{methods: RequiredCPEMethods, params: []Parameter{{Name: "Device.DeviceInfo.", Object: true}}}
 	var progress []int
-	r := &Runner{Plan: p, Driver: d, Options: Options{Profiles: []string{"Baseline:3"}}, Progress: func(rep Report) { progress = append(progress, rep.Done) }}
+	clock := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	tick := func() time.Time { clock = clock.Add(time.Second); return clock } // every reading a second later
+	r := &Runner{Plan: p, Driver: d, Options: Options{Profiles: []string{"Baseline:3"}}, Now: tick, Progress: func(rep Report) { progress = append(progress, rep.Done) }}
 	rep := r.Run(context.Background(), "r1")
+	for _, res := range rep.Results {
+		if res.Seconds < 1 {
+			t.Errorf("%s: %.1f s, want the case's duration (≥ 1 s on this clock)", res.Case, res.Seconds)
+		}
+	}
 	want := map[string]string{"methods": Pass, "needs-upload": NotApplicable, "needs-igd": NotApplicable, "needs-wifi": NotApplicable,
 		"needs-profile": Pass, "reboots": Skipped, "probe": Skipped}
 	if rep.State != Finished || rep.Total != len(want) || len(rep.Results) != len(want) {

@@ -420,8 +420,9 @@ type failure struct {
 
 func (f *failure) Error() string { return f.observed }
 
-func (r *Runner) runCase(ctx context.Context, c Case) Result {
-	res := Result{Case: c.ID, Area: c.Area, Purpose: c.Purpose, Refs: c.Refs, Condition: c.Condition.String(), Started: r.now().UTC()}
+func (r *Runner) runCase(ctx context.Context, c Case) (res Result) {
+	res = Result{Case: c.ID, Area: c.Area, Purpose: c.Purpose, Refs: c.Refs, Condition: c.Condition.String(), Started: r.now().UTC()}
+	// (res is the named result: the deferred time lands in what is returned.)
 	defer func() { res.Seconds = r.now().Sub(res.Started).Seconds() }()
 	if st, why := r.applies(ctx, &c); st != "" {
 		res.Status, res.Reason = st, why
