@@ -13,21 +13,25 @@ import (
 	"github.com/dmforge/dmforge/acsref/store/storetest"
 )
 
+// reopenableStores opens, for a test, a new store of each kind: the
+// function returned opens it (again, after a Close: a restart).
+var reopenableStores = map[string]func(t *testing.T) func() (store.Store, error){
+	"sqlite": func(t *testing.T) func() (store.Store, error) {
+		db := filepath.Join(t.TempDir(), "ui.db")
+		return func() (store.Store, error) { return store.OpenSQLite(db) }
+	},
+	"postgres": func(t *testing.T) func() (store.Store, error) {
+		dsn := storetest.PostgresDSN(t)
+		return func() (store.Store, error) { return store.OpenPostgres(context.Background(), dsn) }
+	},
+}
+
 // TestUIState runs the UI's sessions and saved filters on both stores:
 // a session outlives a reopened store (a restart), expires by idle and
 // total time, is ended one by one and per user; saved filters are per
 // user, replaced by name, deleted.
 func TestUIState(t *testing.T) {
-	for name, open := range map[string]func(t *testing.T) func() (store.Store, error){
-		"sqlite": func(t *testing.T) func() (store.Store, error) {
-			db := filepath.Join(t.TempDir(), "ui.db")
-			return func() (store.Store, error) { return store.OpenSQLite(db) }
-		},
-		"postgres": func(t *testing.T) func() (store.Store, error) {
-			dsn := storetest.PostgresDSN(t)
-			return func() (store.Store, error) { return store.OpenPostgres(context.Background(), dsn) }
-		},
-	} {
+	for name, open := range reopenableStores {
 		t.Run(name, func(t *testing.T) { testUIState(t, open(t)) })
 	}
 }
@@ -156,16 +160,7 @@ func testUIState(t *testing.T, open func() (store.Store, error)) {
 // on both stores, survive a reopened store, and each new failure
 // forgets those before the window.
 func TestLoginFailures(t *testing.T) {
-	for name, open := range map[string]func(t *testing.T) func() (store.Store, error){
-		"sqlite": func(t *testing.T) func() (store.Store, error) {
-			db := filepath.Join(t.TempDir(), "ui.db")
-			return func() (store.Store, error) { return store.OpenSQLite(db) }
-		},
-		"postgres": func(t *testing.T) func() (store.Store, error) {
-			dsn := storetest.PostgresDSN(t)
-			return func() (store.Store, error) { return store.OpenPostgres(context.Background(), dsn) }
-		},
-	} {
+	for name, open := range reopenableStores {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			open := open(t)
