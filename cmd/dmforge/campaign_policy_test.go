@@ -3,36 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/dmforge/dmforge/acsref"
-	"github.com/dmforge/dmforge/acsref/store"
 )
 
 // TestCampaignPolicyCommand: `dmforge campaign start` takes a policy
 // campaign (the NBI checks the policy and its version) and prints the
 // policy and version it rolls out.
 func TestCampaignPolicyCommand(t *testing.T) {
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "acs.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	t.Setenv(envNBI, srv.NBIURL())
-	t.Setenv(envNBIToken, srv.NewAdminKey())
+	startCLIACS(t)
 	dir := t.TempDir()
 	docs := filepath.Join(dir, "p.yaml")
 	os.WriteFile(docs, []byte("kind: Group\nname: all\nmodel: Device:2\nmatch: 'true'\n---\nname: slow\nmodel: Device:2\ngroups: [all]\n"+

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,7 +15,6 @@ import (
 
 	"github.com/dmforge/dmforge/acsref"
 	"github.com/dmforge/dmforge/acsref/conformance"
-	"github.com/dmforge/dmforge/acsref/store"
 	"github.com/dmforge/dmforge/cwmp/cpe"
 	tr181 "github.com/dmforge/dmforge/generated/tr181/schema"
 	"github.com/dmforge/dmforge/internal/testbbf"
@@ -100,22 +97,7 @@ func TestConformanceCommand(t *testing.T) {
 // returns the device's id and the ACS.
 func startCLILab(t *testing.T, serial string) (string, *acsref.Server) {
 	t.Helper()
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "acs.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, ConnReqPassword: "cpe",
-		ConnReqAllowedNets: acsref.LoopbackNets, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	t.Setenv(envNBI, srv.NBIURL())
-	t.Setenv(envNBIToken, srv.NewAdminKey())
+	srv, st := startCLIACS(t, func(c *acsref.Config) { c.ConnReqPassword, c.ConnReqAllowedNets = "cpe", acsref.LoopbackNets })
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,22 +30,7 @@ func runPolicy(t *testing.T, args ...string) (string, string, error) {
 // file:line errors, then accepted), get, plan and delete; the NBI URL
 // and token come from the environment.
 func TestPolicyCommand(t *testing.T) {
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "acs.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, NBIToken: "sekret",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	t.Setenv(envNBI, srv.NBIURL())
-	t.Setenv(envNBIToken, "sekret")
+	startCLIACS(t, func(c *acsref.Config) { c.NBIToken = "sekret" })
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("name: wan\nmodel: Device:2\nvalues:\n  Device.ManagementServer.PeriodicInformInterval: 30\n  Device.DeviceInfo.UpTime: 5\n"), 0o644)
@@ -96,21 +79,7 @@ func TestPolicyCommand(t *testing.T) {
 // paused, resumed and aborted through the CLI; a bad one is refused with
 // the NBI's rule.
 func TestCampaignCommand(t *testing.T) {
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "acs.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := acsref.New(acsref.Config{CWMPAddr: "127.0.0.1:0", NBIAddr: "127.0.0.1:0", Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	t.Setenv(envNBI, srv.NBIURL())
-	t.Setenv(envNBIToken, srv.NewAdminKey()) // the admin key the ACS made on its first start
+	_, st := startCLIACS(t)
 	if err := st.PutFile(context.Background(), &store.File{Name: "fw.bin", Data: []byte("fw")}); err != nil {
 		t.Fatal(err)
 	}
