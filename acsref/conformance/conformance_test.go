@@ -349,3 +349,44 @@ func FuzzParsePlan(f *testing.F) {
 		}
 	})
 }
+
+// lostRequestDriver takes connection requests but informs only after the
+// second (the first reached it while it ended a session).
+type lostRequestDriver struct {
+	fakeDriver
+	requests int
+	informed time.Time
+	now      func() time.Time
+}
+
+func (d *lostRequestDriver) ConnectionRequest(context.Context) error {
+	if d.requests++; d.requests == 2 {
+		d.informed = d.now()
+	}
+	return nil
+}
+
+func (d *lostRequestDriver) Informs(since time.Time) []Inform {
+	if d.informed.IsZero() || d.informed.Before(since) {
+		return nil
+	}
+	return []Inform{{Time: d.informed, Events: []Event{{Code: "6 CONNECTION REQUEST"}}}}
+}
+
+// TestConnectionRequestAskedAgain: an Inform awaited after a connection
+// request that started no session is asked for again, and the case
+// passes on the second request's Inform.
+func TestConnectionRequestAskedAgain(t *testing.T) {
+	p := &Plan{Name: "t", Version: "1", Cases: []Case{{ID: "cr",
+		Steps: []Step{{Op: OpConnectionRequest}, {Op: OpAwaitInform, Events: []string{"6 CONNECTION REQUEST"}}}}}}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	tick := func() time.Time { clock = clock.Add(500 * time.Millisecond); return clock }
+	d := &lostRequestDriver{fakeDriver: fakeDriver{methods: RequiredCPEMethods}, now: tick}
+	rep := (&Runner{Plan: p, Driver: d, Now: tick, Options: Options{StepTimeoutSeconds: 60}}).Run(context.Background(), "r")
+	if len(rep.Results) != 1 || rep.Results[0].Status != Pass || d.requests != 2 {
+		t.Errorf("results %+v after %d connection requests", rep.Results, d.requests)
+	}
+}

@@ -407,8 +407,11 @@ type caseState struct {
 	start    time.Time
 	lastTask *TaskOutcome
 	taskSent time.Time
-	file     string
-	inform   *Inform // the last awaited Inform
+	// connReq is when the case's last connection request went out (zero
+	// if it sent none): an Inform awaited after one asks again.
+	connReq time.Time
+	file    string
+	inform  *Inform // the last awaited Inform
 }
 
 // failure is a step's failed expectation.
@@ -495,7 +498,7 @@ func (r *Runner) step(ctx context.Context, s *Step, cs *caseState) *failure {
 		}
 	case OpConnectionRequest:
 		// The device may inform before the request's answer comes back.
-		cs.taskSent, cs.lastTask = r.now(), nil
+		cs.taskSent, cs.lastTask, cs.connReq = r.now(), nil, r.now()
 		if err := r.Driver.ConnectionRequest(ctx); err != nil {
 			return &failure{expected: "the connection request accepted (HTTP 200 or 204)", observed: err.Error()}
 		}
@@ -765,11 +768,22 @@ func (r *Runner) awaitInform(ctx context.Context, s *Step, cs *caseState) *failu
 			}
 			return &failure{expected: "an Inform with " + want + " within " + r.within(s).String(), observed: obs}
 		}
+		if !cs.connReq.IsZero() && r.now().Sub(cs.connReq) >= connReqRetry {
+			// A device still ending its last session may take a
+			// connection request and start no new one: ask again, as
+			// the ACS does for its tasks.
+			cs.connReq = r.now()
+			_ = r.Driver.ConnectionRequest(ctx)
+		}
 		if sleep(ctx, 100*time.Millisecond) != nil {
 			return &failure{expected: "an Inform with " + want, observed: "the run was cancelled"}
 		}
 	}
 }
+
+// connReqRetry is how long an Inform awaited after a connection request
+// may keep the runner waiting before it sends another.
+const connReqRetry = 5 * time.Second
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
